@@ -1,0 +1,237 @@
+"""Compile a validated rule set, as in force on a date, into one durable_rules ruleset.
+
+Each YAML rule becomes one durable_rules rule (a rule with a deadline becomes three: the step
+was late, is overdue, or is still pending). Parameters are resolved to their value on the date.
+
+Negation is stratified. durable_rules decides a `$not` when facts arrive and never revisits it
+(../shared/engine-notes.md), so a rule that tests for the absence of a fact must not be able to
+see the engine before every such fact exists. Each rule gets a stratum: 0 when it negates
+nothing, otherwise one more than the stratum of the fact types it negates (base facts are
+stratum 0). A rule of stratum k>0 also matches a marker fact `{fact: "$stratum", n: k}`, which
+the runtime asserts only after strata below k have run to quiescence; we measured that a pattern
+ordered [marker, positives..., negations...] then decides correctly whatever order the facts
+came in. Cycles through negation are rejected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from rexcheck.engine import conditions as cond
+from rexcheck.engine.errors import Diagnostic, InvalidInput
+from rexcheck.engine.loader import LoadedRule, RuleSet, compile_conditions, rule_scope
+from rexcheck.engine.schema import Rule
+from rexcheck.facts.catalog import FieldKind
+from rexcheck.facts.normalise import TYPE_KEY
+
+MARKER = "$stratum"
+MARKER_ALIAS = "stratum__"
+WARMUP = "$warmup"
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    alias: str
+    key: str
+    kind: str
+
+
+@dataclass
+class CompiledRule:
+    name: str  # the durable_rules rule name
+    loaded: LoadedRule
+    variant: str  # match | late | overdue | pending
+    stratum: int
+    aliases: dict[str, str]
+    placeholders: dict[str, Placeholder]
+    derive_fields: dict[str, object]
+    due: cond.DueSpec | None = None
+    done: cond.FieldRef | None = None
+    positives: list[str] = field(default_factory=list)  # fact types matched
+    negatives: list[str] = field(default_factory=list)  # fact types whose absence is tested
+    produces: str | None = None  # fact type derived
+    pattern_key: str | None = None  # for a `not matches` helper: the key of what it derives
+
+    @property
+    def rule(self) -> Rule:
+        return self.loaded.rule
+
+
+@dataclass
+class Program:
+    """What the runtime needs: the ruleset definition, the actions, the computed fields."""
+
+    definition: dict
+    actions: dict[str, CompiledRule]
+    strata: int
+    dues: dict[str, set[cond.DueSpec]]  # fact type -> computed due dates
+    as_of: dt.date
+    key: str
+    rule_ids: list[str] = field(default_factory=list)
+
+
+def compile_program(ruleset: RuleSet, as_of: dt.date) -> Program:
+    """The rule set as in force on `as_of`, compiled; raises InvalidInput if it cannot be."""
+    params = ruleset.params_on(as_of)
+    in_force = [lr for lr in ruleset.rules if lr.in_force(as_of) and lr.rule.enabled]
+    problems: list[Diagnostic] = []
+    compiled: list[tuple[CompiledRule, list[dict]]] = []
+    dues: dict[str, set[cond.DueSpec]] = {}
+    for lr in in_force:
+        scope = rule_scope(lr, ruleset, params)
+        variants = _compile_rule(lr, scope)
+        if scope.diagnostics:
+            problems.extend(_missing_params(scope, lr, as_of, ruleset))
+            continue
+        for spec in scope.dues:
+            dues.setdefault(scope.aliases[spec.alias], set()).add(spec)
+        compiled.extend(variants)
+    if problems:
+        raise InvalidInput(sorted(set(problems)))
+    strata = _strata([c for c, _ in compiled], problems)
+    if problems:
+        raise InvalidInput(problems)
+    definition: dict = {WARMUP: {"all": [{"w": {TYPE_KEY: WARMUP}}]}}
+    actions: dict[str, CompiledRule] = {}
+    for c, patterns in compiled:
+        c.stratum = strata[c.name]
+        if c.stratum > 0:
+            patterns = [{MARKER_ALIAS: {"$and": [{TYPE_KEY: MARKER}, {"n": c.stratum}]}}] + patterns
+        definition[c.name] = {"all": patterns}
+        actions[c.name] = c
+    text = json.dumps(definition, sort_keys=True)
+    return Program(definition, actions, max(strata.values(), default=0), dues, as_of,
+                   hashlib.sha256(text.encode()).hexdigest()[:16],
+                   sorted({c.rule.id for c, _ in compiled}))
+
+
+def _missing_params(scope: cond.Scope, lr: LoadedRule, as_of: dt.date,
+                    ruleset: RuleSet) -> list[Diagnostic]:
+    """Rules valid at load time fail here only when a parameter has no value on the date."""
+    out = []
+    for d in scope.diagnostics:
+        if d.code == "unknown-param":
+            missing = [n for n in ruleset.parameters if n in d.message]
+            if missing:
+                d = Diagnostic(d.file, d.line, d.column, f"parameter '{missing[0]}' has no value "
+                               f"on {as_of.isoformat()}", "param-not-in-force", d.rule_id,
+                               d.field, "add a value whose from/to covers that date")
+        out.append(d)
+    return out
+
+
+def _compile_rule(lr: LoadedRule, scope: cond.Scope) -> list[tuple[CompiledRule, list[dict]]]:
+    rule = lr.rule
+    by_alias = compile_conditions(lr, scope)
+    placeholders = _placeholders(rule, scope)
+    derive = dict(rule.then.derive.set) if rule.then.derive else {}
+    base = dict(aliases=dict(scope.aliases), placeholders=placeholders, derive_fields=derive)
+    base["positives"] = [scope.aliases[rule.applies_to]] + [m.fact for m in rule.with_]
+    base["negatives"] = [m.fact for m in rule.without]
+    base["produces"] = rule.then.derive.fact if rule.then.derive else None
+    if rule.deadline is None:
+        return _with_helpers(CompiledRule(rule.id, lr, "match", 0, **base), rule, scope, by_alias)
+    dl = rule.deadline
+    unit = "working_days" if dl.working_days is not None else "calendar_days"
+    due = cond.parse_due({"from": dl.from_, unit: getattr(dl, unit)}, scope, ("deadline",))
+    done = scope.resolve_field(dl.done, ("deadline", "done"))
+    if due is None or done is None:
+        return []
+    due_ref = cond.FieldRef(due.alias, due.key, FieldKind("date"))
+    as_of = cond.FieldRef(done.alias, "_as_of", FieldKind("date"))
+    w = ("deadline",)
+    variants = {
+        "late": [cond.Leaf(done, "exists", cond.Literal(True), w),
+                 cond.Leaf(done, "gt", due_ref, w)],
+        "overdue": [cond.Leaf(done, "exists", cond.Literal(False), w),
+                    cond.Leaf(as_of, "gt", due_ref, w)],
+        "pending": [cond.Leaf(done, "exists", cond.Literal(False), w),
+                    cond.Leaf(as_of, "lte", due_ref, w)],
+    }
+    out = []
+    for variant, extra in variants.items():
+        conds = {a: list(items) for a, items in by_alias.items()}
+        conds.setdefault(done.alias, []).extend(extra)
+        compiled = CompiledRule(f"{rule.id}#{variant}", lr, variant, 0, due=due, done=done,
+                                **base)
+        out.extend(_with_helpers(compiled, rule, scope, conds))
+    return out
+
+
+def _with_helpers(compiled: CompiledRule, rule: Rule, scope: cond.Scope,
+                  by_alias: dict[str, list]) -> list[tuple[CompiledRule, list[dict]]]:
+    """The rule's patterns, plus a helper rule for each `not matches` it tests."""
+    helpers: list[tuple[str, dict, dict]] = []
+    patterns = _patterns(rule, scope, by_alias, compiled.name, helpers)
+    out = []
+    for key, helper, negated in helpers:
+        alias = next(iter(helper))
+        out.append((CompiledRule(
+            key, compiled.loaded, "pattern", 0, aliases={alias: scope.aliases[alias]},
+            placeholders={}, derive_fields={}, positives=[scope.aliases[alias]],
+            produces=f"{cond.PATTERN_FACT}:{key}", pattern_key=key), [helper]))
+        compiled.negatives.append(f"{cond.PATTERN_FACT}:{key}")
+        patterns.append(negated)
+    return [(compiled, patterns)] + out
+
+
+def _patterns(rule: Rule, scope: cond.Scope, by_alias: dict[str, list], name: str,
+              helpers: list) -> list[dict]:
+    """[primary, with..., without...] patterns; each tests its fact type and its conditions."""
+    guards: dict[str, list] = {}
+    order = [rule.applies_to] + [m.alias for m in rule.with_]
+    compiled = {}
+    for alias, items in by_alias.items():
+        if alias in order:
+            items, found = cond.self_negations(items, alias, scope.aliases[alias], name)
+            helpers.extend(found)
+        compiled[alias] = cond.compile_pattern(items, alias, guards)
+    patterns = []
+    for alias in order + [m.alias for m in rule.without]:
+        parts = [{TYPE_KEY: scope.aliases[alias]}] + compiled.get(alias, []) + guards.get(alias, [])
+        body = parts[0] if len(parts) == 1 else {"$and": parts}
+        patterns.append({f"{alias}$not" if alias not in order else alias: body})
+    return patterns
+
+
+def _placeholders(rule: Rule, scope: cond.Scope) -> dict[str, Placeholder]:
+    from rexcheck.engine.loader import PLACEHOLDER
+
+    out: dict[str, Placeholder] = {}
+    texts = [rule.then.finding.message, rule.then.finding.message_ru or ""] if rule.then.finding else []
+    for text in texts:
+        for name in PLACEHOLDER.findall(text):
+            if "." in name and name not in out:
+                ref = scope.resolve_field(name, ("then",))
+                if ref is not None:
+                    out[name] = Placeholder(ref.alias, ref.key, ref.kind.kind)
+    return out
+
+
+def _strata(rules: list[CompiledRule], problems: list[Diagnostic]) -> dict[str, int]:
+    """Stratum of each compiled rule; a cycle through negation is a diagnostic."""
+    type_stratum: dict[str, int] = {}
+    stratum = {c.name: 0 for c in rules}
+    limit = len(rules) + 1
+    changed = True
+    while changed:
+        changed = False
+        for c in rules:
+            s = max([type_stratum.get(t, 0) for t in c.positives]
+                    + [type_stratum.get(t, 0) + 1 for t in c.negatives], default=0)
+            if s > limit:
+                lr = c.loaded
+                line, col = lr.positions.of(("without",))
+                problems.append(Diagnostic(lr.file, line, col, "rules depend on the absence "
+                                           "of facts they themselves derive (a cycle through "
+                                           "'without')", "negation-cycle", rule_id=c.rule.id))
+                return stratum
+            if s != stratum[c.name]:
+                stratum[c.name], changed = s, True
+            if c.produces and type_stratum.get(c.produces, 0) < s:
+                type_stratum[c.produces] = s
+                changed = True
+    return stratum

@@ -1,0 +1,79 @@
+"""Diagnostics: every problem a user can cause is reported as `path:line:col: error: message [code]`.
+
+A `Diagnostic` names where the problem is (file, line, column), what it concerns (rule id, field)
+and how to fix it (hint). Stages collect diagnostics and raise `InvalidInput` with all of them at
+once, so a user sees every error of a file in one run and nothing half-loaded is ever evaluated.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    file: str
+    line: int
+    column: int
+    message: str
+    code: str = "invalid"
+    rule_id: str | None = None
+    field: str | None = None
+    hint: str | None = None
+    severity: str = "error"
+
+    def format(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        about = ""
+        if self.rule_id:
+            about += f"rule {self.rule_id}: "
+        if self.field:
+            about += f"field '{self.field}': "
+        text = f"{where}: {self.severity}: {about}{self.message}"
+        if self.hint:
+            text += f"; {self.hint}"
+        return f"{text} [{self.code}]"
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "severity": self.severity,
+            "code": self.code,
+            "rule_id": self.rule_id,
+            "field": self.field,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+@dataclass
+class InvalidInput(Exception):
+    """Raised with every diagnostic found; callers print them all and exit 2."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "\n".join(d.format() for d in sorted(self.diagnostics))
+
+
+class EngineFailure(Exception):
+    """The engine could not evaluate a case (an action failed, a limit was hit).
+
+    Never a user's mistake in a rule or fact file: those are `InvalidInput`.
+    """
+
+
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice closest to a misspelt name, or None when nothing is close."""
+    close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def did_you_mean(word: str, choices: Iterable[str], prefix: str = "") -> str | None:
+    """A 'did you mean' hint for a misspelt name, or None when nothing is close."""
+    close = closest(word, choices)
+    return f"did you mean '{prefix}{close}'?" if close else None

@@ -1,0 +1,193 @@
+"""From engine firings to findings: the public result of evaluating a case.
+
+A `Finding` says which rule fired (id, title, citation with the quoted law), about what subject
+(application A1), the message, the facts that made it fire, the reading it depends on if any,
+and for a late step the due date, the actual date and the working days counted. Rules that only
+derive facts produce no finding but appear in the trace (`--explain`). Results are pydantic
+models: the JSON output is their dump, and their field names are a public interface.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from rexcheck.engine.compiler import CompiledRule
+from rexcheck.engine.loader import PLACEHOLDER
+from rexcheck.engine.runtime import Evaluation, Firing, subject_of
+from rexcheck.facts.normalise import TYPE_KEY, from_day_number
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class CitationOut(Model):
+    ref: str
+    text: str
+    lang: str
+    translation: str | None = None
+    also: list[str] = []
+
+
+class Subject(Model):
+    type: str
+    ref: str
+
+
+class FactRef(Model):
+    alias: str
+    type: str
+    ref: str
+    derived_by: str | None = None
+
+
+class Deadline(Model):
+    status: Literal["late", "overdue", "pending"]
+    start: dt.date
+    unit: Literal["working", "calendar"]
+    days: int
+    due: dt.date
+    done: dt.date | None = None
+    days_late: int | None = None  # in the deadline's unit, counted after the due date
+
+
+class ReadingOut(Model):
+    id: str
+    text: str
+
+
+class Finding(Model):
+    rule_id: str
+    title: str
+    kind: str
+    severity: str
+    citation: CitationOut
+    subject: Subject
+    message: str
+    facts: list[FactRef]
+    reading: ReadingOut | None = None
+    deadline: Deadline | None = None
+    firing: int  # index into the trace
+
+
+class TraceStep(Model):
+    index: int
+    rule_id: str
+    variant: str
+    citation: str
+    facts: list[FactRef]
+    derived: dict[str, Any] | None = None
+
+
+class CaseResult(Model):
+    case: str
+    title: str | None = None
+    as_of: dt.date
+    findings: list[Finding]
+    pending: list[Finding]
+    trace: list[TraceStep]
+    error: str | None = None
+
+    @property
+    def has_findings(self) -> bool:
+        return bool(self.findings)
+
+
+def display(value: Any, kind: str) -> str:
+    if value is None:
+        return "(none)"
+    if kind == "date" and isinstance(value, int):
+        return from_day_number(value).isoformat()
+    if kind == "amount" and isinstance(value, int):
+        return f"{Decimal(value) / 100:.2f}"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _facts(firing: Firing) -> list[FactRef]:
+    return [FactRef(alias=alias, type=fact[TYPE_KEY], ref=fact["ref"],
+                    derived_by=fact.get("_by"))
+            for alias, fact in firing.matched.items()]
+
+
+def _deadline(firing: Firing, evaluation: Evaluation, calendar: Any) -> Deadline | None:
+    c = firing.rule
+    if c.due is None or c.done is None:
+        return None
+    start_fact = firing.matched[c.due.alias]
+    done_value = firing.matched[c.done.alias].get(c.done.key)
+    start = from_day_number(start_fact[c.due.path.replace(".", "__")])
+    due = from_day_number(start_fact[c.due.key])
+    done = from_day_number(done_value) if done_value is not None else None
+    end = done if done is not None else evaluation.as_of
+    late = None
+    if c.variant != "pending":
+        late = (calendar.working_days_between(due, end) if c.due.unit == "working"
+                else (end - due).days)
+    return Deadline(status=c.variant, start=start, unit=c.due.unit, days=c.due.days, due=due,
+                    done=done, days_late=late)
+
+
+def _message(c: CompiledRule, firing: Firing, deadline: Deadline | None, as_of: dt.date,
+             text: str) -> str:
+    def fill(match: Any) -> str:
+        name = match.group(1)
+        if name == "as_of":
+            return as_of.isoformat()
+        if deadline is not None and name in ("due", "done", "days_late", "days_counted"):
+            value = {"due": deadline.due, "done": deadline.done, "days_late": deadline.days_late,
+                     "days_counted": deadline.days}[name]
+            return display(value.isoformat() if isinstance(value, dt.date) else value, "str")
+        p = c.placeholders.get(name)
+        if p is None:
+            return match.group(0)
+        return display(firing.matched[p.alias].get(p.key), p.kind)
+
+    return PLACEHOLDER.sub(fill, text)
+
+
+def build_result(evaluation: Evaluation, calendar: Any, lang: str = "en") -> CaseResult:
+    findings: dict[tuple, Finding] = {}
+    pending: dict[tuple, Finding] = {}
+    trace = []
+    for firing in evaluation.firings:
+        c = firing.rule
+        rule = c.rule
+        trace.append(TraceStep(index=firing.index, rule_id=rule.id, variant=c.variant,
+                               citation=rule.citation.ref, facts=_facts(firing),
+                               derived=firing.derived))
+        spec = rule.then.finding
+        if spec is None:
+            continue
+        subject_type, subject_ref = subject_of(c, firing.matched)
+        deadline = _deadline(firing, evaluation, calendar)
+        text = spec.message_ru if lang == "ru" and spec.message_ru else spec.message
+        finding = Finding(
+            rule_id=rule.id, title=rule.title, kind=spec.kind,
+            severity="info" if c.variant == "pending" else spec.severity,
+            citation=CitationOut(**rule.citation.model_dump()),
+            subject=Subject(type=subject_type, ref=subject_ref),
+            message=_message(c, firing, deadline, evaluation.as_of, text),
+            facts=_facts(firing),
+            reading=ReadingOut(**rule.reading.model_dump()) if rule.reading else None,
+            deadline=deadline, firing=firing.index)
+        key = (subject_type, subject_ref, rule.id, finding.message)
+        target = pending if c.variant == "pending" else findings
+        target.setdefault(key, finding)
+    return CaseResult(case=evaluation.case.case, title=evaluation.case.title,
+                      as_of=evaluation.as_of, findings=_sorted(findings), pending=_sorted(pending),
+                      trace=trace)
+
+
+def _sorted(found: dict[tuple, Finding]) -> list[Finding]:
+    return [found[k] for k in sorted(found, key=lambda k: (
+        SEVERITY_ORDER[found[k].severity], k[0], k[1], k[2], k[3]))]

@@ -1,0 +1,237 @@
+"""Run compiled rules in durable_rules, one case at a time, and record every firing.
+
+The runtime drives the engine's C layer (`durable_rules_engine`) directly instead of through the
+stock `durable.engine.Host`, because the stock wrapper is where the engine's worst traps live
+(../shared/engine-notes.md) and where the time goes:
+- actions run synchronously in the caller, in our loop; an exception in one is never swallowed
+  into the case state: the case fails with `EngineFailure` naming the rule;
+- no background timer threads, and no JSON round trip of the case state on every firing (the
+  stock wrapper serialises the whole state twice per firing; we never read or write it);
+- each case has its own session id, deleted when the case ends, even when it fails (the engine
+  allows 1024 live ones per ruleset);
+- every ruleset is warmed up once (deleting state in a ruleset where nothing fired yet kills
+  the process);
+- facts are normalised before they arrive (types, dates, amounts, no `id`, unique refs), sent
+  with `ensure_ascii=False`, in a canonical order; negation is stratified (see compiler.py).
+Matching and chaining are the engine's: derived facts are asserted back into the same session
+from inside the action, and the engine decides which rules they trigger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import durable_rules_engine as dre
+
+from rexcheck.engine.calendar import CalendarError, WorkingCalendar
+from rexcheck.engine.compiler import MARKER, WARMUP, CompiledRule, Program, compile_program
+from rexcheck.engine.conditions import PATTERN_FACT
+from rexcheck.engine.errors import EngineFailure
+from rexcheck.engine.loader import RuleSet
+from rexcheck.facts.models import Case
+from rexcheck.facts.normalise import TYPE_KEY, case_facts, day_number, from_day_number
+
+_names = itertools.count(1)
+RESERVED = {"sid", "id"}
+
+
+@dataclass
+class Firing:
+    """One rule firing: which rule, on which facts, and the fact it derived if any."""
+
+    index: int
+    rule: CompiledRule
+    matched: dict[str, dict[str, Any]]  # alias -> engine fact
+    derived: dict[str, Any] | None = None
+
+
+@dataclass
+class Evaluation:
+    """The raw outcome of one case: every firing in engine order."""
+
+    case: Case
+    as_of: dt.date
+    program: Program
+    firings: list[Firing] = field(default_factory=list)
+    facts: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _Session:
+    """One compiled program loaded into durable_rules."""
+
+    def __init__(self, program: Program):
+        self.program = program
+        self.name = f"rexcheck_{program.key}_{next(_names)}"
+        self.handle = dre.create_ruleset(self.name, json.dumps(program.definition,
+                                                                ensure_ascii=False))
+        self._sids = itertools.count(1)
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        sid = "warmup"
+        result = dre.assert_fact(self.handle, json.dumps({TYPE_KEY: WARMUP, "sid": sid}))
+        self._drain(result[1], sid, [])
+        dre.delete_state(self.handle, sid)
+
+    def run(self, facts: list[dict[str, Any]]) -> list[Firing]:
+        sid = str(next(self._sids))
+        firings: list[Firing] = []
+        try:
+            batch = [dict(f, sid=sid) for f in facts]
+            result = dre.assert_facts(self.handle, json.dumps(batch, ensure_ascii=False))
+            self._check(result, "case facts")
+            self._drain(result[1], sid, firings)
+            for n in range(1, self.program.strata + 1):
+                result = dre.assert_fact(self.handle, json.dumps({TYPE_KEY: MARKER, "n": n,
+                                                                  "sid": sid}))
+                self._check(result, f"stratum {n}")
+                self._drain(result[1], sid, firings)
+        finally:
+            dre.delete_state(self.handle, sid)
+        return firings
+
+    @staticmethod
+    def _check(result: tuple, what: str) -> None:
+        # 0 handled, 1 matched no rule (fine: not every fact matters), 2 already observed.
+        if result[0] == 2:
+            raise EngineFailure(f"duplicate fact in {what}: every fact must be unique")
+        if result[0] not in (0, 1, 3):
+            raise EngineFailure(f"engine error {result[0]} on {what}")
+
+    def _drain(self, state_handle: int, sid: str, firings: list[Firing]) -> None:
+        action = dre.start_action_for_state(self.handle, state_handle)
+        while action:
+            message = json.loads(action[1])
+            (name, matched), = message.items()
+            try:
+                compiled = self.program.actions.get(name)
+                if compiled is not None and compiled.pattern_key is not None:
+                    self._assert_pattern(compiled.pattern_key, matched, sid)
+                elif name != WARMUP:
+                    firings.append(self._act(name, matched, sid, len(firings)))
+            except Exception as exc:
+                dre.abandon_action(self.handle, state_handle)
+                raise EngineFailure(f"rule {name} failed while firing: {exc!r}") from exc
+            next_message = dre.complete_and_start_action(self.handle, state_handle)
+            action = (None, next_message) if next_message else None
+
+    def _assert_pattern(self, key: str, matched: dict, sid: str) -> None:
+        """A `not matches` helper fired: record that this fact matches the pattern."""
+        (fact,) = matched.values()
+        dre.assert_fact(self.handle, json.dumps({TYPE_KEY: PATTERN_FACT, "key": key,
+                                                 "of": fact["ref"], "sid": sid},
+                                                ensure_ascii=False))
+
+    def _act(self, name: str, matched: dict, sid: str, index: int) -> Firing:
+        compiled = self.program.actions[name]
+        matched = {alias: {k: v for k, v in fact.items() if k != "sid"}
+                   for alias, fact in matched.items() if alias != "stratum__"}
+        firing = Firing(index, compiled, matched)
+        spec = compiled.rule.then.derive
+        if spec is not None:
+            firing.derived = derive(compiled, matched)
+            result = dre.assert_fact(self.handle, json.dumps(dict(firing.derived, sid=sid),
+                                                             ensure_ascii=False))
+            if result[0] not in (0, 1, 2, 3):
+                raise EngineFailure(f"engine error {result[0]} asserting {spec.fact}")
+        return firing
+
+
+def subject_of(compiled: CompiledRule, matched: dict) -> tuple[str, str]:
+    primary = matched[compiled.rule.applies_to]
+    if "_subject_type" in primary:
+        return primary["_subject_type"], primary["_subject_ref"]
+    return primary[TYPE_KEY], primary["ref"]
+
+
+def derive(compiled: CompiledRule, matched: dict) -> dict[str, Any]:
+    """The derived fact of a firing: declared fields, subject and provenance."""
+    rule = compiled.rule
+    spec = rule.then.derive
+    assert spec is not None
+    subject_type, subject_ref = subject_of(compiled, matched)
+    refs = "+".join(f"{matched[a]['ref']}" for a in compiled.aliases if a in matched)
+    fact: dict[str, Any] = {TYPE_KEY: spec.fact, "ref": f"{spec.fact}:{rule.id}:{refs}",
+                            "_by": rule.id, "_subject_type": subject_type,
+                            "_subject_ref": subject_ref}
+    for name, value in sorted(compiled.derive_fields.items()):
+        if isinstance(value, dict):
+            alias, path = value["field"].split(".", 1)
+            got = matched[alias].get(path.replace(".", "__"))
+            if got is not None:
+                fact[name] = got
+        elif isinstance(value, dt.date):
+            fact[name] = day_number(value)
+        else:
+            fact[name] = value
+    if "_as_of" in matched[rule.applies_to]:
+        fact["_as_of"] = matched[rule.applies_to]["_as_of"]
+    return fact
+
+
+class Runtime:
+    """Evaluates cases against a rule set; one durable_rules ruleset per date in force."""
+
+    def __init__(self, ruleset: RuleSet, calendar: WorkingCalendar | None = None):
+        self.ruleset = ruleset
+        self.calendar = calendar or WorkingCalendar.load()
+        self._sessions: dict[dt.date, _Session] = {}
+        self._by_key: dict[str, _Session] = {}
+
+    def session(self, as_of: dt.date) -> _Session:
+        if as_of not in self._sessions:
+            program = compile_program(self.ruleset, as_of)
+            # dates with the same compiled program share one engine ruleset
+            session = self._by_key.get(program.key)
+            if session is None:
+                session = self._by_key[program.key] = _Session(program)
+            else:
+                session = _Rebased(session, program)
+            self._sessions[as_of] = session
+        return self._sessions[as_of]
+
+    def evaluate(self, case: Case, as_of: dt.date) -> Evaluation:
+        session = self.session(as_of)
+        facts = self.prepare(case, as_of, session.program)
+        evaluation = Evaluation(case, as_of, session.program, facts=facts)
+        evaluation.firings = session.run(facts)
+        return evaluation
+
+    def prepare(self, case: Case, as_of: dt.date, program: Program) -> list[dict[str, Any]]:
+        """The case's engine facts, with the as-of date and every due date rules compare."""
+        facts = case_facts(case)
+        today = day_number(as_of)
+        for fact in facts:
+            if RESERVED & fact.keys():
+                raise EngineFailure(f"fact {fact['ref']} uses a reserved name")
+            fact["_as_of"] = today
+            for spec in sorted(program.dues.get(fact[TYPE_KEY], ()), key=lambda s: s.key):
+                start = fact.get(spec.path.replace(".", "__"))
+                if start is None:
+                    continue
+                fact[spec.key] = day_number(self.due_date(from_day_number(start), spec.unit,
+                                                          spec.days))
+        return facts
+
+    def due_date(self, start: dt.date, unit: str, days: int) -> dt.date:
+        try:
+            if unit == "working":
+                return self.calendar.add_working_days(start, days)
+            return self.calendar.add_calendar_days(start, days)
+        except CalendarError as exc:
+            raise EngineFailure(f"cannot compute a due date: {exc}") from exc
+
+
+class _Rebased:
+    """A session shared by two dates whose compiled programs are identical."""
+
+    def __init__(self, session: _Session, program: Program):
+        self._session = session
+        self.program = program
+
+    def run(self, facts: list[dict[str, Any]]) -> list[Firing]:
+        return self._session.run(facts)

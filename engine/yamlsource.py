@@ -1,0 +1,200 @@
+"""Safe YAML (and JSON) loading that remembers where every value came from.
+
+Rule and fact files are data, never code: only the YAML safe schema is accepted, and on top of
+it this loader refuses what a hostile or mistaken file could use against us: duplicate keys,
+anchors and aliases (the "billion laughs" bomb), tags, very deep nesting, very large files and
+bytes that are not UTF-8. Each refusal is a `Diagnostic` with the file, line and column.
+
+`load_yaml` returns the plain data and a `Positions` map from a path inside the data
+(`("rules", 3, "when")`) to the (line, column) where that value starts, so later stages can say
+exactly where a wrong field is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rexcheck.engine.errors import Diagnostic, InvalidInput
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 2_000_000
+
+PathKey = tuple[Any, ...]
+
+
+@dataclass
+class Positions:
+    """Where each value of a loaded document starts (1-based line and column)."""
+
+    file: str
+    at: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+
+    def of(self, path: PathKey) -> tuple[int, int]:
+        """The position of `path`, or of its nearest ancestor that has one."""
+        path = tuple(path)
+        while path:
+            if path in self.at:
+                return self.at[path]
+            path = path[:-1]
+        return self.at.get((), (1, 1))
+
+    def child(self, prefix: PathKey) -> "Positions":
+        """Positions re-rooted at `prefix` (for validating one part of a document)."""
+        n = len(prefix)
+        sub = {k[n:]: v for k, v in self.at.items() if k[:n] == tuple(prefix)}
+        return Positions(self.file, sub)
+
+
+class _Refused(Exception):
+    def __init__(self, mark: Any, message: str, code: str, hint: str | None = None):
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+        self.code = code
+        self.hint = hint
+
+
+def _line_col(mark: Any) -> tuple[int, int]:
+    if mark is None:
+        return (1, 1)
+    return (mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    """Turns a composed node tree into plain data, recording positions and refusing tricks."""
+
+    def __init__(self, positions: Positions):
+        self.positions = positions
+        self.constructor = yaml.SafeLoader("")  # used only to construct scalars safely
+        self.nodes = 0
+
+    def build(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _Refused(node.start_mark, f"document has more than {MAX_NODES} values", "too-large")
+        if depth > MAX_DEPTH:
+            raise _Refused(node.start_mark, f"nesting deeper than {MAX_DEPTH} levels", "too-deep")
+        self.positions.at[path] = _line_col(node.start_mark)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, path: PathKey, depth: int) -> dict:
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Refused(key_node.start_mark, "merge keys ('<<') are not supported", "yaml-merge")
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Refused(key_node.start_mark, "a key must be a plain value", "yaml-key")
+            key = self._scalar(key_node)
+            if not isinstance(key, (str, int)):
+                key = str(key)
+            if key in result:
+                first = self.positions.at.get(path + (key,), (0, 0))
+                raise _Refused(
+                    key_node.start_mark,
+                    f"duplicate key '{key}' (first given at line {first[0]})",
+                    "duplicate-key",
+                    "remove one of the two; YAML would silently keep only the last",
+                )
+            self.positions.at[path + (key,)] = _line_col(key_node.start_mark)
+            result[key] = self.build(value_node, path + (key,), depth + 1)
+            self.positions.at[path + (key,)] = _line_col(key_node.start_mark)
+        return result
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag.startswith("!") or (
+            node.tag.startswith("tag:yaml.org,2002:python")
+        ):
+            raise _Refused(node.start_mark, f"tag '{node.tag}' is not allowed", "yaml-tag",
+                           "rexcheck files are plain data; remove the tag")
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            raise _Refused(node.start_mark, str(exc.problem or exc), "yaml-value") from None
+        except ValueError as exc:  # e.g. a date that does not exist: 2026-02-30
+            raise _Refused(node.start_mark, f"invalid value {node.value!r}: {exc}", "yaml-value") from None
+
+
+class _NoAliasComposer(yaml.SafeLoader):
+    """A composer that refuses anchors, aliases and explicit tags as soon as it meets them."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Refused(event.start_mark, "aliases ('*name') are not allowed", "yaml-alias",
+                           "write the value out in full")
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _Refused(event.start_mark, f"anchors ('&{anchor}') are not allowed", "yaml-alias",
+                           "write the value out in full")
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag != "!":
+            raise _Refused(event.start_mark, f"tag '{tag}' is not allowed", "yaml-tag",
+                           "rexcheck files are plain data; remove the tag")
+        return super().compose_node(parent, index)
+
+
+def read_text(path: Path | str, data: bytes | None = None) -> str:
+    """The file's text, refusing huge files and bytes that are not UTF-8."""
+    name = str(path)
+    if data is None:
+        try:
+            size = Path(path).stat().st_size
+        except OSError as exc:
+            raise InvalidInput([Diagnostic(name, 1, 1, f"cannot read file: {exc.strerror}", "io")])
+        if size > MAX_FILE_BYTES:
+            raise InvalidInput([Diagnostic(name, 1, 1, f"file is {size} bytes, more than the "
+                                           f"{MAX_FILE_BYTES} allowed", "too-large")])
+        data = Path(path).read_bytes()
+    elif len(data) > MAX_FILE_BYTES:
+        raise InvalidInput([Diagnostic(name, 1, 1, f"input is more than {MAX_FILE_BYTES} bytes",
+                                       "too-large")])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise InvalidInput([Diagnostic(name, line, col, f"byte 0x{data[exc.start]:02x} is not "
+                                       "valid UTF-8", "encoding", "save the file as UTF-8")])
+
+
+def load_yaml(path: Path | str, text: str | None = None) -> tuple[Any, Positions]:
+    """Load one YAML or JSON document safely; raise `InvalidInput` naming the position."""
+    name = str(path)
+    if text is None:
+        text = read_text(path)
+    positions = Positions(name)
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InvalidInput([Diagnostic(name, line, 1, "file contains a NUL character", "encoding")])
+    loader = _NoAliasComposer(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, positions
+        return _Builder(positions).build(node, (), 0), positions
+    except _Refused as exc:
+        line, col = _line_col(exc.mark)
+        raise InvalidInput([Diagnostic(name, line, col, exc.message, exc.code, hint=exc.hint)])
+    except yaml.MarkedYAMLError as exc:
+        line, col = _line_col(exc.problem_mark or exc.context_mark)
+        message = exc.problem or "not valid YAML"
+        if exc.context:
+            message = f"{exc.context}: {message}"
+        raise InvalidInput([Diagnostic(name, line, col, message, "yaml-syntax")])
+    except yaml.YAMLError as exc:
+        raise InvalidInput([Diagnostic(name, 1, 1, f"not valid YAML: {exc}", "yaml-syntax")])
+    except RecursionError:
+        raise InvalidInput([Diagnostic(name, 1, 1, "nesting too deep to read", "too-deep")])
+    finally:
+        loader.dispose()

@@ -1,0 +1,86 @@
+"""Load case files (YAML or JSON): one case per file, or a list of cases, or `cases: [...]`.
+
+Every problem is reported with file, line, column and field; a file with a broken case still
+yields its other cases (`load_case_file` returns both the cases and the diagnostics).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from rexcheck.engine.diagnose import from_validation_error
+from rexcheck.engine.errors import Diagnostic, InvalidInput
+from rexcheck.engine.yamlsource import Positions, load_yaml
+from rexcheck.facts.catalog import BASE_TYPES
+from rexcheck.facts.models import Case
+
+
+def parse_case(data: Any, positions: Positions, prefix: tuple = ()) -> Case:
+    """Validate one case record; raise `InvalidInput` with every problem in it."""
+    if not isinstance(data, dict):
+        line, col = positions.of(prefix)
+        raise InvalidInput([Diagnostic(positions.file, line, col,
+                                       "a case must be a mapping with 'case' and 'exporter'",
+                                       "case-shape")])
+    try:
+        case = Case.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(from_validation_error(exc, positions, Case, prefix)) from None
+    problems = _duplicate_refs(case, positions, prefix)
+    if problems:
+        raise InvalidInput(problems)
+    return case
+
+
+def _duplicate_refs(case: Case, positions: Positions, prefix: tuple) -> list[Diagnostic]:
+    problems = []
+    for fact_type, (_, list_name) in BASE_TYPES.items():
+        records = getattr(case, list_name)
+        if not isinstance(records, list):
+            continue
+        seen: dict[str, int] = {}
+        for i, record in enumerate(records):
+            if record.ref is None:
+                continue
+            if record.ref in seen:
+                line, col = positions.of(prefix + (list_name, i, "ref"))
+                problems.append(Diagnostic(
+                    positions.file, line, col,
+                    f"{fact_type} ref '{record.ref}' is used twice (first at item {seen[record.ref] + 1})",
+                    "duplicate-ref", field=f"{list_name}.{i}.ref",
+                    hint="give every record of a case its own ref"))
+            seen[record.ref] = i
+    return problems
+
+
+def load_case_file(path: Path | str) -> tuple[list[Case], list[Diagnostic]]:
+    """All valid cases of a file and the diagnostics of the invalid ones.
+
+    A file that cannot be read at all (not YAML, not UTF-8, refused) raises `InvalidInput`.
+    """
+    data, positions = load_yaml(path)
+    if isinstance(data, dict) and "cases" in data and "case" not in data:
+        extra = sorted(set(data) - {"cases"})
+        if extra:
+            line, col = positions.of((extra[0],))
+            raise InvalidInput([Diagnostic(str(path), line, col,
+                                           f"unknown top-level key '{extra[0]}' beside 'cases'",
+                                           "case-shape")])
+        records, prefix = data["cases"], ("cases",)
+    elif isinstance(data, list):
+        records, prefix = data, ()
+    else:
+        records, prefix = [data], None
+    if not isinstance(records, list):
+        raise InvalidInput([Diagnostic(str(path), 1, 1, "'cases' must be a list", "case-shape")])
+    cases, problems = [], []
+    for i, record in enumerate(records):
+        where = () if prefix is None else prefix + (i,)
+        try:
+            cases.append(parse_case(record, positions, where))
+        except InvalidInput as exc:
+            problems.extend(exc.diagnostics)
+    return cases, problems

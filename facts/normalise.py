@@ -1,0 +1,121 @@
+"""Turn a validated case into engine facts the durable_rules engine can match safely.
+
+durable_rules compares loosely and knows no dates or decimals (../shared/engine-notes.md), so
+every value it sees is normalised here: dates become day numbers (days since 1970-01-01),
+amounts become whole cents, nested records become flat keys (`decision.notified` ->
+`decision__notified`), missing values are left out (so `exists` works), and every fact gets
+its type in `fact` and a unique `ref`. Lists of records (goods) become facts of their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from rexcheck.engine.errors import EngineFailure
+from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES, NOT_ASSERTED
+from rexcheck.facts.models import Case, Consignment
+
+EPOCH = dt.date(1970, 1, 1)
+TYPE_KEY = "fact"
+MAX_FACT_FIELDS = 200  # the engine's process dies at 253 properties; stay well below
+
+SHORT = {
+    "exporter": "exporter", "application": "application", "registration": "registration",
+    "change_report": "change-report", "revocation_request": "revocation-request",
+    "verification_request": "verification", "consignment": "consignment",
+}
+
+
+def day_number(d: dt.date) -> int:
+    return (d - EPOCH).days
+
+
+def from_day_number(n: int) -> dt.date:
+    return EPOCH + dt.timedelta(days=n)
+
+
+def cents(amount: Decimal) -> int:
+    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def engine_key(path: str) -> str:
+    """The engine's key for a field path (`decision.notified` -> `decision__notified`)."""
+    return path.replace(".", "__")
+
+
+def _flatten(value: Any, prefix: str, out: dict[str, Any], skip: set[str]) -> None:
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            if prefix == "" and name in skip:
+                continue
+            _flatten(getattr(value, name), f"{prefix}{name}__", out, skip)
+        return
+    key = prefix[:-2]
+    if value is None:
+        return
+    if isinstance(value, bool):
+        out[key] = value
+    elif isinstance(value, dt.date):
+        out[key] = day_number(value)
+    elif isinstance(value, Decimal):
+        out[key] = cents(value)
+    elif isinstance(value, list):
+        # An empty list is left out like a missing value: the engine's `$iall` is false on an
+        # empty list, so "does not contain" must be compiled as "missing or all differ".
+        if not value or isinstance(value[0], BaseModel):
+            return  # lists of records are child facts or computed fields
+        out[key] = sorted({str(v) for v in value})
+    else:
+        out[key] = value
+
+
+def _converted(consignment: Consignment, currency: str) -> int | None:
+    value = consignment.value
+    if value.currency == currency:
+        return cents(value.amount)
+    for rate in sorted(consignment.exchange_rates, key=lambda r: (r.currency, r.to, str(r.rate))):
+        if rate.currency == value.currency and rate.to == currency:
+            return cents(value.amount * rate.rate)
+    return None
+
+
+def case_facts(case: Case) -> list[dict[str, Any]]:
+    """The engine facts of one case, in a canonical order (type, then ref)."""
+    facts: list[dict[str, Any]] = []
+    for fact_type, (_, list_name) in BASE_TYPES.items():
+        records = getattr(case, list_name)
+        records = records if isinstance(records, list) else [records]
+        for i, record in enumerate(records, start=1):
+            skip = {name for (t, name) in NOT_ASSERTED if t == fact_type}
+            skip |= {lst for (parent, lst, _) in CHILD_TYPES.values() if parent == fact_type}
+            fact: dict[str, Any] = {}
+            _flatten(record, "", fact, skip)
+            ref = getattr(record, "ref", None) or (
+                SHORT[fact_type] if fact_type == "exporter" else f"{SHORT[fact_type]}-{i}")
+            fact["ref"] = ref
+            fact[TYPE_KEY] = fact_type
+            if isinstance(record, Consignment):
+                for currency in ("CHF", "NOK"):
+                    converted = _converted(record, currency)
+                    if converted is not None:
+                        fact[f"value_{currency.lower()}"] = converted
+            facts.append(fact)
+            for child_type, (parent, list_attr, _) in CHILD_TYPES.items():
+                if parent != fact_type:
+                    continue
+                for j, child in enumerate(getattr(record, list_attr), start=1):
+                    child_fact: dict[str, Any] = {}
+                    _flatten(child, "", child_fact, set())
+                    child_fact.update({"ref": f"{ref}/{list_attr}-{j}", parent: ref,
+                                       TYPE_KEY: child_type})
+                    facts.append(child_fact)
+    for fact in facts:
+        if len(fact) > MAX_FACT_FIELDS:
+            raise EngineFailure(f"{fact[TYPE_KEY]} {fact['ref']} has {len(fact)} fields, "
+                             f"more than the engine can take ({MAX_FACT_FIELDS})")
+    facts.sort(key=lambda f: (f[TYPE_KEY], f["ref"]))
+    return facts

@@ -1,0 +1,81 @@
+"""Shared fixtures: a checker on the shipped rules, and a clean case to vary in each test."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from rexcheck.engine.checker import Checker
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "facts" / "examples"
+AS_OF = dt.date(2026, 4, 15)
+
+CLEAN_APPLICATION = {
+    "ref": "A1",
+    "received": dt.date(2026, 3, 16),
+    "channel": "electronic",
+    "languages": ["ru", "en"],
+    "tin": "KZ010140000123",
+    "exporter_name": "Altyn Dala LLP",
+    "address": "12 Abay Avenue, Kostanay 110000, Kazakhstan",
+    "contact": "+7 7142 55 01 01",
+    "activity": ["production"],
+    "goods": [{"description": "Durum wheat", "hs_code": "1001", "origin_criterion": "P",
+               "meets_origin_rules": True}],
+    "documents": ["state_registration_certificate", "origin_documents"],
+    "consent_to_publication": True,
+}
+
+CLEAN_CASE = {
+    "case": "T-1",
+    "exporter": {"tin": "KZ010140000123", "name": "Altyn Dala LLP"},
+    "applications": [CLEAN_APPLICATION],
+}
+
+
+def case_with(**application_changes) -> dict:
+    """The clean case with the application's fields changed (None removes a field)."""
+    case = copy.deepcopy(CLEAN_CASE)
+    app = case["applications"][0]
+    for key, value in application_changes.items():
+        if value is None:
+            app.pop(key, None)
+        else:
+            app[key] = value
+    return case
+
+
+@pytest.fixture(scope="session")
+def checker() -> Checker:
+    return Checker()
+
+
+def rule_ids(result) -> list[str]:
+    return [f.rule_id for f in result.findings]
+
+
+MINIMAL_RULE = """\
+act: Order 244
+title: test pack
+rules:
+  - id: T-1-channel
+    title: test rule
+    citation: {ref: Order 244 p.4, text: "quoted"}
+    description: test
+    applies_to: application
+    when: {field: application.channel, eq: email}
+    then:
+      finding: {kind: flag, message: "sent by {application.channel}"}
+"""
+
+
+def write_pack(root: Path, text: str, name: str = "pack.yaml") -> Path:
+    """Write one rule file under `root/test/` and return the rules root."""
+    folder = root / "test"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return root

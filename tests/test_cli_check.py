@@ -1,0 +1,120 @@
+"""`rexcheck check` and `rexcheck rules list` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from click.testing import CliRunner
+
+from conftest import EXAMPLES, MINIMAL_RULE, write_pack
+from rexcheck.cli.main import main
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_help_teaches_commands_and_exit_codes():
+    result = run("--help")
+    assert result.exit_code == 0
+    for word in ("check", "rules", "calendar", "Exit codes", "Examples"):
+        assert word in result.output
+
+
+def test_clean_case_exits_0():
+    result = run("check", str(EXAMPLES / "registered-clean.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "no findings" in result.output
+
+
+def test_refused_case_prints_findings_with_citations_and_exits_1():
+    result = run("check", str(EXAMPLES / "refused-no-english.yaml"))
+    assert result.exit_code == 1
+    assert "R244-8-1-no-english  [Order 244 p.8(1)]  application A1" in result.output
+    assert "not filled in English" in result.output
+
+
+def test_json_output_is_valid_and_complete():
+    result = run("check", str(EXAMPLES / "refused-no-english.yaml"), "--format", "json")
+    assert result.exit_code == 1
+    doc = json.loads(result.output)
+    assert doc["rules"]["digest"].startswith("sha256:")
+    (case,) = doc["cases"]
+    finding = next(f for f in case["findings"] if f["rule_id"] == "R244-8-1-no-english")
+    assert finding["citation"]["ref"] == "Order 244 p.8(1)"
+    assert finding["subject"] == {"type": "application", "ref": "A1"}
+    assert finding["facts"] == [{"alias": "application", "type": "application", "ref": "A1",
+                                 "derived_by": None}]
+    assert "trace" not in case
+    assert doc["summary"]["findings"] == len(case["findings"])
+
+
+def test_explain_shows_the_chain_of_firings():
+    result = run("check", str(EXAMPLES / "refused-documents-origin.yaml"), "--explain")
+    assert "why:" in result.output and "trace:" in result.output
+    assert ("R244-8-3-origin [Order 244 p.8(3)] fired on goods_item A1/goods-1 -> derived "
+            "refusal_ground") in result.output
+    doc = json.loads(run("check", str(EXAMPLES / "refused-documents-origin.yaml"), "--explain",
+                         "--format", "json").output)
+    flag = next(f for f in doc["cases"][0]["findings"]
+                if f["rule_id"] == "R244-8-registered-despite-ground")
+    assert flag["explanation"]["because"][0]["derived"].startswith("refusal_ground:")
+
+
+def test_output_is_byte_identical_whatever_the_order_of_files(tmp_path):
+    files = sorted(str(p) for p in EXAMPLES.glob("*.yaml"))
+    one = run("check", *files, "--format", "json").output
+    two = run("check", *reversed(files), "--format", "json").output
+    assert one == two
+    assert run("check", *files).output == run("check", *reversed(files)).output
+
+
+def test_bad_fact_file_gives_position_field_and_exit_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    text = (EXAMPLES / "registered-clean.yaml").read_text(encoding="utf-8")
+    bad.write_text(text.replace("channel: electronic", "chanel: electronic"), encoding="utf-8")
+    result = run("check", str(bad))
+    assert result.exit_code == 2
+    assert f"{bad}:15:5: error: field 'applications.0.chanel': unknown field 'chanel'; did " \
+           "you mean 'channel'? [extra-forbidden]" in result.output
+    assert "nothing was evaluated" in result.output
+
+
+def test_bad_rules_give_exit_2_and_nothing_is_evaluated(tmp_path):
+    rules = write_pack(tmp_path / "rules", MINIMAL_RULE.replace("eq: email", "eq: emial"))
+    result = run("check", str(EXAMPLES / "registered-clean.yaml"), "--rules", str(rules))
+    assert result.exit_code == 2
+    assert "did you mean 'email'?" in result.output
+    assert "case " not in result.output
+
+
+def test_as_of_must_be_a_date():
+    result = CliRunner().invoke(main, ["check", str(EXAMPLES), "--as-of", "2026-13-01"])
+    assert result.exit_code == 2 and "is not a date" in result.output
+
+
+def test_a_directory_is_searched_for_cases():
+    result = run("check", str(EXAMPLES), "--format", "json")
+    doc = json.loads(result.output)
+    assert len(doc["cases"]) == len(list(EXAMPLES.glob("*.yaml")))
+    assert [c["case"] for c in doc["cases"]] == sorted(c["case"] for c in doc["cases"])
+
+
+def test_duplicate_case_ids_are_an_input_error(tmp_path):
+    shutil.copy(EXAMPLES / "registered-clean.yaml", tmp_path / "a.yaml")
+    shutil.copy(EXAMPLES / "registered-clean.yaml", tmp_path / "b.yaml")
+    result = run("check", str(tmp_path))
+    assert result.exit_code == 2 and "duplicate-case" in result.output
+
+
+def test_rules_list_json_has_id_and_canonical_citation():
+    doc = json.loads(run("rules", "list", "--format", "json").output)
+    by_id = {r["id"]: r for r in doc["rules"]}
+    assert by_id["R244-8-2-documents"]["citation"] == "Order 244 p.8(2)"
+    assert all(r["citation"].startswith("Order ") for r in doc["rules"])
+
+
+def test_russian_messages():
+    result = run("check", str(EXAMPLES / "refused-no-english.yaml"), "--lang", "ru")
+    assert "не заполнено на английском языке" in result.output

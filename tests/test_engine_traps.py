@@ -1,0 +1,131 @@
+"""The traps of durable_rules 2.0.28 (../shared/engine-notes.md), each owned by the runtime."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import random
+
+import pytest
+
+from conftest import AS_OF, MINIMAL_RULE, case_with, rule_ids, write_pack
+from rexcheck.engine import runtime as runtime_module
+from rexcheck.engine.checker import Checker
+from rexcheck.engine.compiler import compile_program
+from rexcheck.engine.errors import EngineFailure
+from rexcheck.facts.loader import parse_case
+from rexcheck.engine.yamlsource import Positions
+
+
+def test_rules_really_run_in_durable_rules(checker):
+    """A derived fact asserted by one rule triggers another rule inside the engine."""
+    program = compile_program(checker.ruleset, AS_OF)
+    chained = program.definition["R244-8-registered-despite-ground"]["all"]
+    assert {"refusal_ground": {"$and": [{"fact": "refusal_ground"},
+                                        {"application": {"application": "ref"}}]}} in chained
+    session = checker.runtime.session(AS_OF)
+    assert session.name.startswith("rexcheck_")
+    decision = {"outcome": "registered", "date": dt.date(2026, 3, 18)}
+    result = checker.check(case_with(languages=["ru"], decision=decision), AS_OF)
+    steps = {s.rule_id: s for s in result.trace}
+    source = steps["R244-8-1-no-english"]
+    assert source.derived["fact"] == "refusal_ground"
+    chained_step = steps["R244-8-registered-despite-ground"]
+    assert source.derived["ref"] in [f.ref for f in chained_step.facts]
+    assert chained_step.index > source.index
+
+
+def test_an_exception_in_an_action_is_surfaced_not_swallowed(checker, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(runtime_module, "derive", broken)
+    result = checker.check(case_with(languages=["ru"]), AS_OF)
+    assert result.error is not None and "boom" in result.error
+    assert "R244-8-1-no-english" in result.error
+    # the session was cleaned up: the next case runs normally
+    monkeypatch.undo()
+    assert rule_ids(checker.check(case_with(languages=["ru"]), AS_OF)) == ["R244-8-1-no-english"]
+
+
+def test_more_than_1024_cases_in_one_ruleset(tmp_path):
+    checker = Checker(write_pack(tmp_path, MINIMAL_RULE))
+    results = [checker.check(case_with(channel="email"), AS_OF) for _ in range(1500)]
+    assert all(rule_ids(r) == ["T-1-channel"] for r in results)
+
+
+def test_negation_does_not_depend_on_the_order_facts_arrive_in(checker):
+    """p.8 'refused without a ground' negates a fact derived in the same case."""
+    decision = {"outcome": "refused", "date": dt.date(2026, 3, 17),
+                "notified": dt.date(2026, 3, 18)}
+    base = case_with(languages=["ru"], decision=decision)
+    base["applications"].append(copy.deepcopy(base["applications"][0]) | {
+        "ref": "A2", "languages": ["ru", "en"]})
+    expected = None
+    for seed in range(6):
+        case = copy.deepcopy(base)
+        random.Random(seed).shuffle(case["applications"])
+        result = checker.check(case, AS_OF)
+        got = [(f.rule_id, f.subject.ref) for f in result.findings]
+        expected = expected or got
+        assert got == expected
+    assert expected == [("R244-8-1-no-english", "A1"), ("R244-8-refused-without-ground", "A2")]
+
+
+def test_same_facts_in_any_order_give_identical_results(checker):
+    case = case_with(languages=["ru"], goods=[
+        {"description": "a", "hs_code": "7601", "meets_origin_rules": False},
+        {"description": "b", "hs_code": "7605", "meets_origin_rules": False}])
+    first = checker.check(case, AS_OF).model_dump_json()
+    case["applications"][0]["goods"].reverse()
+    case["applications"][0]["goods"][0], case["applications"][0]["goods"][1] = (
+        case["applications"][0]["goods"][1], case["applications"][0]["goods"][0])
+    assert checker.check(case, AS_OF).model_dump_json() == first
+
+
+def test_non_ascii_text_is_matched_and_kept(checker):
+    case = case_with(representative={"name": "Консалт Экспорт ТОО", "power_of_attorney": False})
+    (finding,) = checker.check(case, AS_OF).findings
+    assert "Консалт Экспорт ТОО" in finding.message
+
+
+def test_loose_typing_is_stopped_before_the_engine():
+    """durable_rules would let "9" > 10 fire; the fact models refuse the string."""
+    from rexcheck.engine.errors import InvalidInput
+
+    case = case_with()
+    case["applications"][0]["received"] = "not a date"
+    with pytest.raises(InvalidInput) as exc:
+        parse_case(case, Positions("case.yaml"))
+    assert exc.value.diagnostics[0].field == "applications.0.received"
+
+
+def test_a_fact_with_a_field_named_id_is_refused():
+    from rexcheck.engine.errors import InvalidInput
+
+    case = case_with()
+    case["applications"][0]["id"] = "x"
+    with pytest.raises(InvalidInput):
+        parse_case(case, Positions("case.yaml"))
+
+
+def test_a_fact_too_wide_for_the_engine_is_a_case_error_not_a_crash(checker, monkeypatch):
+    from rexcheck.facts import normalise
+
+    monkeypatch.setattr(normalise, "MAX_FACT_FIELDS", 5)
+    result = checker.check(case_with(), AS_OF)
+    assert result.findings == []
+    assert "more than the engine can take" in result.error
+
+
+def test_a_fact_matching_no_rule_does_not_stop_the_others(tmp_path):
+    checker = Checker(write_pack(tmp_path, MINIMAL_RULE))
+    case = case_with(channel="email")
+    case["consignments"] = [{"destination": "CH", "value": {"amount": 5, "currency": "CHF"}}]
+    assert rule_ids(checker.check(case, AS_OF)) == ["T-1-channel"]
+
+
+def test_runtime_drives_the_c_layer_without_the_stock_host(checker):
+    import durable.engine
+
+    assert not any(isinstance(v, durable.engine.Host) for v in vars(checker.runtime).values())

@@ -34,10 +34,19 @@ CHILD_TYPES: dict[str, tuple[str, str, type[BaseModel]]] = {
 # Fields not sent to the engine: their content is turned into computed fields instead.
 NOT_ASSERTED = {("consignment", "exchange_rates")}
 # Fields computed by the normaliser (Python computes values; the engine does the matching).
+# Each is documented in docs/rule-language.md ("Computed fields").
 COMPUTED: dict[str, dict[str, str]] = {
     "consignment": {
         "value_chf": "amount",  # value converted to CHF with a rate the facts supply, if any
         "value_nok": "amount",
+    },
+    "application": {
+        "goods_count": "int",  # number of goods listed in box 4
+    },
+    "registration": {
+        "number_date": "str",  # the DDMMYYYY part of a number of the p.6 structure
+        "number_date_is_real": "bool",  # that part is a date that exists
+        "registered_ddmmyyyy": "str",  # the registration date written DDMMYYYY
     },
 }
 

@@ -10,6 +10,7 @@ its type in `fact` and a unique `ref`. Lists of records (goods) become facts of 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -17,7 +18,7 @@ from pydantic import BaseModel
 
 from rexcheck.engine.errors import EngineFailure
 from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES, NOT_ASSERTED
-from rexcheck.facts.models import Case, Consignment
+from rexcheck.facts.models import Application, Case, Consignment, Registration
 
 EPOCH = dt.date(1970, 1, 1)
 TYPE_KEY = "fact"
@@ -83,6 +84,32 @@ def _converted(consignment: Consignment, currency: str) -> int | None:
     return None
 
 
+NUMBER = re.compile(r"^KZREX[0-9]{3}([0-9]{8})[0-9]{4}$")
+
+
+def computed_fields(record: BaseModel) -> dict[str, Any]:
+    """Values Python computes for the engine (catalog.COMPUTED lists them)."""
+    out: dict[str, Any] = {}
+    if isinstance(record, Consignment):
+        for currency in ("CHF", "NOK"):
+            converted = _converted(record, currency)
+            if converted is not None:
+                out[f"value_{currency.lower()}"] = converted
+    elif isinstance(record, Application):
+        out["goods_count"] = len(record.goods)
+    elif isinstance(record, Registration):
+        out["registered_ddmmyyyy"] = record.registered.strftime("%d%m%Y")
+        match = NUMBER.match(record.number)
+        if match:
+            out["number_date"] = match.group(1)
+            try:
+                dt.datetime.strptime(match.group(1), "%d%m%Y")
+                out["number_date_is_real"] = True
+            except ValueError:
+                out["number_date_is_real"] = False
+    return out
+
+
 def case_facts(case: Case) -> list[dict[str, Any]]:
     """The engine facts of one case, in a canonical order (type, then ref)."""
     facts: list[dict[str, Any]] = []
@@ -98,11 +125,7 @@ def case_facts(case: Case) -> list[dict[str, Any]]:
                 SHORT[fact_type] if fact_type == "exporter" else f"{SHORT[fact_type]}-{i}")
             fact["ref"] = ref
             fact[TYPE_KEY] = fact_type
-            if isinstance(record, Consignment):
-                for currency in ("CHF", "NOK"):
-                    converted = _converted(record, currency)
-                    if converted is not None:
-                        fact[f"value_{currency.lower()}"] = converted
+            fact.update(computed_fields(record))
             facts.append(fact)
             for child_type, (parent, list_attr, _) in CHILD_TYPES.items():
                 if parent != fact_type:

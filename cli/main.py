@@ -13,7 +13,8 @@ from rexcheck import __version__
 from rexcheck.engine.errors import Diagnostic, InvalidInput
 
 EXIT_CODES = """
-Exit codes: 0 no findings; 1 findings; 2 invalid input or rules (nothing evaluated).
+Exit codes: 0 no findings (information notices do not count); 1 findings (errors or
+warnings); 2 invalid input or rules (nothing evaluated).
 """
 
 
@@ -124,7 +125,7 @@ def check(facts: tuple[Path, ...], rules_dir: Path | None, as_of: dt.date | None
         click.echo(to_text(results, [], explain), nl=False)
     if any(r.error for r in results):
         sys.exit(2)
-    sys.exit(1 if any(r.findings for r in results) else 0)
+    sys.exit(1 if any(r.has_findings for r in results) else 0)
 
 
 def _duplicate_cases(cases: list) -> list[Diagnostic]:
@@ -177,17 +178,196 @@ def rules_list(rules_dir: Path | None, fmt: str) -> None:
     click.echo(f"{len(rows)} rule(s), digest {ruleset.digest}")
 
 
-def _register_optional() -> None:
+@rules.command("lint")
+@click.argument("rules_root", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--readings", "readings_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The readings document (default: docs/readings.md beside the rules tree).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def rules_lint(rules_root: Path | None, readings_file: Path | None, fmt: str) -> None:
+    """Check a rules tree: schema errors with file:line:column and hints, unknown fields,
+    duplicate ids, derived facts never produced or never used, rules without tests, readings
+    not documented, messages without a Russian translation.
+
+    \b
+    Examples:
+      rexcheck rules lint
+      rexcheck rules lint my-rules/ --format json
+
+    Exit codes: 0 clean; 1 warnings only; 2 errors (the tree cannot be used).
+    """
+    from rexcheck.engine.lint import lint
+    from rexcheck.engine.loader import default_rules_dir
+
+    root = rules_root or default_rules_dir()
+    if readings_file is None:
+        readings_file = root.resolve().parent / "docs" / "readings.md"
+    found = lint(root, readings_file)
+    if fmt == "json":
+        click.echo(json.dumps({"diagnostics": [d.as_dict() for d in found]}, indent=2,
+                              ensure_ascii=False, sort_keys=True))
+    else:
+        for d in found:
+            click.echo(d.format())
+        errors = sum(d.severity == "error" for d in found)
+        click.echo(f"{errors} error(s), {len(found) - errors} warning(s)")
+    if any(d.severity == "error" for d in found):
+        sys.exit(2)
+    sys.exit(1 if found else 0)
+
+
+@rules.command("schema")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("schema"), show_default=True, help="Folder to write the schemas to.")
+def rules_schema(out_dir: Path) -> None:
+    """Write JSON Schemas for rule files, rule test files and case files.
+
+    An editor with a YAML language server (VS Code with the Red Hat YAML extension) then
+    completes field names, operators and fact fields and flags mistakes while you type; see
+    docs/editing-rules.md for the settings.
+
+    \b
+    Example:
+      rexcheck rules schema --out schema/
+    """
+    from rexcheck.engine.jsonschema import case_file_schema, rule_file_schema, test_file_schema
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, schema in (("rule-file", rule_file_schema()), ("rule-test-file", test_file_schema()),
+                         ("case-file", case_file_schema())):
+        path = out_dir / f"{name}.schema.json"
+        path.write_text(json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
+        click.echo(f"wrote {path}")
+
+
+@rules.command("docs")
+@click.argument("rules_root", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("docs"), show_default=True)
+def rules_docs(rules_root: Path | None, out_dir: Path) -> None:
+    """Generate the rule catalogue (catalogue.md and a single-page catalogue.html): per act
+    and paragraph, the quoted law, the rule in plain words, its reading and its tests.
+
+    \b
+    Example:
+      rexcheck rules docs --out docs/
+    """
+    from rexcheck.engine import catalogue
+    from rexcheck.engine.loader import default_rules_dir, load_rules
+    from rexcheck.engine.ruletests import load_tests
+
+    root = rules_root or default_rules_dir()
     try:
-        from rexcheck.cli.calendar_cmd import calendar
-    except ImportError:  # pragma: no cover - the calendar command ships with the package
-        return
-    main.add_command(calendar)
+        paths = catalogue.write(load_rules(root), load_tests(root), out_dir)
+    except InvalidInput as exc:
+        fail(exc.diagnostics)
+    for path in paths:
+        click.echo(f"wrote {path}")
 
 
-_register_optional()
+@rules.command("test")
+@click.argument("rules_root", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def rules_test(rules_root: Path | None, fmt: str) -> None:
+    """Run the rule tests written as YAML under RULES_ROOT/tests (default: the shipped rules).
+
+    Each test names a case (a fixture varied with `set`, an inline case or a case file), a
+    date, the findings expected and the rules that must not fire; a failure shows the
+    expected and the actual findings. See docs/editing-rules.md.
+
+    \b
+    Example:
+      rexcheck rules test
+      rexcheck rules test my-rules/ --format json
+
+    Exit codes: 0 all pass; 1 some fail; 2 invalid rules or tests.
+    """
+    from rexcheck.engine.checker import Checker
+    from rexcheck.engine.loader import default_rules_dir
+    from rexcheck.engine.ruletests import load_tests, report, run_test
+
+    root = rules_root or default_rules_dir()
+    try:
+        checker = Checker(root)
+        tests = load_tests(root)
+    except InvalidInput as exc:
+        fail(exc.diagnostics, fmt)
+    outcomes = [run_test(checker, t) for t in tests]
+    if fmt == "json":
+        click.echo(json.dumps({"tests": [{
+            "name": o.loaded.test.name, "file": o.loaded.file, "line": o.loaded.line,
+            "passed": o.passed, "missing": o.missing, "unexpected": o.unexpected,
+            "actual": o.actual, "error": o.error} for o in outcomes],
+            "passed": sum(o.passed for o in outcomes),
+            "failed": sum(not o.passed for o in outcomes)}, indent=2, ensure_ascii=False))
+    else:
+        click.echo(report(outcomes), nl=False)
+    sys.exit(0 if all(o.passed for o in outcomes) else 1)
+
+
+@main.command()
+@click.option("--baseline", "baseline_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Rules in force (default: the shipped packs).")
+@click.option("--proposed", "proposed_path", required=True,
+              type=click.Path(exists=True, path_type=Path),
+              help="A proposed rules directory, or a scenario file (see docs/whatif.md).")
+@click.argument("population", nargs=-1, required=True)
+@click.option("--as-of", callback=parse_date, help="Judge every case on this date.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "md"]), default="text",
+              show_default=True)
+def whatif(baseline_dir: Path | None, proposed_path: Path, population: tuple[str, ...],
+           as_of: dt.date | None, fmt: str) -> None:
+    """What changes if the law changes: run the baseline and a proposal over a population.
+
+    Reports, per rule, how many cases it newly fires or stops firing in; per outcome, the
+    transitions (e.g. valid -> invalid); and every changed case with its outcome before and
+    after; plus the number of cases unchanged. POPULATION is one or more JSONL, JSON, YAML or
+    CSV files of cases (as for `rexcheck screen`).
+
+    \b
+    Example:
+      rexcheck whatif --proposed examples/whatif/raise-chf-threshold.yaml \\
+          examples/whatif/population.jsonl --format md
+
+    Exit codes: 0 no case changes; 1 some cases change; 2 invalid rules, proposal or input.
+    """
+    from rexcheck.engine.checker import Checker
+    from rexcheck.engine.loader import load_rules
+    from rexcheck.engine.proposal import load_proposal
+    from rexcheck.engine.whatif import compare, to_text
+    from rexcheck.facts.records import read_records
+
+    try:
+        baseline = load_rules(baseline_dir)
+        proposed = load_proposal(proposed_path, baseline)
+        base_checker = Checker(baseline)
+        prop_checker = Checker(proposed, base_checker.calendar)
+    except InvalidInput as exc:
+        fail(exc.diagnostics, "json" if fmt == "json" else "text")
+    report = compare(base_checker, prop_checker, read_records(list(population)), as_of)
+    if fmt == "json":
+        click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        click.echo(to_text(report, markdown=fmt == "md"), nl=False)
+    if report.errors:
+        click.echo(f"{report.errors} case(s) could not be evaluated", err=True)
+        sys.exit(2)
+    sys.exit(1 if report.changed else 0)
+
+
+def _register_commands() -> None:
+    """Commands that live in their own modules (they import `main` to attach themselves)."""
+    from rexcheck.cli import calendar_cmd, screen_cmd  # noqa: F401
+
+    main.add_command(calendar_cmd.calendar)
+
+
 main.help = (main.help or "") + EXIT_CODES
 check.help = (check.help or "") + EXIT_CODES
+
+_register_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -204,7 +204,10 @@ def _placeholders(rule: Rule, scope: cond.Scope) -> dict[str, Placeholder]:
     texts = [rule.then.finding.message, rule.then.finding.message_ru or ""] if rule.then.finding else []
     for text in texts:
         for name in PLACEHOLDER.findall(text):
-            if "." in name and name not in out:
+            if name.startswith("param.") and name[6:] in scope.params:
+                value, kind = scope.params[name[6:]]
+                out[name] = Placeholder("param", repr(value), kind)
+            elif "." in name and name not in out:
                 ref = scope.resolve_field(name, ("then",))
                 if ref is not None:
                     out[name] = Placeholder(ref.alias, ref.key, ref.kind.kind)

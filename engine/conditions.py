@@ -30,6 +30,8 @@ from rexcheck.engine.yamlsource import Positions
 from rexcheck.facts.catalog import FieldKind
 from rexcheck.facts.normalise import TYPE_KEY, day_number, engine_key
 
+YAML_BOOL_HINT = ("YAML reads NO, yes, on, off (unquoted) as true/false; quote it, e.g. \"NO\" "
+                  "for Norway")
 COMPARE = {"eq", "ne", "lt", "lte", "gt", "gte"}
 OPERATORS = COMPARE | {"in", "not_in", "contains", "not_contains", "contains_all", "exists",
                        "matches"}
@@ -325,8 +327,11 @@ def _literal(raw: Any, kind: FieldKind, scope: Scope, where: tuple, name: str) -
         "amount": isinstance(raw, (int, float)) and not isinstance(raw, bool),
     }[k]
     if not ok:
+        hint = "write dates as YYYY-MM-DD" if k == "date" else None
+        if isinstance(raw, bool) and k == "str":
+            hint = YAML_BOOL_HINT
         scope.error(where, f"{name} is {kind.describe()}; {raw!r} is not", "type-mismatch",
-                    fld=name, hint="write dates as YYYY-MM-DD" if k == "date" else None)
+                    fld=name, hint=hint)
         return None
     if kind.choices and raw not in kind.choices:
         scope.error(where, f"'{raw}' is not a value of {name} ({', '.join(kind.choices)})",
@@ -363,6 +368,19 @@ def negate(node: Leaf | Group, scope: Scope) -> Leaf | Group:
             missing.append(Leaf(node.value, "exists", Literal(False), node.where))
         return Group("any", (flipped, *missing))
     return flipped
+
+
+def join_inside_any(node: Leaf | Group, inside: bool = False) -> Leaf | None:
+    """A comparison with another fact inside `any`: durable_rules cannot join inside `$or`
+    (measured: it fails with error 311 when facts arrive), so such a rule is refused."""
+    if isinstance(node, Leaf):
+        joined = isinstance(node.value, FieldRef) and node.value.alias != node.ref.alias
+        return node if inside and joined else None
+    for item in node.items:
+        found = join_inside_any(item, inside or node.op == "any")
+        if found:
+            return found
+    return None
 
 
 def nested_not_matches(node: Leaf | Group) -> Leaf | None:

@@ -83,6 +83,10 @@ def from_validation_error(
             message = err["msg"]
             if "input" in err and not isinstance(err["input"], (dict, list)):
                 message += f" (got {err['input']!r})"
+        if isinstance(err.get("input"), bool) and kind in ("literal_error", "string_type",
+                                                           "string_pattern_mismatch"):
+            hint = ('YAML reads NO, yes, on, off (unquoted) as true/false; quote it, e.g. "NO" '
+                    "for Norway")
         out.append(Diagnostic(positions.file, line, col, message, kind.replace("_", "-"),
                               rule_id=rule_id, field=field, hint=hint))
     return out

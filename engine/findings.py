@@ -9,6 +9,7 @@ models: the JSON output is their dump, and their field names are a public interf
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
@@ -96,7 +97,9 @@ class CaseResult(Model):
 
     @property
     def has_findings(self) -> bool:
-        return bool(self.findings)
+        """Findings that count (errors and warnings); info notices, such as a reading that
+        was applied, do not change an exit code or an outcome."""
+        return any(f.severity != "info" for f in self.findings)
 
 
 def display(value: Any, kind: str) -> str:
@@ -150,6 +153,9 @@ def _message(c: CompiledRule, firing: Firing, deadline: Deadline | None, as_of: 
         p = c.placeholders.get(name)
         if p is None:
             return match.group(0)
+        if p.alias == "param":  # a parameter's value, as in force on the as-of date
+            value = ast.literal_eval(p.key)
+            return display(value, p.kind) if not isinstance(value, tuple) else ", ".join(value)
         return display(firing.matched[p.alias].get(p.key), p.kind)
 
     return PLACEHOLDER.sub(fill, text)

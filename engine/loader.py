@@ -204,14 +204,14 @@ def _assemble(root: Path, parsed: list, problems: list[Diagnostic]) -> RuleSet:
                                        f"(also in {seen[rid]})", "duplicate-id", rule_id=rid))
         seen[rid] = lr.file
     ruleset = RuleSet(str(root), rules, parameters, derived, fields, "", [p[0] for p in parsed])
-    any_date = _a_date_with_values(parameters)
+    any_date = reference_date(parameters)
     for lr in rules:
         problems.extend(check_rule(lr, ruleset, any_date))
     ruleset.digest = _digest(parsed)
     return ruleset
 
 
-def _a_date_with_values(parameters: dict[str, LoadedParameter]) -> dt.date:
+def reference_date(parameters: dict[str, LoadedParameter]) -> dt.date:
     dates = [v.from_ for p in parameters.values() for v in p.parameter.values]
     return max(dates) if dates else dt.date(2021, 4, 11)
 
@@ -282,6 +282,12 @@ def compile_conditions(lr: LoadedRule, scope: cond.Scope) -> dict[str, list]:
                 by_alias.setdefault(alias, []).extend(items)
     for items in by_alias.values():
         for item in items:
+            joined = cond.join_inside_any(item)
+            if joined is not None:
+                scope.error(joined.where, "a comparison with another fact cannot stand inside "
+                            "'any' (the engine cannot join inside an or)", "join-in-any",
+                            hint="split the rule, use several 'without' entries, or derive a "
+                            "fact that says what you need")
             bad = cond.nested_not_matches(item)
             if bad is not None:
                 scope.error(bad.where, "'not matches' may only stand at the top of a condition, "
@@ -333,6 +339,10 @@ def _check_message(message: str, rule: Rule, scope: cond.Scope, where: tuple) ->
                             "bad-message")
         elif name == "as_of":
             continue
+        elif name.startswith("param."):
+            if name[6:] not in scope.params:
+                scope.error(where, f"unknown parameter '{name[6:]}' in the message",
+                            "unknown-param", hint=did_you_mean(name[6:], scope.params))
         else:
             scope.resolve_field(name, where)
 

@@ -81,18 +81,24 @@ class _Session:
         sid = str(next(self._sids))
         firings: list[Firing] = []
         try:
-            batch = [dict(f, sid=sid) for f in facts]
-            result = dre.assert_facts(self.handle, json.dumps(batch, ensure_ascii=False))
-            self._check(result, "case facts")
-            self._drain(result[1], sid, firings)
-            for n in range(1, self.program.strata + 1):
-                result = dre.assert_fact(self.handle, json.dumps({TYPE_KEY: MARKER, "n": n,
-                                                                  "sid": sid}))
-                self._check(result, f"stratum {n}")
-                self._drain(result[1], sid, firings)
+            self._run(facts, sid, firings)
+        except dre.error as exc:  # the C layer's own errors are numeric codes
+            raise EngineFailure(f"the engine refused the case: {exc}") from exc
         finally:
             dre.delete_state(self.handle, sid)
         return firings
+
+    def _run(self, facts: list[dict[str, Any]], sid: str, firings: list[Firing]) -> None:
+        """All facts in one call, then one marker per stratum, each run to quiescence."""
+        batch = [dict(f, sid=sid) for f in facts]
+        result = dre.assert_facts(self.handle, json.dumps(batch, ensure_ascii=False))
+        self._check(result, "case facts")
+        self._drain(result[1], sid, firings)
+        for n in range(1, self.program.strata + 1):
+            result = dre.assert_fact(self.handle, json.dumps({TYPE_KEY: MARKER, "n": n,
+                                                              "sid": sid}))
+            self._check(result, f"stratum {n}")
+            self._drain(result[1], sid, firings)
 
     @staticmethod
     def _check(result: tuple, what: str) -> None:

@@ -1,0 +1,176 @@
+"""`rexcheck screen`: bulk screening, one result per record, streamed in input order."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Iterable, Iterator, TextIO
+
+import click
+
+from rexcheck.cli.main import RULES_OPTION, fail, main, parse_date
+from rexcheck.engine.errors import InvalidInput
+
+
+class Progress:
+    """Records done, rate and ETA on standard error, only when it is a terminal."""
+
+    def __init__(self, total: int | None, stream: TextIO):
+        self.total = total
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.done = 0
+
+    def tick(self) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if not self.enabled or now - self.last < 0.2:
+            return
+        self.last = now
+        rate = self.done / max(now - self.start, 1e-9)
+        text = f"\r{self.done} records, {rate:,.0f}/s"
+        if self.total:
+            left = max(self.total - self.done, 0) / max(rate, 1e-9)
+            text = (f"\r[{'#' * int(30 * self.done / self.total):30}] {self.done}/{self.total}"
+                    f" {rate:,.0f}/s ETA {left:,.0f}s")
+        self.stream.write(text)
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\r" + " " * 79 + "\r")
+            self.stream.flush()
+
+
+def _count_lines(inputs: tuple[str, ...]) -> int | None:
+    if "-" in inputs:
+        return None
+    total = 0
+    for name in inputs:
+        if Path(name).suffix.lower() not in (".jsonl", ".ndjson", ".csv"):
+            return None
+        with open(name, "rb") as f:
+            total += sum(1 for line in f if line.strip())
+        if Path(name).suffix.lower() == ".csv":
+            total -= 1
+    return total
+
+
+CSV_COLUMNS = ["record", "source", "line", "case", "outcome", "findings", "rule_ids", "error"]
+
+
+def _write(lines: Iterable[str], fmt: str, out: TextIO) -> Iterator[dict]:
+    """Write each result as it comes, and pass it on for the summary."""
+    writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+    if writer:
+        writer.writerow(CSV_COLUMNS)
+    if fmt == "json":
+        out.write("[")
+    first = True
+    for line in lines:
+        data = json.loads(line)
+        if fmt == "jsonl":
+            out.write(line + "\n")
+        elif fmt == "json":
+            out.write(("\n" if first else ",\n") + line)
+        elif writer:
+            writer.writerow([data["record"], data["source"], data["line"], data["case"] or "",
+                             data["outcome"], len(data["findings"]),
+                             " ".join(f["rule_id"] for f in data["findings"]),
+                             data["error"] or ""])
+        else:
+            out.write(_text(data))
+        first = False
+        yield data
+    if fmt == "json":
+        out.write("\n]\n")
+
+
+def _text(data: dict) -> str:
+    head = f"#{data['record']} {data['case'] or '?'}: {data['outcome']}"
+    lines = [head]
+    if data["error"]:
+        lines.append(f"  {data['error']}")
+    for f in data["findings"]:
+        lines.append(f"  {f['severity'].upper():7} {f['rule_id']} [{f['citation']['ref']}] "
+                     f"{f['subject']['type']} {f['subject']['ref']}: {f['message']}")
+    return "\n".join(lines) + "\n"
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@RULES_OPTION
+@click.option("--as-of", callback=parse_date,
+              help="Judge every record on this date; default: the record's as_of, else today.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "text", "csv"]),
+              default="jsonl", show_default=True, help="Output format (one result per record).")
+@click.option("--input-format", type=click.Choice(["jsonl", "json", "yaml", "csv"]),
+              help="Format of the inputs; default: from the file name, or guessed for stdin.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Processes to spread records over; output is identical for any N.")
+@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True)
+def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | None, fmt: str,
+           input_format: str | None, workers: int, lang: str) -> None:
+    """Screen case records in bulk: JSONL, JSON, YAML or CSV files, or - for standard input.
+
+    Streams one result per record, in input order, to standard output: the record number,
+    the case id, the outcome per document and overall (register, refuse, valid, invalid,
+    not_covered, revoke, ..., or error) and the findings with citations. A record that cannot
+    be read or validated gets an error result naming the record and field, and the run goes
+    on. The summary (records in, results out, errors, outcomes) goes to standard error.
+
+    \b
+    Examples:
+      rexcheck screen population.jsonl > results.jsonl
+      python bench/generate.py --cases 1000 --seed 1 | rexcheck screen - --workers 2
+      rexcheck screen cases.csv --format csv --as-of 2026-05-01
+
+    Exit codes: 0 no findings; 1 findings; 2 some record could not be read, validated or
+    evaluated, or the rules are invalid.
+    """
+    from rexcheck.engine.loader import load_rules
+    from rexcheck.engine.screening import screen as run_screen
+    from rexcheck.engine.screening import summarise
+    from rexcheck.facts.records import read_records
+
+    try:
+        load_rules(rules_dir)  # fail fast, before any record is read
+    except InvalidInput as exc:
+        fail(exc.diagnostics)
+    progress = Progress(_count_lines(inputs), sys.stderr)
+    records_in = 0
+
+    def counted(records):
+        nonlocal records_in
+        for record in records:
+            records_in += 1
+            yield record
+
+    out = sys.stdout
+    lines = run_screen(counted(read_records(list(inputs), input_format)), rules_dir, as_of,
+                       workers, lang)
+
+    def ticking(stream):
+        for data in stream:
+            progress.tick()
+            yield data
+
+    summary = summarise(ticking(_write(lines, fmt, out)))
+    out.flush()
+    progress.close()
+    summary = {"records_in": records_in, "results_out": summary["results"], **summary}
+    summary.pop("results")
+    click.echo(f"screened {summary['records_in']} record(s): {summary['results_out']} "
+               f"result(s), {summary['errors']} error(s); outcomes: "
+               + ", ".join(f"{k} {v}" for k, v in summary["outcomes"].items()), err=True)
+    click.echo(json.dumps({"summary": summary}, sort_keys=True), err=True)
+    if summary["errors"]:
+        sys.exit(2)
+    sys.exit(1 if summary["with_findings"] else 0)
+

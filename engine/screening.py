@@ -1,0 +1,175 @@
+"""Screening in bulk: one result per record, in input order, in one process or several.
+
+A screening system sends records (cases) before a decision is taken; each gets a
+`ScreenResult` with its record number, its outcome per subject and overall, and its findings.
+A record that cannot be read or validated gets an error result naming the record and field;
+the run goes on. `--workers N` spreads records over N processes (durable_rules sessions live in
+one process each) in bounded windows, so memory stays flat and the output keeps input order:
+byte-identical to a single-process run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from pydantic import BaseModel, ConfigDict
+
+from rexcheck.engine.errors import InvalidInput
+from rexcheck.engine.findings import CaseResult, Finding
+from rexcheck.facts.records import Record
+
+# Outcomes, most significant first: a record's `outcome` is the first of its subjects'.
+OUTCOME_ORDER = ["error", "refuse", "revoke", "refuse_change", "invalid", "not_covered",
+                 "findings", "register", "apply_change", "do_not_revoke", "valid", "clean"]
+
+
+class ScreenResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    record: int
+    source: str
+    line: int
+    case: str | None
+    as_of: dt.date | None
+    outcome: str
+    outcomes: dict[str, str]
+    findings: list[Finding]
+    pending: list[Finding]
+    error: str | None = None
+
+
+def subject_outcomes(result: CaseResult, subjects: list[tuple[str, str]]) -> dict[str, str]:
+    """What the findings mean for each document of the case (application A1: refuse, ...)."""
+    kinds: dict[str, set[str]] = {}
+    for f in result.findings:
+        if f.severity == "info":
+            continue  # a notice (e.g. a reading applied) does not change an outcome
+        ref = f.subject.ref.split("/")[0]  # a goods item counts for its application
+        subject_type = "application" if f.subject.type == "goods_item" else f.subject.type
+        kinds.setdefault(f"{subject_type} {ref}", set()).add(f.kind)
+    out = {}
+    for subject_type, ref in subjects:
+        key = f"{subject_type} {ref}"
+        found = kinds.pop(key, set())
+        out[key] = _outcome(subject_type, found)
+    for key, found in kinds.items():
+        out[key] = _outcome(key.split(" ")[0], found)
+    return dict(sorted(out.items()))
+
+
+def _outcome(subject_type: str, kinds: set[str]) -> str:
+    if "not_covered" in kinds:
+        return "not_covered"
+    if subject_type == "application":
+        return "refuse" if "refusal_ground" in kinds else ("findings" if kinds else "register")
+    if subject_type == "consignment":
+        return "invalid" if "invalid_statement" in kinds else ("findings" if kinds else "valid")
+    if subject_type == "change_report":
+        return "refuse_change" if "change_refusal_ground" in kinds else (
+            "findings" if kinds else "apply_change")
+    if subject_type == "revocation_request":
+        if "unfounded_revocation" in kinds:
+            return "do_not_revoke"
+        return "revoke" if "revocation_ground" in kinds else ("findings" if kinds else "clean")
+    return "findings" if kinds else "clean"
+
+
+def overall(outcomes: dict[str, str]) -> str:
+    if not outcomes:
+        return "clean"
+    return min(outcomes.values(), key=OUTCOME_ORDER.index)
+
+
+class _Worker:
+    """Holds one Checker per process."""
+
+    checker: Any = None
+
+    @classmethod
+    def start(cls, rules: str | None, calendar_file: str | None) -> None:
+        from rexcheck.engine.calendar import WorkingCalendar
+        from rexcheck.engine.checker import Checker
+
+        calendar = WorkingCalendar.load(calendar_file) if calendar_file else None
+        cls.checker = Checker(rules, calendar)
+
+
+def screen_record(record: Record, as_of: dt.date | None, lang: str) -> str:
+    """One record -> one JSON line (done in the worker, so serialising is spread too)."""
+    return screen_one(_Worker.checker, record, as_of, lang).model_dump_json()
+
+
+def screen_one(checker: Any, record: Record, as_of: dt.date | None, lang: str) -> ScreenResult:
+    from rexcheck.facts.catalog import BASE_TYPES
+    from rexcheck.facts.loader import parse_case
+
+    base = dict(record=record.number, source=record.source, line=record.line)
+    if record.problem is not None:
+        return ScreenResult(**base, case=None, as_of=as_of, outcome="error", outcomes={},
+                            findings=[], pending=[], error=record.problem.format())
+    case_id = record.data.get("case") if isinstance(record.data, dict) else None
+    case_id = case_id if isinstance(case_id, str) else None
+    try:
+        assert record.positions is not None
+        case = parse_case(record.data, record.positions)
+    except InvalidInput as exc:
+        message = "; ".join(f"record {record.number}: {d.format()}"
+                            for d in sorted(exc.diagnostics))
+        return ScreenResult(**base, case=case_id, as_of=as_of, outcome="error", outcomes={},
+                            findings=[], pending=[], error=message)
+    result = checker.check(case, as_of, lang)
+    if result.error:
+        return ScreenResult(**base, case=case.case, as_of=result.as_of, outcome="error",
+                            outcomes={}, findings=[], pending=[],
+                            error=f"record {record.number}: {result.error}")
+    subjects = [(t, r.ref or f"{t}-{i}") for t, (_, lst) in BASE_TYPES.items()
+                if t != "exporter" for i, r in enumerate(getattr(case, lst), start=1)]
+    outcomes = subject_outcomes(result, subjects)
+    return ScreenResult(**base, case=case.case, as_of=result.as_of, outcome=overall(outcomes),
+                        outcomes=outcomes, findings=result.findings, pending=result.pending)
+
+
+def screen(records: Iterable[Record], rules: Path | str | None, as_of: dt.date | None,
+           workers: int = 1, lang: str = "en", window: int = 2000,
+           calendar_file: str | None = None) -> Iterator[str]:
+    """JSON lines of results, in input order."""
+    rules_arg = str(rules) if rules is not None else None
+    if workers <= 1:
+        _Worker.start(rules_arg, calendar_file)
+        for record in records:
+            yield screen_record(record, as_of, lang)
+        return
+    context = multiprocessing.get_context("fork" if "fork" in
+                                          multiprocessing.get_all_start_methods() else "spawn")
+    with context.Pool(workers, initializer=_Worker.start,
+                      initargs=(rules_arg, calendar_file)) as pool:
+        batch: list[Record] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) >= window:
+                yield from pool.imap(_screen_task, [(r, as_of, lang) for r in batch],
+                                     chunksize=max(1, window // (workers * 8)))
+                batch = []
+        if batch:
+            yield from pool.imap(_screen_task, [(r, as_of, lang) for r in batch],
+                                 chunksize=max(1, len(batch) // (workers * 8)))
+
+
+def _screen_task(args: tuple) -> str:
+    return screen_record(*args)
+
+
+def summarise(lines: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    total = errors = with_findings = 0
+    for data in lines:
+        total += 1
+        errors += data["outcome"] == "error"
+        with_findings += any(f["severity"] != "info" for f in data["findings"])
+        counts[data["outcome"]] = counts.get(data["outcome"], 0) + 1
+    return {"results": total, "errors": errors, "with_findings": with_findings,
+            "outcomes": dict(sorted(counts.items()))}
+

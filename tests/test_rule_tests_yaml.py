@@ -1,0 +1,26 @@
+"""Runs every YAML rule test under rules/tests/ as a pytest test (see engine/ruletests.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rexcheck.engine.loader import default_rules_dir
+from rexcheck.engine.ruletests import coverage, load_tests, run_test
+
+TESTS = load_tests(default_rules_dir())
+
+
+@pytest.mark.parametrize("loaded", TESTS, ids=[t.id for t in TESTS])
+def test_rule_test(checker, loaded):
+    outcome = run_test(checker, loaded)
+    assert outcome.passed, (
+        f"{loaded.file}:{loaded.line}: {loaded.test.name}\n"
+        f"error: {outcome.error}\nmissing: {outcome.missing}\nunexpected: {outcome.unexpected}\n"
+        f"actual: {outcome.actual}")
+
+
+def test_every_rule_has_a_test_that_fires_it_and_one_that_does_not(checker):
+    fires, silent = coverage(TESTS)
+    rule_ids = {r.rule.id for r in checker.ruleset.rules}
+    assert sorted(rule_ids - fires) == [], "rules no YAML test fires"
+    assert sorted(rule_ids - silent) == [], "rules no YAML test shows silent"

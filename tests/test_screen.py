@@ -1,0 +1,144 @@
+"""`rexcheck screen`: one result per record, in order, errors named, nothing lost."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import case_with
+from rexcheck.cli.main import main
+
+
+def jsonl(cases) -> str:
+    return "".join((c if isinstance(c, str) else json.dumps(c, default=str)) + "\n"
+                   for c in cases)
+
+
+def population(n: int) -> list:
+    out = []
+    for i in range(n):
+        case = case_with(languages=["ru"] if i % 3 == 0 else ["ru", "en"])
+        case["case"] = f"P-{i:04d}"
+        out.append(case)
+    return out
+
+
+BROKEN = [
+    "{not json",
+    json.dumps({"case": "B-type", "exporter": {"tin": 5, "name": "x"}}),
+    json.dumps({"case": "B-date", "exporter": {"tin": "KZ1", "name": "x"},
+                "applications": [{"received": "2026-02-30", "channel": "post",
+                                  "languages": ["ru"]}]}),
+    json.dumps({"case": "B-nan", "exporter": {"tin": "KZ1", "name": "x"},
+                "consignments": [{"destination": "CH", "value": {"amount": "NaN",
+                                                                 "currency": "CHF"}}]}),
+    json.dumps({"case": "B-extra", "exporter": {"tin": "KZ1", "name": "x", "colour": "red"}}),
+    "[1, 2]",
+]
+
+
+def screen(tmp_path, text: str, *args: str):
+    path = tmp_path / "in.jsonl"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["screen", str(path), *args],
+                                                catch_exceptions=False)
+    return result
+
+
+def test_each_record_gets_one_result_in_order(tmp_path):
+    result = screen(tmp_path, jsonl(population(9)), "--as-of", "2026-04-15")
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [x["record"] for x in lines] == list(range(1, 10))
+    assert [x["case"] for x in lines] == [f"P-{i:04d}" for i in range(9)]
+    assert [x["outcome"] for x in lines] == ["refuse", "register", "register"] * 3
+    refused = lines[0]["findings"][0]
+    assert (refused["rule_id"], refused["citation"]["ref"]) == ("R244-8-1-no-english",
+                                                                "Order 244 p.8(1)")
+    assert result.exit_code == 1
+
+
+def test_broken_records_are_reported_by_number_and_the_rest_is_identical(tmp_path):
+    clean = population(12)
+    mixed, expected_errors = [], []
+    for i, case in enumerate(clean):
+        mixed.append(case)
+        if i < len(BROKEN):
+            mixed.append(BROKEN[i])
+            expected_errors.append(len(mixed))
+    clean_run = [json.loads(x) for x in screen(tmp_path, jsonl(clean), "--as-of",
+                                               "2026-04-15").stdout.splitlines()]
+    result = screen(tmp_path, jsonl(mixed), "--as-of", "2026-04-15")
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    assert len(lines) == len(mixed)  # in == out
+    errors = [x for x in lines if x["outcome"] == "error"]
+    assert [x["record"] for x in errors] == expected_errors
+    assert all(f"record {x['record']}" in x["error"] or ":" in x["error"] for x in errors)
+    assert "exporter.tin" in errors[1]["error"]
+    assert "day is out of range" in errors[2]["error"] or "date" in errors[2]["error"]
+    assert "colour" in errors[4]["error"]
+    good = [{k: v for k, v in x.items() if k not in ("record", "line")}
+            for x in lines if x["outcome"] != "error"]
+    assert good == [{k: v for k, v in x.items() if k not in ("record", "line")}
+                    for x in clean_run]
+    summary = json.loads(result.stderr.strip().splitlines()[-1])["summary"]
+    assert summary["records_in"] == summary["results_out"] == len(mixed)
+    assert summary["errors"] == len(BROKEN)
+    assert result.exit_code == 2
+
+
+def test_two_workers_give_byte_identical_output(tmp_path):
+    text = jsonl(population(40) + BROKEN)
+    one = screen(tmp_path, text, "--as-of", "2026-04-15", "--workers", "1")
+    two = screen(tmp_path, text, "--as-of", "2026-04-15", "--workers", "2")
+    assert one.stdout == two.stdout
+    assert one.exit_code == two.exit_code == 2
+
+
+def test_standard_input_and_other_formats(tmp_path):
+    text = jsonl(population(3))
+    result = CliRunner().invoke(
+        main, ["screen", "-", "--as-of", "2026-04-15", "--format", "csv"], input=text)
+    rows = result.stdout.splitlines()
+    assert rows[0] == "record,source,line,case,outcome,findings,rule_ids,error"
+    assert rows[1].startswith("1,<stdin>,1,P-0000,refuse,1,R244-8-1-no-english")
+    (tmp_path / "cases.json").write_text(json.dumps(population(2), default=str))
+    result = CliRunner().invoke(
+        main, ["screen", str(tmp_path / "cases.json"), "--as-of", "2026-04-15", "--format",
+               "json"])
+    assert [x["case"] for x in json.loads(result.stdout)] == ["P-0000", "P-0001"]
+
+
+def test_csv_input_one_case_per_row(tmp_path):
+    header = ("case,exporter.tin,exporter.name,applications.0.ref,applications.0.received,"
+              "applications.0.channel,applications.0.languages,applications.0.documents,"
+              "applications.0.tin,applications.0.exporter_name,applications.0.address,"
+              "applications.0.contact,applications.0.activity,"
+              "applications.0.goods.0.description,applications.0.goods.0.hs_code,"
+              "applications.0.goods.0.meets_origin_rules")
+    row = ("C-1,KZ010140000123,Altyn Dala,A1,2026-03-16,{channel},ru|en,"
+           "state_registration_certificate|origin_documents,KZ010140000123,Altyn Dala,"
+           "Kostanay,+7 7142,production,Wheat,1001,true")
+    path = tmp_path / "cases.csv"
+    path.write_text("\n".join([header, row.format(channel="electronic"),
+                               row.format(channel="fax").replace("C-1", "C-2"),
+                               "C-3,too,few"]) + "\n")
+    result = CliRunner().invoke(main, ["screen", str(path), "--as-of",
+                                                       "2026-04-15"])
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [(x["case"], x["outcome"]) for x in lines] == [
+        ("C-1", "register"), ("C-2", "refuse"), (None, "error")]
+    assert lines[2]["line"] == 4
+
+
+def test_python_api_checks_cases_without_the_cli():
+    import rexcheck
+
+    checker = rexcheck.Checker()
+    results = list(checker.check_all([case_with(languages=["ru"]), {"case": "bad"}],
+                                     as_of=__import__("datetime").date(2026, 4, 15)))
+    assert isinstance(results[0], rexcheck.CaseResult)
+    assert results[0].findings[0].rule_id == "R244-8-1-no-english"
+    assert results[1].error and "exporter" in results[1].error

@@ -22,8 +22,9 @@ from rexcheck.engine.findings import CaseResult, Finding, TraceStep
 def summary(results: list[CaseResult], errors: list[Diagnostic]) -> dict[str, int]:
     return {
         "cases": len(results),
-        "cases_with_findings": sum(1 for r in results if r.findings),
-        "findings": sum(len(r.findings) for r in results),
+        "cases_with_findings": sum(1 for r in results if r.has_findings),
+        "findings": sum(1 for r in results for f in r.findings if f.severity != "info"),
+        "notices": sum(1 for r in results for f in r.findings if f.severity == "info"),
         "pending": sum(len(r.pending) for r in results),
         "case_errors": sum(1 for r in results if r.error),
         "input_errors": len(errors),
@@ -116,7 +117,7 @@ def to_text(results: list[CaseResult], errors: list[Diagnostic], explain: bool =
             assert d is not None
             out.append(f"  PENDING {p.rule_id}  [{p.citation.ref}]  {p.subject.type} "
                        f"{p.subject.ref}: due {d.due} ({d.days} {d.unit} days from {d.start})")
-        if not r.findings and not r.error:
+        if not r.has_findings and not r.error:
             out.append("  no findings")
         if explain:
             out.append("  trace:")
@@ -129,6 +130,7 @@ def to_text(results: list[CaseResult], errors: list[Diagnostic], explain: bool =
         out.append(d.format())
     s = summary(results, errors)
     out.append(f"{s['cases']} case(s): {s['cases_with_findings']} with findings "
-               f"({s['findings']} finding(s)), {s['pending']} pending step(s), "
+               f"({s['findings']} finding(s), {s['notices']} notice(s)), "
+               f"{s['pending']} pending step(s), "
                f"{s['case_errors']} case error(s), {s['input_errors']} input error(s)")
     return "\n".join(out) + "\n"

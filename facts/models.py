@@ -129,6 +129,8 @@ class Application(Strict):
     contact: Text | None = Field(default=None, description="box 2: telephone, e-mail")
     activity: list[Literal["production", "trade"]] = Field(default_factory=list)
     goods: list[GoodsItem] = Field(default_factory=list)
+    headings_covered: int | None = Field(
+        default=None, ge=0, description="box 4: how many HS headings the goods fall under")
     representative: Representative | None = None
     documents: list[str] = Field(
         default_factory=list, description="documents attached, by kind (Order 257 list)")
@@ -201,6 +203,10 @@ class VerificationRequest(Strict):
     ] | None = None
     revocation_applied: dt.date | None = Field(
         default=None, description="body's application to revoke sent to the organisation (p.10)")
+    reply_includes_application: bool | None = Field(
+        default=None, description="the organisation's reply includes the copy of application No. 1 (p.7-8)")
+    reply_includes_documents: bool | None = Field(
+        default=None, description="... and the copies of the documents of the Order 257 list (p.7 as amended 2026)")
 
 
 class Statement(Strict):

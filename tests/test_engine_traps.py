@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from conftest import AS_OF, MINIMAL_RULE, case_with, rule_ids, write_pack
+from conftest import AS_OF, MINIMAL_RULE, case_with, counted, rule_ids, write_pack
 from rexcheck.engine import runtime as runtime_module
 from rexcheck.engine.checker import Checker
 from rexcheck.engine.compiler import compile_program
@@ -66,7 +66,7 @@ def test_negation_does_not_depend_on_the_order_facts_arrive_in(checker):
         case = copy.deepcopy(base)
         random.Random(seed).shuffle(case["applications"])
         result = checker.check(case, AS_OF)
-        got = [(f.rule_id, f.subject.ref) for f in result.findings]
+        got = [(f.rule_id, f.subject.ref) for f in counted(result)]
         expected = expected or got
         assert got == expected
     assert expected == [("R244-8-1-no-english", "A1"), ("R244-8-refused-without-ground", "A2")]
@@ -85,7 +85,7 @@ def test_same_facts_in_any_order_give_identical_results(checker):
 
 def test_non_ascii_text_is_matched_and_kept(checker):
     case = case_with(representative={"name": "Консалт Экспорт ТОО", "power_of_attorney": False})
-    (finding,) = checker.check(case, AS_OF).findings
+    (finding,) = counted(checker.check(case, AS_OF))
     assert "Консалт Экспорт ТОО" in finding.message
 
 
@@ -114,7 +114,7 @@ def test_a_fact_too_wide_for_the_engine_is_a_case_error_not_a_crash(checker, mon
 
     monkeypatch.setattr(normalise, "MAX_FACT_FIELDS", 5)
     result = checker.check(case_with(), AS_OF)
-    assert result.findings == []
+    assert counted(result) == []
     assert "more than the engine can take" in result.error
 
 

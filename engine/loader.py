@@ -280,6 +280,7 @@ def compile_conditions(lr: LoadedRule, scope: cond.Scope) -> dict[str, list]:
                                 f"('{m.alias}'), not '{alias}'", "bad-condition",
                                 hint=f"compare with {{field: {alias}.<field>}} as a value")
                 by_alias.setdefault(alias, []).extend(items)
+    _check_negated_joins(rule, by_alias, scope)
     for items in by_alias.values():
         for item in items:
             joined = cond.join_inside_any(item)
@@ -294,6 +295,37 @@ def compile_conditions(lr: LoadedRule, scope: cond.Scope) -> dict[str, list]:
                             "not inside any/not", "bad-condition",
                             hint="move it up, or write a pattern for the values you want")
     return by_alias
+
+
+def _leaves(node: Any) -> list:
+    if isinstance(node, cond.Leaf):
+        return [node]
+    return [leaf for item in node.items for leaf in _leaves(item)]
+
+
+def _check_negated_joins(rule: Rule, by_alias: dict[str, list], scope: cond.Scope) -> None:
+    """A `without` joined to an optional field must only be tested when the field is there.
+
+    With the field missing, the engine compares with nothing and the negation is decided
+    wrongly (measured), so the rule must say `exists: true` for that field, and a rule of its
+    own must say what happens when it is missing.
+    """
+    negated = {m.alias for m in rule.without}
+    for alias in negated:
+        for leaf in (leaf for item in by_alias.get(alias, []) for leaf in _leaves(item)):
+            other = leaf.value
+            if not (isinstance(other, cond.FieldRef) and other.alias not in negated
+                    and other.kind.optional and not other.path.startswith("_")):
+                continue
+            guarded = any(isinstance(i, cond.Leaf) and i.op == "exists" and i.value.value is True
+                          and i.ref.alias == other.alias and i.ref.path == other.path
+                          for i in by_alias.get(other.alias, []))
+            if not guarded:
+                name = f"{other.alias}.{other.path}"
+                scope.error(leaf.where, f"'without' compares with {name}, which may be missing; "
+                            "then the engine cannot decide the absence", "negation-on-optional",
+                            fld=name, hint=f"add {{field: {name}, exists: true}} to 'when' and "
+                            "cover the missing case with a rule of its own")
 
 
 def _check_deadline(rule: Rule, scope: cond.Scope) -> None:

@@ -127,3 +127,28 @@ def test_not_matches_inside_any_is_refused(tmp_path):
 def test_shipped_rules_load(checker):
     assert len(checker.ruleset.rules) >= 10
     assert all(r.rule.citation.text for r in checker.ruleset.rules)
+
+
+def test_negation_joined_to_an_optional_field_must_be_guarded(tmp_path):
+    """With the joined field missing the engine decides the absence wrongly (measured)."""
+    text = MINIMAL_RULE.replace(
+        "    when: {field: application.channel, eq: email}\n",
+        "    when: {field: application.channel, eq: email}\n"
+        "    without:\n"
+        "      - fact: registration\n"
+        "        where: {field: registration.number, eq: {field: application.tin}}\n")
+    (d,) = errors_of(tmp_path, text)
+    assert d.code == "negation-on-optional"
+    assert d.hint.startswith("add {field: application.tin, exists: true}")
+
+
+def test_join_inside_any_is_refused(tmp_path):
+    text = MINIMAL_RULE.replace(
+        "    when: {field: application.channel, eq: email}\n",
+        "    when: {field: application.channel, eq: email}\n"
+        "    with:\n"
+        "      - fact: registration\n"
+        "        where: {any: [{field: registration.number, eq: {field: application.ref}},"
+        " {field: registration.number, eq: x}]}\n")
+    (d,) = errors_of(tmp_path, text)
+    assert d.code == "join-in-any"

@@ -160,7 +160,9 @@ def derive(compiled: CompiledRule, matched: dict) -> dict[str, Any]:
     spec = rule.then.derive
     assert spec is not None
     subject_type, subject_ref = subject_of(compiled, matched)
-    refs = "+".join(f"{matched[a]['ref']}" for a in compiled.aliases if a in matched)
+    # derived facts are named by the documents behind them, not by the chain of derivations
+    refs = "+".join(matched[a].get("_subject_ref", matched[a]["ref"])
+                    for a in compiled.aliases if a in matched)
     fact: dict[str, Any] = {TYPE_KEY: spec.fact, "ref": f"{spec.fact}:{rule.id}:{refs}",
                             "_by": rule.id, "_subject_type": subject_type,
                             "_subject_ref": subject_ref}

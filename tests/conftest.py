@@ -12,7 +12,7 @@ from rexcheck.engine.checker import Checker
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "facts" / "examples"
-AS_OF = dt.date(2026, 4, 15)
+AS_OF = dt.date(2026, 3, 20)  # within the 5 working days of p.5 for CLEAN_APPLICATION
 
 CLEAN_APPLICATION = {
     "ref": "A1",

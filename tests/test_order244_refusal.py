@@ -187,11 +187,12 @@ def test_refusal_notice_not_sent_is_overdue_after_the_due_date(checker):
 
 
 def test_refusal_notice_not_yet_due_is_pending_not_a_finding(checker):
-    decision = {"outcome": "refused", "date": dt.date(2026, 4, 14)}
-    case = case_with(languages=["ru"], received=dt.date(2026, 4, 14), decision=decision)
+    # received Thu 2026-03-19: 20, then 21-25 Nauryz and a weekend, 26, 27 -> due Fri 03-27
+    decision = {"outcome": "refused", "date": dt.date(2026, 3, 19)}
+    case = case_with(languages=["ru"], received=dt.date(2026, 3, 19), decision=decision)
     result = checker.check(case, AS_OF)
     assert "R244-8-refusal-notice-late" not in rule_ids(result)
     (pending,) = result.pending
     assert pending.rule_id == "R244-8-refusal-notice-late"
     assert pending.deadline.status == "pending"
-    assert pending.deadline.due == dt.date(2026, 4, 17)
+    assert pending.deadline.due == dt.date(2026, 3, 27)

@@ -49,7 +49,7 @@ def screen(tmp_path, text: str, *args: str):
 
 
 def test_each_record_gets_one_result_in_order(tmp_path):
-    result = screen(tmp_path, jsonl(population(9)), "--as-of", "2026-04-15")
+    result = screen(tmp_path, jsonl(population(9)), "--as-of", "2026-03-20")
     lines = [json.loads(x) for x in result.stdout.splitlines()]
     assert [x["record"] for x in lines] == list(range(1, 10))
     assert [x["case"] for x in lines] == [f"P-{i:04d}" for i in range(9)]
@@ -69,8 +69,8 @@ def test_broken_records_are_reported_by_number_and_the_rest_is_identical(tmp_pat
             mixed.append(BROKEN[i])
             expected_errors.append(len(mixed))
     clean_run = [json.loads(x) for x in screen(tmp_path, jsonl(clean), "--as-of",
-                                               "2026-04-15").stdout.splitlines()]
-    result = screen(tmp_path, jsonl(mixed), "--as-of", "2026-04-15")
+                                               "2026-03-20").stdout.splitlines()]
+    result = screen(tmp_path, jsonl(mixed), "--as-of", "2026-03-20")
     lines = [json.loads(x) for x in result.stdout.splitlines()]
     assert len(lines) == len(mixed)  # in == out
     errors = [x for x in lines if x["outcome"] == "error"]
@@ -91,8 +91,8 @@ def test_broken_records_are_reported_by_number_and_the_rest_is_identical(tmp_pat
 
 def test_two_workers_give_byte_identical_output(tmp_path):
     text = jsonl(population(40) + BROKEN)
-    one = screen(tmp_path, text, "--as-of", "2026-04-15", "--workers", "1")
-    two = screen(tmp_path, text, "--as-of", "2026-04-15", "--workers", "2")
+    one = screen(tmp_path, text, "--as-of", "2026-03-20", "--workers", "1")
+    two = screen(tmp_path, text, "--as-of", "2026-03-20", "--workers", "2")
     assert one.stdout == two.stdout
     assert one.exit_code == two.exit_code == 2
 
@@ -100,14 +100,14 @@ def test_two_workers_give_byte_identical_output(tmp_path):
 def test_standard_input_and_other_formats(tmp_path):
     text = jsonl(population(3))
     result = CliRunner().invoke(
-        main, ["screen", "-", "--as-of", "2026-04-15", "--format", "csv"], input=text)
+        main, ["screen", "-", "--as-of", "2026-03-20", "--format", "csv"], input=text)
     rows = result.stdout.splitlines()
     assert rows[0] == "record,source,line,case,outcome,findings,rule_ids,error"
     assert rows[1].startswith("1,<stdin>,1,P-0000,refuse,")
     assert "R244-8-1-no-english" in rows[1]
     (tmp_path / "cases.json").write_text(json.dumps(population(2), default=str))
     result = CliRunner().invoke(
-        main, ["screen", str(tmp_path / "cases.json"), "--as-of", "2026-04-15", "--format",
+        main, ["screen", str(tmp_path / "cases.json"), "--as-of", "2026-03-20", "--format",
                "json"])
     assert [x["case"] for x in json.loads(result.stdout)] == ["P-0000", "P-0001"]
 
@@ -127,7 +127,7 @@ def test_csv_input_one_case_per_row(tmp_path):
                                row.format(channel="fax").replace("C-1", "C-2"),
                                "C-3,too,few"]) + "\n")
     result = CliRunner().invoke(main, ["screen", str(path), "--as-of",
-                                                       "2026-04-15"])
+                                                       "2026-03-20"])
     lines = [json.loads(x) for x in result.stdout.splitlines()]
     assert [(x["case"], x["outcome"]) for x in lines] == [
         ("C-1", "register"), ("C-2", "refuse"), (None, "error")]
@@ -139,7 +139,7 @@ def test_python_api_checks_cases_without_the_cli():
 
     checker = rexcheck.Checker()
     results = list(checker.check_all([case_with(languages=["ru"]), {"case": "bad"}],
-                                     as_of=__import__("datetime").date(2026, 4, 15)))
+                                     as_of=__import__("datetime").date(2026, 3, 20)))
     assert isinstance(results[0], rexcheck.CaseResult)
     assert results[0].findings[0].rule_id == "R244-8-1-no-english"
     assert results[1].error and "exporter" in results[1].error

@@ -14,6 +14,7 @@ holiday falls on a weekend, the Government's transfers of days off), corrected b
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -98,6 +99,14 @@ class WorkingCalendar:
         for entry in data.working_days:
             self._working[entry.date] = f"{entry.reason or 'working day'} ({entry.source})"
         self.day = lru_cache(maxsize=8192)(self._day)  # type: ignore[method-assign]
+        # working days counted from the first known day: counting becomes a subtraction
+        self._origin = dt.date(self.first_year, 1, 1)
+        self._count: list[int] = []
+        total, d = 0, self._origin
+        while d.year <= self.last_year:
+            total += self._day(d).working
+            self._count.append(total)
+            d += ONE_DAY
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> "WorkingCalendar":
@@ -131,12 +140,15 @@ class WorkingCalendar:
     def add_working_days(self, start: dt.date, n: int) -> dt.date:
         """The due date of "within n working days from start" (start not counted)."""
         self._check(start)
-        d = start
-        while n > 0:
-            d += ONE_DAY
-            if self.is_working_day(d):
-                n -= 1
-        return d
+        if n <= 0:
+            return start
+        target = self._count[(start - self._origin).days] + n
+        index = bisect_left(self._count, target)  # the first day whose count reaches it
+        if index >= len(self._count):
+            raise CalendarError(f"{n} working days after {start.isoformat()} run past "
+                                f"{self.last_year}, the last year the calendar knows; extend "
+                                "rules/calendar/kazakhstan.yaml")
+        return self._origin + dt.timedelta(days=index)
 
     def add_calendar_days(self, start: dt.date, n: int) -> dt.date:
         """The due date of "within n calendar days from start", moved to the next working day
@@ -149,13 +161,10 @@ class WorkingCalendar:
 
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """Working days in (start, end]; negative when end is before start."""
-        if end < start:
-            return -self.working_days_between(end, start)
-        count, d = 0, start
-        while d < end:
-            d += ONE_DAY
-            count += self.is_working_day(d)
-        return count
+        self._check(start)
+        self._check(end)
+        return (self._count[(end - self._origin).days]
+                - self._count[(start - self._origin).days])
 
     def explain(self, start: dt.date, end: dt.date) -> list[DayInfo]:
         if end < start:

@@ -54,6 +54,7 @@ class CompiledRule:
     negatives: list[str] = field(default_factory=list)  # fact types whose absence is tested
     produces: str | None = None  # fact type derived
     pattern_key: str | None = None  # for a `not matches` helper: the key of what it derives
+    output_parts: tuple | None = None  # citation and reading as output, built on first use
 
     @property
     def rule(self) -> Rule:
@@ -71,6 +72,9 @@ class Program:
     as_of: dt.date
     key: str
     rule_ids: list[str] = field(default_factory=list)
+    # per stratum, the sets of fact types some rule of it needs: a stratum none of whose rules
+    # could match the facts present is skipped (its marker would wake nothing)
+    needs: dict[int, list[frozenset[str]]] = field(default_factory=dict)
 
 
 def compile_program(ruleset: RuleSet, as_of: dt.date) -> Program:
@@ -103,9 +107,12 @@ def compile_program(ruleset: RuleSet, as_of: dt.date) -> Program:
         definition[c.name] = {"all": patterns}
         actions[c.name] = c
     text = json.dumps(definition, sort_keys=True)
+    needs: dict[int, list[frozenset[str]]] = {}
+    for c in actions.values():
+        needs.setdefault(c.stratum, []).append(frozenset(c.positives))
     return Program(definition, actions, max(strata.values(), default=0), dues, as_of,
                    hashlib.sha256(text.encode()).hexdigest()[:16],
-                   sorted({c.rule.id for c, _ in compiled}))
+                   sorted({c.rule.id for c, _ in compiled}), needs)
 
 
 def _missing_params(scope: cond.Scope, lr: LoadedRule, as_of: dt.date,

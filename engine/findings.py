@@ -117,8 +117,8 @@ def display(value: Any, kind: str) -> str:
 
 
 def _facts(firing: Firing) -> list[FactRef]:
-    return [FactRef(alias=alias, type=fact[TYPE_KEY], ref=fact["ref"],
-                    derived_by=fact.get("_by"))
+    return [FactRef.model_construct(alias=alias, type=fact[TYPE_KEY], ref=fact["ref"],
+                                    derived_by=fact.get("_by"))
             for alias, fact in firing.matched.items()]
 
 
@@ -161,6 +161,15 @@ def _message(c: CompiledRule, firing: Firing, deadline: Deadline | None, as_of: 
     return PLACEHOLDER.sub(fill, text)
 
 
+def _rule_parts(c: CompiledRule) -> tuple[CitationOut, ReadingOut | None]:
+    """The citation and reading of a rule, built once per compiled rule."""
+    if c.output_parts is None:
+        rule = c.rule
+        c.output_parts = (CitationOut(**rule.citation.model_dump()),
+                          ReadingOut(**rule.reading.model_dump()) if rule.reading else None)
+    return c.output_parts
+
+
 def build_result(evaluation: Evaluation, calendar: Any, lang: str = "en") -> CaseResult:
     findings: dict[tuple, Finding] = {}
     pending: dict[tuple, Finding] = {}
@@ -168,24 +177,22 @@ def build_result(evaluation: Evaluation, calendar: Any, lang: str = "en") -> Cas
     for firing in evaluation.firings:
         c = firing.rule
         rule = c.rule
-        trace.append(TraceStep(index=firing.index, rule_id=rule.id, variant=c.variant,
-                               citation=rule.citation.ref, facts=_facts(firing),
-                               derived=firing.derived))
+        trace.append(TraceStep.model_construct(
+            index=firing.index, rule_id=rule.id, variant=c.variant, citation=rule.citation.ref,
+            facts=_facts(firing), derived=firing.derived))
         spec = rule.then.finding
         if spec is None:
             continue
         subject_type, subject_ref = subject_of(c, firing.matched)
         deadline = _deadline(firing, evaluation, calendar)
         text = spec.message_ru if lang == "ru" and spec.message_ru else spec.message
-        finding = Finding(
+        citation, reading = _rule_parts(c)
+        finding = Finding.model_construct(  # every part is built from validated data
             rule_id=rule.id, title=rule.title, kind=spec.kind,
             severity="info" if c.variant == "pending" else spec.severity,
-            citation=CitationOut(**rule.citation.model_dump()),
-            subject=Subject(type=subject_type, ref=subject_ref),
+            citation=citation, subject=Subject.model_construct(type=subject_type, ref=subject_ref),
             message=_message(c, firing, deadline, evaluation.as_of, text),
-            facts=_facts(firing),
-            reading=ReadingOut(**rule.reading.model_dump()) if rule.reading else None,
-            deadline=deadline, firing=firing.index)
+            facts=_facts(firing), reading=reading, deadline=deadline, firing=firing.index)
         key = (subject_type, subject_ref, rule.id, finding.message)
         target = pending if c.variant == "pending" else findings
         target.setdefault(key, finding)

@@ -94,7 +94,11 @@ class _Session:
         result = dre.assert_facts(self.handle, json.dumps(batch, ensure_ascii=False))
         self._check(result, "case facts")
         self._drain(result[1], sid, firings)
+        present = {f[TYPE_KEY] for f in facts}
         for n in range(1, self.program.strata + 1):
+            present.update(f.derived[TYPE_KEY] for f in firings if f.derived)
+            if not any(need <= present for need in self.program.needs.get(n, ())):
+                continue  # no rule of this stratum can match: waking it would change nothing
             result = dre.assert_fact(self.handle, json.dumps({TYPE_KEY: MARKER, "n": n,
                                                               "sid": sid}))
             self._check(result, f"stratum {n}")

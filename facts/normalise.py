@@ -48,30 +48,30 @@ def engine_key(path: str) -> str:
     return path.replace(".", "__")
 
 
-def _flatten(value: Any, prefix: str, out: dict[str, Any], skip: set[str]) -> None:
-    if isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            if prefix == "" and name in skip:
-                continue
-            _flatten(getattr(value, name), f"{prefix}{name}__", out, skip)
-        return
-    key = prefix[:-2]
-    if value is None:
-        return
-    if isinstance(value, bool):
-        out[key] = value
-    elif isinstance(value, dt.date):
-        out[key] = day_number(value)
-    elif isinstance(value, Decimal):
-        out[key] = cents(value)
-    elif isinstance(value, list):
-        # An empty list is left out like a missing value: the engine's `$iall` is false on an
-        # empty list, so "does not contain" must be compiled as "missing or all differ".
-        if not value or isinstance(value[0], BaseModel):
-            return  # lists of records are child facts or computed fields
-        out[key] = sorted({str(v) for v in value})
-    else:
-        out[key] = value
+def _flatten(record: BaseModel, out: dict[str, Any], skip: set[str]) -> None:
+    """Flat engine fields of a record (pydantic's own dump does the walk, in Rust)."""
+    data = record.model_dump(exclude=skip or None, exclude_none=True)
+    _flatten_dict(data, "", out)
+
+
+def _flatten_dict(data: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:
+    for name, value in data.items():
+        key = prefix + name
+        if isinstance(value, dict):
+            _flatten_dict(value, key + "__", out)
+        elif isinstance(value, bool):
+            out[key] = value
+        elif isinstance(value, dt.date):
+            out[key] = day_number(value)
+        elif isinstance(value, Decimal):
+            out[key] = cents(value)
+        elif isinstance(value, list):
+            # An empty list is left out like a missing value: the engine's `$iall` is false on
+            # an empty list, so "does not contain" must be compiled as "missing or all differ".
+            if value and not isinstance(value[0], dict):  # lists of records: child facts
+                out[key] = sorted({str(v) for v in value})
+        else:
+            out[key] = value
 
 
 def _converted(consignment: Consignment, currency: str) -> int | None:
@@ -102,8 +102,9 @@ def computed_fields(record: BaseModel) -> dict[str, Any]:
         match = NUMBER.match(record.number)
         if match:
             out["number_date"] = match.group(1)
+            part = match.group(1)
             try:
-                dt.datetime.strptime(match.group(1), "%d%m%Y")
+                dt.date(int(part[4:]), int(part[2:4]), int(part[:2]))
                 out["number_date_is_real"] = True
             except ValueError:
                 out["number_date_is_real"] = False
@@ -120,7 +121,7 @@ def case_facts(case: Case) -> list[dict[str, Any]]:
             skip = {name for (t, name) in NOT_ASSERTED if t == fact_type}
             skip |= {lst for (parent, lst, _) in CHILD_TYPES.values() if parent == fact_type}
             fact: dict[str, Any] = {}
-            _flatten(record, "", fact, skip)
+            _flatten(record, fact, skip)
             ref = getattr(record, "ref", None) or (
                 SHORT[fact_type] if fact_type == "exporter" else f"{SHORT[fact_type]}-{i}")
             fact["ref"] = ref
@@ -132,7 +133,7 @@ def case_facts(case: Case) -> list[dict[str, Any]]:
                     continue
                 for j, child in enumerate(getattr(record, list_attr), start=1):
                     child_fact: dict[str, Any] = {}
-                    _flatten(child, "", child_fact, set())
+                    _flatten(child, child_fact, set())
                     child_fact.update({"ref": f"{ref}/{list_attr}-{j}", parent: ref,
                                        TYPE_KEY: child_type})
                     facts.append(child_fact)

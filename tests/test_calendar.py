@@ -84,7 +84,7 @@ def test_each_day_off_has_its_reason(cal):
 
 @pytest.mark.parametrize("start, days", [(D(2027, 12, 28), 5), (D(2020, 12, 30), 1)])
 def test_dates_outside_the_known_years_are_an_error_not_a_guess(cal, start, days):
-    with pytest.raises(CalendarError, match="outside the years the calendar knows"):
+    with pytest.raises(CalendarError, match="the calendar knows"):
         cal.add_working_days(start, days)
 
 
@@ -130,7 +130,7 @@ def test_cli_explain_and_errors():
     assert "2026-03-24 Tue off" in result.output
     assert result.output.rstrip().endswith("2 working day(s) of 7")
     bad = CliRunner().invoke(calendar_cli, ["add", "2027-12-28", "5"])
-    assert bad.exit_code == 2 and "outside the years" in bad.output
+    assert bad.exit_code == 2 and "the calendar knows" in bad.output
     assert "Traceback" not in bad.output
     bad = CliRunner().invoke(calendar_cli, ["add", "2026-02-30", "5"])
     assert bad.exit_code == 2 and "is not a date" in bad.output

@@ -84,8 +84,11 @@ def _fact_paths(paths: tuple[Path, ...]) -> list[Path]:
               "facts behind each finding, and the full trace.")
 @click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True,
               help="Language of finding messages.")
+@click.option("--audit-log", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append one JSON line per decision to this file (never rewritten); "
+              "`rexcheck audit verify` replays it.")
 def check(facts: tuple[Path, ...], rules_dir: Path | None, as_of: dt.date | None, fmt: str,
-          explain: bool, lang: str) -> None:
+          explain: bool, lang: str, audit_log: Path | None) -> None:
     """Evaluate case files (YAML or JSON; directories are searched) against the rules.
 
     Each finding names the rule, its citation, the subject (e.g. application A1), the message
@@ -118,6 +121,16 @@ def check(facts: tuple[Path, ...], rules_dir: Path | None, as_of: dt.date | None
         fail(problems, fmt)
     cases.sort(key=lambda item: (item[0].case, item[1]))
     results = [checker.check(case, as_of, lang) for case, _ in cases]
+    if audit_log is not None:
+        from rexcheck.engine.audit import AuditLog
+
+        log = AuditLog(audit_log)
+        for (case, _), result in zip(cases, results):
+            if result.audit is not None:
+                outcome = ("error" if result.error else
+                           "findings" if result.has_findings else "clean")
+                log.write(case, result.audit, outcome, result.findings)
+        log.close()
     meta = {"rexcheck": __version__, "rules": {"digest": checker.ruleset.digest}}
     if fmt == "json":
         click.echo(to_json(results, [], meta, explain), nl=False)
@@ -355,6 +368,57 @@ def whatif(baseline_dir: Path | None, proposed_path: Path, population: tuple[str
         click.echo(f"{report.errors} case(s) could not be evaluated", err=True)
         sys.exit(2)
     sys.exit(1 if report.changed else 0)
+
+
+@main.group()
+def audit() -> None:
+    """Replay logged decisions (see --audit-log of check and screen)."""
+
+
+@audit.command("verify")
+@click.argument("log_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@RULES_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def audit_verify(log_file: Path, rules_dir: Path | None, fmt: str) -> None:
+    """Re-evaluate every decision of an audit log with the given rules, on its logged as-of
+    date, and report each decision they would now take differently.
+
+    \b
+    Example:
+      rexcheck check facts/examples/ --audit-log decisions.jsonl
+      rexcheck audit verify decisions.jsonl --rules proposed-rules/
+
+    Exit codes: 0 every decision stands; 1 some would change; 2 invalid rules or log lines.
+    """
+    from rexcheck.engine.audit import verify
+    from rexcheck.engine.checker import Checker
+
+    try:
+        checker = Checker(rules_dir)
+    except InvalidInput as exc:
+        fail(exc.diagnostics, fmt)
+    report = verify(log_file, checker)
+    if fmt == "json":
+        click.echo(json.dumps({"entries": report.entries, "same": report.same,
+                               "differences": [d.__dict__ for d in report.differences],
+                               "unreadable": report.unreadable, "rules": checker.ruleset.digest},
+                              indent=2, ensure_ascii=False, sort_keys=True))
+    else:
+        for d in report.differences:
+            click.echo(f"line {d.line}: case {d.case} (as of {d.as_of}) would change"
+                       + (f" [{d.note}]" if d.note else ""))
+            for key in sorted(set(d.logged) - set(d.now)):
+                click.echo(f"    - {key}")
+            for key in sorted(set(d.now) - set(d.logged)):
+                click.echo(f"    + {key}")
+        for problem in report.unreadable:
+            click.echo(problem, err=True)
+        click.echo(f"{report.entries} decision(s): {report.same} stand, "
+                   f"{len(report.differences)} would change, {len(report.unreadable)} unreadable")
+    if report.unreadable:
+        sys.exit(2)
+    sys.exit(1 if report.differences else 0)
 
 
 def _register_commands() -> None:

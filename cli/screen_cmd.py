@@ -115,8 +115,10 @@ def _text(data: dict) -> str:
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Processes to spread records over; output is identical for any N.")
 @click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True)
+@click.option("--audit-log", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append one JSON line per decision to this file (never rewritten).")
 def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | None, fmt: str,
-           input_format: str | None, workers: int, lang: str) -> None:
+           input_format: str | None, workers: int, lang: str, audit_log: Path | None) -> None:
     """Screen case records in bulk: JSONL, JSON, YAML or CSV files, or - for standard input.
 
     Streams one result per record, in input order, to standard output: the record number,
@@ -153,8 +155,18 @@ def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | Non
             yield record
 
     out = sys.stdout
-    lines = run_screen(counted(read_records(list(inputs), input_format)), rules_dir, as_of,
-                       workers, lang)
+    log = open(audit_log, "a", encoding="utf-8") if audit_log else None
+    pairs = run_screen(counted(read_records(list(inputs), input_format)), rules_dir, as_of,
+                       workers, lang, audit_log=log is not None)
+
+    def logged(pairs):
+        for line, entry in pairs:
+            if log is not None and entry is not None:
+                log.write(entry + "\n")
+                log.flush()
+            yield line
+
+    lines = logged(pairs)
 
     def ticking(stream):
         for data in stream:
@@ -163,6 +175,8 @@ def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | Non
 
     summary = summarise(ticking(_write(lines, fmt, out)))
     out.flush()
+    if log is not None:
+        log.close()
     progress.close()
     summary = {"records_in": records_in, "results_out": summary["results"], **summary}
     summary.pop("results")

@@ -11,6 +11,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from rexcheck import __version__
+from rexcheck.engine.audit import Audit, case_digest
 from rexcheck.engine.calendar import WorkingCalendar
 from rexcheck.engine.errors import EngineFailure, InvalidInput
 from rexcheck.engine.findings import CaseResult, build_result
@@ -51,7 +53,10 @@ class Checker:
         except EngineFailure as exc:
             return CaseResult(case=case.case, title=case.title, as_of=when, findings=[],
                               pending=[], trace=[], error=str(exc))
-        return build_result(evaluation, self.calendar, lang)
+        result = build_result(evaluation, self.calendar, lang)
+        audit = Audit(version=__version__, rules_digest=self.ruleset.digest, as_of=when,
+                      case_digest=case_digest(case))
+        return result.model_copy(update={"audit": audit})
 
     def check_all(self, cases: Iterable[Case | dict[str, Any]], as_of: dt.date | None = None,
                   lang: str = "en") -> Iterator[CaseResult]:

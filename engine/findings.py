@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from rexcheck.engine.audit import Audit
 from rexcheck.engine.compiler import CompiledRule
 from rexcheck.engine.loader import PLACEHOLDER
 from rexcheck.engine.runtime import Evaluation, Firing, subject_of
@@ -90,6 +91,7 @@ class CaseResult(Model):
     case: str
     title: str | None = None
     as_of: dt.date
+    audit: Audit | None = None
     findings: list[Finding]
     pending: list[Finding]
     trace: list[TraceStep]

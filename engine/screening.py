@@ -17,6 +17,7 @@ from typing import Any, Iterable, Iterator
 
 from pydantic import BaseModel, ConfigDict
 
+from rexcheck.engine.audit import Audit
 from rexcheck.engine.errors import InvalidInput
 from rexcheck.engine.findings import CaseResult, Finding
 from rexcheck.facts.records import Record
@@ -39,6 +40,7 @@ class ScreenResult(BaseModel):
     findings: list[Finding]
     pending: list[Finding]
     error: str | None = None
+    audit: Audit | None = None
 
 
 def subject_outcomes(result: CaseResult, subjects: list[tuple[str, str]]) -> dict[str, str]:
@@ -97,19 +99,44 @@ class _Worker:
         cls.checker = Checker(rules, calendar)
 
 
-def screen_record(record: Record, as_of: dt.date | None, lang: str) -> str:
-    """One record -> one JSON line (done in the worker, so serialising is spread too)."""
-    return screen_one(_Worker.checker, record, as_of, lang).model_dump_json()
+def screen_record(record: Record, as_of: dt.date | None, lang: str,
+                  audit_log: bool = False) -> tuple[str, str | None]:
+    """One record -> its JSON line, and its audit-log line if asked (done in the worker, so
+    serialising is spread too)."""
+    result, case = _screen(_Worker.checker, record, as_of, lang)
+    line = result.model_dump_json()
+    if not audit_log or case is None or result.audit is None:
+        return line, None
+    return line, audit_entry(case, result)
+
+
+def audit_entry(case: Any, result: "ScreenResult") -> str:
+    import json as _json
+
+    from rexcheck.engine.audit import finding_keys
+
+    assert result.audit is not None
+    return _json.dumps({
+        "logged_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "audit": result.audit.model_dump(mode="json"),
+        "case": case.model_dump(mode="json", exclude_none=True),
+        "outcome": result.outcome, "findings": finding_keys(result.findings)},
+        ensure_ascii=False, sort_keys=True)
 
 
 def screen_one(checker: Any, record: Record, as_of: dt.date | None, lang: str) -> ScreenResult:
+    return _screen(checker, record, as_of, lang)[0]
+
+
+def _screen(checker: Any, record: Record, as_of: dt.date | None, lang: str
+            ) -> tuple[ScreenResult, Any]:
     from rexcheck.facts.catalog import BASE_TYPES
     from rexcheck.facts.loader import parse_case
 
     base = dict(record=record.number, source=record.source, line=record.line)
     if record.problem is not None:
         return ScreenResult(**base, case=None, as_of=as_of, outcome="error", outcomes={},
-                            findings=[], pending=[], error=record.problem.format())
+                            findings=[], pending=[], error=record.problem.format()), None
     case_id = record.data.get("case") if isinstance(record.data, dict) else None
     case_id = case_id if isinstance(case_id, str) else None
     try:
@@ -119,28 +146,31 @@ def screen_one(checker: Any, record: Record, as_of: dt.date | None, lang: str) -
         message = "; ".join(f"record {record.number}: {d.format()}"
                             for d in sorted(exc.diagnostics))
         return ScreenResult(**base, case=case_id, as_of=as_of, outcome="error", outcomes={},
-                            findings=[], pending=[], error=message)
+                            findings=[], pending=[], error=message), None
     result = checker.check(case, as_of, lang)
     if result.error:
         return ScreenResult(**base, case=case.case, as_of=result.as_of, outcome="error",
                             outcomes={}, findings=[], pending=[],
-                            error=f"record {record.number}: {result.error}")
+                            error=f"record {record.number}: {result.error}",
+                            audit=result.audit), case
     subjects = [(t, r.ref or f"{t}-{i}") for t, (_, lst) in BASE_TYPES.items()
                 if t != "exporter" for i, r in enumerate(getattr(case, lst), start=1)]
     outcomes = subject_outcomes(result, subjects)
     return ScreenResult(**base, case=case.case, as_of=result.as_of, outcome=overall(outcomes),
-                        outcomes=outcomes, findings=result.findings, pending=result.pending)
+                        outcomes=outcomes, findings=result.findings, pending=result.pending,
+                        audit=result.audit), case
 
 
 def screen(records: Iterable[Record], rules: Path | str | None, as_of: dt.date | None,
            workers: int = 1, lang: str = "en", window: int = 2000,
-           calendar_file: str | None = None) -> Iterator[str]:
-    """JSON lines of results, in input order."""
+           calendar_file: str | None = None, audit_log: bool = False
+           ) -> Iterator[tuple[str, str | None]]:
+    """(JSON line, audit-log line or None) per record, in input order."""
     rules_arg = str(rules) if rules is not None else None
     if workers <= 1:
         _Worker.start(rules_arg, calendar_file)
         for record in records:
-            yield screen_record(record, as_of, lang)
+            yield screen_record(record, as_of, lang, audit_log)
         return
     context = multiprocessing.get_context("fork" if "fork" in
                                           multiprocessing.get_all_start_methods() else "spawn")
@@ -150,11 +180,11 @@ def screen(records: Iterable[Record], rules: Path | str | None, as_of: dt.date |
         for record in records:
             batch.append(record)
             if len(batch) >= window:
-                yield from pool.imap(_screen_task, [(r, as_of, lang) for r in batch],
+                yield from pool.imap(_screen_task, [(r, as_of, lang, audit_log) for r in batch],
                                      chunksize=max(1, window // (workers * 8)))
                 batch = []
         if batch:
-            yield from pool.imap(_screen_task, [(r, as_of, lang) for r in batch],
+            yield from pool.imap(_screen_task, [(r, as_of, lang, audit_log) for r in batch],
                                  chunksize=max(1, len(batch) // (workers * 8)))
 
 

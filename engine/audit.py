@@ -1,0 +1,128 @@
+"""Audit: prove afterwards which rules produced a decision, and replay it.
+
+Every result carries an `audit` block: the rexcheck version, the digest of the rule set (stable
+across file order and formatting), the as-of date and a digest of the input case.
+`--audit-log FILE` appends one JSON line per decision (never rewriting earlier lines) holding
+that block, the case itself and the findings; `rexcheck audit verify FILE --rules DIR`
+re-evaluates each logged case with the given rules and reports every decision they would now
+take differently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from pydantic import BaseModel, ConfigDict
+
+from rexcheck.facts.models import Case
+
+VERSION_KEY = "rexcheck"
+
+
+class Audit(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    version: str
+    rules_digest: str
+    as_of: dt.date
+    case_digest: str
+
+
+def case_digest(case: Case) -> str:
+    canonical = json.dumps(case.model_dump(mode="json"), sort_keys=True, ensure_ascii=False,
+                           separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def finding_keys(findings: list[Any]) -> list[str]:
+    return sorted(f"{f.rule_id} {f.subject.type} {f.subject.ref}" for f in findings)
+
+
+class AuditLog:
+    """Appends decisions, one JSON line each; opened in append mode, flushed per line."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._file = open(self.path, "a", encoding="utf-8")
+
+    def write(self, case: Case, audit: Audit, outcome: str, findings: list[Any]) -> None:
+        entry = {
+            "logged_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "audit": audit.model_dump(mode="json"),
+            "case": case.model_dump(mode="json", exclude_none=True),
+            "outcome": outcome,
+            "findings": finding_keys(findings),
+        }
+        self._file.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        self._file.close()
+
+
+@dataclass
+class Difference:
+    line: int
+    case: str
+    as_of: str
+    logged: list[str]
+    now: list[str]
+    note: str = ""
+
+
+@dataclass
+class Verification:
+    entries: int = 0
+    same: int = 0
+    differences: list[Difference] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+
+def read_log(path: Path | str) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, f"line {number}: not valid JSON ({exc.msg})"
+
+
+def verify(path: Path | str, checker: Any) -> Verification:
+    """Re-evaluate every logged decision with `checker`'s rules; report what would change."""
+    from rexcheck.engine.errors import InvalidInput
+    from rexcheck.engine.yamlsource import Positions
+    from rexcheck.facts.loader import parse_case
+
+    report = Verification()
+    for number, entry in read_log(path):
+        report.entries += 1
+        if isinstance(entry, str):
+            report.unreadable.append(entry)
+            continue
+        try:
+            case = parse_case(entry["case"], Positions(f"{path}:{number}"))
+            as_of = dt.date.fromisoformat(entry["audit"]["as_of"])
+            logged = sorted(entry["findings"])
+        except (KeyError, TypeError, ValueError, InvalidInput) as exc:
+            report.unreadable.append(f"line {number}: not a decision record ({exc})")
+            continue
+        note = ""
+        if case_digest(case) != entry["audit"].get("case_digest"):
+            note = "the logged case does not match its digest"
+        result = checker.check(case, as_of)
+        now = finding_keys(result.findings) if not result.error else [f"error: {result.error}"]
+        if now != logged or note:
+            report.differences.append(Difference(number, case.case, as_of.isoformat(), logged,
+                                                 now, note))
+        else:
+            report.same += 1
+    return report

@@ -1,0 +1,82 @@
+"""Every decision carries its audit block; the log is append-only; verify finds reversals."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from click.testing import CliRunner
+
+from conftest import EXAMPLES, ROOT
+from rexcheck import __version__
+from rexcheck.cli.main import main
+from rexcheck.engine.loader import load_rules
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_results_carry_version_rules_digest_as_of_and_case_digest():
+    doc = json.loads(run("check", str(EXAMPLES / "refused-no-english.yaml"), "--format",
+                         "json").output)
+    audit = doc["cases"][0]["audit"]
+    assert audit["version"] == __version__
+    assert audit["rules_digest"] == doc["rules"]["digest"]
+    assert audit["as_of"] == "2026-04-15"
+    assert audit["case_digest"].startswith("sha256:")
+
+
+def test_rules_digest_is_stable_across_formatting_and_file_order(tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    path = rules / "order-244" / "ch2-statements.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text("# a comment\n\n" + text.replace("  - id:", "\n  - id:"), encoding="utf-8")
+    (rules / "order-244" / "ch2-statements.yaml").rename(rules / "order-244" / "a-first.yaml")
+    assert load_rules(rules).digest == load_rules(ROOT / "rules").digest
+
+
+def test_audit_log_appends_and_verify_finds_a_reversed_decision(tmp_path):
+    log = tmp_path / "decisions.jsonl"
+    run("check", str(EXAMPLES / "refused-no-english.yaml"), "--audit-log", str(log))
+    first = log.read_text(encoding="utf-8")
+    run("check", str(EXAMPLES / "registered-clean.yaml"), "--audit-log", str(log))
+    text = log.read_text(encoding="utf-8")
+    assert text.startswith(first) and len(text.splitlines()) == 2  # appended, not rewritten
+
+    result = run("audit", "verify", str(log))
+    assert result.exit_code == 0 and "2 stand, 0 would change" in result.output
+
+    changed = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", changed)
+    path = changed / "order-244" / "ch2-refusal.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "  - id: R244-8-1-no-english\n", "  - id: R244-8-1-no-english\n    enabled: false\n"),
+        encoding="utf-8")
+    result = run("audit", "verify", str(log), "--rules", str(changed))
+    assert result.exit_code == 1
+    assert "case KZ-2026-0102 (as of 2026-04-15) would change" in result.output
+    assert "- R244-8-1-no-english application A1" in result.output
+
+
+def test_screen_writes_one_log_line_per_decision(tmp_path):
+    log = tmp_path / "screen.jsonl"
+    population = ROOT / "examples" / "whatif" / "population.jsonl"
+    result = run("screen", str(population), "--audit-log", str(log))
+    assert len(log.read_text().splitlines()) == len(result.stdout.splitlines()) == 9
+    entry = json.loads(log.read_text().splitlines()[0])
+    assert entry["case"]["case"] == "W-01" and entry["audit"]["as_of"] == "2026-06-01"
+    assert run("audit", "verify", str(log)).exit_code == 0
+
+
+def test_a_tampered_log_line_is_reported(tmp_path):
+    log = tmp_path / "decisions.jsonl"
+    run("check", str(EXAMPLES / "registered-clean.yaml"), "--audit-log", str(log))
+    entry = json.loads(log.read_text())
+    entry["case"]["exporter"]["name"] = "Someone Else LLP"
+    log.write_text(json.dumps(entry) + "\n{broken\n")
+    result = run("audit", "verify", str(log))
+    assert result.exit_code == 2
+    assert "does not match its digest" in result.output
+    assert "line 2: not valid JSON" in result.output

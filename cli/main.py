@@ -12,10 +12,6 @@ import click
 from rexcheck import __version__
 from rexcheck.engine.errors import Diagnostic, InvalidInput
 
-EXIT_CODES = """
-Exit codes: 0 no findings (information notices do not count); 1 findings (errors or
-warnings); 2 invalid input or rules (nothing evaluated).
-"""
 
 
 def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -49,17 +45,24 @@ RULES_OPTION = click.option(
 def main() -> None:
     """Check REX (registered exporter) cases against Kazakhstan's Orders 244 and 358.
 
-    Rules are YAML files under rules/ (a folder per act, a file per chapter), each citing the
-    paragraph it encodes. Facts are case files: one exporter's applications, registrations,
-    changes, revocations, verification requests and consignments.
+    Rules are YAML files under rules/ (a folder per Order, a file per chapter), each citing
+    and quoting the paragraph it encodes. Facts are case files: one exporter's applications
+    No. 1, registrations, changes of data, revocations, verification requests and
+    consignments with their statements on origin.
 
     \b
     Examples:
-      rexcheck check facts/examples/                 every example case
+      rexcheck check facts/examples/                  every example case
       rexcheck check case.yaml --as-of 2026-05-01 --explain
-      rexcheck check case.yaml --format json         stable JSON for machines
-      rexcheck rules list                            every rule with its citation
-      rexcheck calendar add 2026-03-19 5 --working   a due date on the Kazakhstan calendar
+      rexcheck check case.yaml --format json          stable JSON for machines
+      rexcheck screen cases.jsonl --workers 2         bulk screening, one result per record
+      rexcheck whatif --proposed proposal.yaml population.jsonl
+      rexcheck rules list | lint | test | docs        for the people who edit the rules
+      rexcheck calendar add 2026-03-19 5              a due date on the Kazakhstan calendar
+      rexcheck audit verify decisions.jsonl           replay logged decisions
+
+    Exit codes: 0 no findings (information notices do not count); 1 findings (errors or
+    warnings); 2 invalid input or rules. Each command's --help has examples.
     """
 
 
@@ -98,6 +101,10 @@ def check(facts: tuple[Path, ...], rules_dir: Path | None, as_of: dt.date | None
     Examples:
       rexcheck check facts/examples/refused-no-english.yaml
       rexcheck check facts/examples/ --format json --as-of 2026-05-01
+
+    Exit codes: 0 no findings (information notices do not count); 1 findings (errors or
+    warnings); 2 invalid input or rules (nothing is evaluated) or a case that could not be
+    evaluated.
     """
     from rexcheck.engine.checker import Checker
     from rexcheck.engine.render import to_json, to_text
@@ -428,8 +435,6 @@ def _register_commands() -> None:
     main.add_command(calendar_cmd.calendar)
 
 
-main.help = (main.help or "") + EXIT_CODES
-check.help = (check.help or "") + EXIT_CODES
 
 _register_commands()
 

@@ -14,6 +14,7 @@ import click
 
 from rexcheck.cli.main import RULES_OPTION, fail, main, parse_date
 from rexcheck.engine.errors import InvalidInput
+from rexcheck.engine.screening import Screened
 
 
 class Progress:
@@ -65,7 +66,7 @@ def _count_lines(inputs: tuple[str, ...]) -> int | None:
 CSV_COLUMNS = ["record", "source", "line", "case", "outcome", "findings", "rule_ids", "error"]
 
 
-def _write(lines: Iterable[str], fmt: str, out: TextIO) -> Iterator[dict]:
+def _write(results: Iterable[Screened], fmt: str, out: TextIO) -> Iterator[Screened]:
     """Write each result as it comes, and pass it on for the summary."""
     writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
     if writer:
@@ -73,8 +74,9 @@ def _write(lines: Iterable[str], fmt: str, out: TextIO) -> Iterator[dict]:
     if fmt == "json":
         out.write("[")
     first = True
-    for line in lines:
-        data = json.loads(line)
+    for item in results:
+        line = item.line
+        data = json.loads(line) if fmt in ("csv", "text") else {}
         if fmt == "jsonl":
             out.write(line + "\n")
         elif fmt == "json":
@@ -87,7 +89,7 @@ def _write(lines: Iterable[str], fmt: str, out: TextIO) -> Iterator[dict]:
         else:
             out.write(_text(data))
         first = False
-        yield data
+        yield item
     if fmt == "json":
         out.write("\n]\n")
 
@@ -159,12 +161,12 @@ def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | Non
     pairs = run_screen(counted(read_records(list(inputs), input_format)), rules_dir, as_of,
                        workers, lang, audit_log=log is not None)
 
-    def logged(pairs):
-        for line, entry in pairs:
-            if log is not None and entry is not None:
-                log.write(entry + "\n")
+    def logged(results):
+        for item in results:
+            if log is not None and item.log is not None:
+                log.write(item.log + "\n")
                 log.flush()
-            yield line
+            yield item
 
     lines = logged(pairs)
 

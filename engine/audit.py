@@ -35,9 +35,8 @@ class Audit(BaseModel):
 
 
 def case_digest(case: Case) -> str:
-    canonical = json.dumps(case.model_dump(mode="json"), sort_keys=True, ensure_ascii=False,
-                           separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    """Digest of the validated case: fields in the models' fixed order, so it is canonical."""
+    return "sha256:" + hashlib.sha256(case.model_dump_json().encode()).hexdigest()
 
 
 def finding_keys(findings: list[Any]) -> list[str]:

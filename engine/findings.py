@@ -179,9 +179,10 @@ def build_result(evaluation: Evaluation, calendar: Any, lang: str = "en") -> Cas
     for firing in evaluation.firings:
         c = firing.rule
         rule = c.rule
+        facts = _facts(firing)
         trace.append(TraceStep.model_construct(
             index=firing.index, rule_id=rule.id, variant=c.variant, citation=rule.citation.ref,
-            facts=_facts(firing), derived=firing.derived))
+            facts=facts, derived=firing.derived))
         spec = rule.then.finding
         if spec is None:
             continue
@@ -194,7 +195,7 @@ def build_result(evaluation: Evaluation, calendar: Any, lang: str = "en") -> Cas
             severity="info" if c.variant == "pending" else spec.severity,
             citation=citation, subject=Subject.model_construct(type=subject_type, ref=subject_ref),
             message=_message(c, firing, deadline, evaluation.as_of, text),
-            facts=_facts(firing), reading=reading, deadline=deadline, firing=firing.index)
+            facts=facts, reading=reading, deadline=deadline, firing=firing.index)
         key = (subject_type, subject_ref, rule.id, finding.message)
         target = pending if c.variant == "pending" else findings
         target.setdefault(key, finding)

@@ -192,19 +192,30 @@ class Runtime:
         self.ruleset = ruleset
         self.calendar = calendar or WorkingCalendar.load()
         self._sessions: dict[dt.date, _Session] = {}
+        self._by_law: dict[tuple, _Session] = {}
         self._by_key: dict[str, _Session] = {}
 
+    def law_on(self, as_of: dt.date) -> tuple:
+        """What the compiled program depends on: the rules and parameter values in force."""
+        rules = tuple(lr.rule.id for lr in self.ruleset.rules
+                      if lr.rule.enabled and lr.in_force(as_of))
+        params = tuple(sorted((name, repr(value))
+                              for name, (value, _) in self.ruleset.params_on(as_of).items()))
+        return rules, params
+
     def session(self, as_of: dt.date) -> _Session:
-        if as_of not in self._sessions:
-            program = compile_program(self.ruleset, as_of)
-            # dates with the same compiled program share one engine ruleset
-            session = self._by_key.get(program.key)
+        """The engine session for the law in force on `as_of`: compiled once per version of
+        the law, not once per date."""
+        session = self._sessions.get(as_of)
+        if session is None:
+            law = self.law_on(as_of)
+            session = self._by_law.get(law)
             if session is None:
-                session = self._by_key[program.key] = _Session(program)
-            else:
-                session = _Rebased(session, program)
+                program = compile_program(self.ruleset, as_of)
+                session = self._by_key.get(program.key) or _Session(program)
+                self._by_key[program.key] = self._by_law[law] = session
             self._sessions[as_of] = session
-        return self._sessions[as_of]
+        return session
 
     def evaluate(self, case: Case, as_of: dt.date) -> Evaluation:
         session = self.session(as_of)
@@ -236,14 +247,3 @@ class Runtime:
             return self.calendar.add_calendar_days(start, days)
         except CalendarError as exc:
             raise EngineFailure(f"cannot compute a due date: {exc}") from exc
-
-
-class _Rebased:
-    """A session shared by two dates whose compiled programs are identical."""
-
-    def __init__(self, session: _Session, program: Program):
-        self._session = session
-        self.program = program
-
-    def run(self, facts: list[dict[str, Any]]) -> list[Firing]:
-        return self._session.run(facts)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -99,15 +100,23 @@ class _Worker:
         cls.checker = Checker(rules, calendar)
 
 
+@dataclass(frozen=True)
+class Screened:
+    """One record's result as JSON, its audit-log line if asked, and what the summary needs."""
+
+    line: str
+    log: str | None
+    outcome: str
+    counted: bool  # has findings that count (not only information notices)
+
+
 def screen_record(record: Record, as_of: dt.date | None, lang: str,
-                  audit_log: bool = False) -> tuple[str, str | None]:
-    """One record -> its JSON line, and its audit-log line if asked (done in the worker, so
-    serialising is spread too)."""
+                  audit_log: bool = False) -> Screened:
+    """One record, done in the worker, so serialising is spread over the workers too."""
     result, case = _screen(_Worker.checker, record, as_of, lang)
-    line = result.model_dump_json()
-    if not audit_log or case is None or result.audit is None:
-        return line, None
-    return line, audit_entry(case, result)
+    log = audit_entry(case, result) if audit_log and case is not None and result.audit else None
+    return Screened(result.model_dump_json(), log, result.outcome,
+                    any(f.severity != "info" for f in result.findings))
 
 
 def audit_entry(case: Any, result: "ScreenResult") -> str:
@@ -164,8 +173,8 @@ def _screen(checker: Any, record: Record, as_of: dt.date | None, lang: str
 def screen(records: Iterable[Record], rules: Path | str | None, as_of: dt.date | None,
            workers: int = 1, lang: str = "en", window: int = 2000,
            calendar_file: str | None = None, audit_log: bool = False
-           ) -> Iterator[tuple[str, str | None]]:
-    """(JSON line, audit-log line or None) per record, in input order."""
+           ) -> Iterator[Screened]:
+    """One `Screened` per record, in input order."""
     rules_arg = str(rules) if rules is not None else None
     if workers <= 1:
         _Worker.start(rules_arg, calendar_file)
@@ -192,14 +201,14 @@ def _screen_task(args: tuple) -> str:
     return screen_record(*args)
 
 
-def summarise(lines: Iterable[dict[str, Any]]) -> dict[str, Any]:
+def summarise(results: Iterable[Screened]) -> dict[str, Any]:
     counts: dict[str, int] = {}
     total = errors = with_findings = 0
-    for data in lines:
+    for item in results:
         total += 1
-        errors += data["outcome"] == "error"
-        with_findings += any(f["severity"] != "info" for f in data["findings"])
-        counts[data["outcome"]] = counts.get(data["outcome"], 0) + 1
+        errors += item.outcome == "error"
+        with_findings += item.counted
+        counts[item.outcome] = counts.get(item.outcome, 0) + 1
     return {"results": total, "errors": errors, "with_findings": with_findings,
             "outcomes": dict(sorted(counts.items()))}
 

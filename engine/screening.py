@@ -142,6 +142,7 @@ def _screen(checker: Any, record: Record, as_of: dt.date | None, lang: str
     from rexcheck.facts.catalog import BASE_TYPES
     from rexcheck.facts.loader import parse_case
 
+    record = record.parsed()
     base = dict(record=record.number, source=record.source, line=record.line)
     if record.problem is not None:
         return ScreenResult(**base, case=None, as_of=as_of, outcome="error", outcomes={},
@@ -185,16 +186,28 @@ def screen(records: Iterable[Record], rules: Path | str | None, as_of: dt.date |
                                           multiprocessing.get_all_start_methods() else "spawn")
     with context.Pool(workers, initializer=_Worker.start,
                       initargs=(rules_arg, calendar_file)) as pool:
-        batch: list[Record] = []
-        for record in records:
-            batch.append(record)
-            if len(batch) >= window:
-                yield from pool.imap(_screen_task, [(r, as_of, lang, audit_log) for r in batch],
-                                     chunksize=max(1, window // (workers * 8)))
-                batch = []
-        if batch:
-            yield from pool.imap(_screen_task, [(r, as_of, lang, audit_log) for r in batch],
-                                 chunksize=max(1, len(batch) // (workers * 8)))
+        # Two windows in flight: the workers compute one while the results of the previous
+        # are written; memory stays bounded by two windows however long the input is.
+        pending: Iterator[Screened] | None = None
+        for batch in _windows(records, window):
+            current = pool.imap(_screen_task, [(r, as_of, lang, audit_log) for r in batch],
+                                chunksize=max(1, len(batch) // (workers * 8)))
+            if pending is not None:
+                yield from pending
+            pending = current
+        if pending is not None:
+            yield from pending
+
+
+def _windows(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    batch: list[Record] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _screen_task(args: tuple) -> str:

@@ -35,6 +35,21 @@ class Record:
     data: Any = None
     positions: Positions | None = None
     problem: Diagnostic | None = None
+    text: str | None = None  # a JSON line not parsed yet (parsed where it is screened)
+
+    def parsed(self) -> "Record":
+        """The record with its JSON text parsed; a worker process does this, not the reader."""
+        if self.text is None:
+            return self
+        try:
+            data = json.loads(self.text, parse_constant=_no_constant)
+        except (json.JSONDecodeError, ValueError) as exc:
+            col = getattr(exc, "colno", 1)
+            return Record(self.number, self.source, self.line, problem=Diagnostic(
+                self.source, self.line, col, f"not valid JSON: {getattr(exc, 'msg', exc)}",
+                "json"))
+        return Record(self.number, self.source, self.line, data=data,
+                      positions=Positions(self.source, {(): (self.line, 1)}))
 
 
 def guess_format(name: str, head: str = "") -> str:
@@ -135,15 +150,7 @@ def _jsonl(stream: TextIO, source: str, head: str) -> Iterator[Record]:
             continue
         if not line.strip():
             continue
-        try:
-            data = json.loads(line, parse_constant=_no_constant)
-        except (json.JSONDecodeError, ValueError) as exc:
-            col = getattr(exc, "colno", 1)
-            yield Record(0, source, line_no, problem=Diagnostic(
-                source, line_no, col, f"not valid JSON: {getattr(exc, 'msg', exc)}", "json"))
-            continue
-        positions = Positions(source, {(): (line_no, 1)})
-        yield Record(0, source, line_no, data=data, positions=positions)
+        yield Record(0, source, line_no, text=line)
 
 
 def _no_constant(name: str) -> Any:

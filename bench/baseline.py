@@ -56,7 +56,8 @@ def _application(app: dict[str, Any], ref: str) -> list[Finding]:
         ground("R244-8-1-no-power-of-attorney")
     declarations = app.get("declarations") or {}
     if (any(app.get(k) is None for k in ("tin", "exporter_name", "address", "contact"))
-            or not app.get("activity") or declarations.get("signed") is False):
+            or not app.get("activity") or declarations.get("signed") is False
+            or declarations.get("information_correct") is False):
         ground("R244-8-1-incomplete")
     goods = app.get("goods") or []
     if not goods:

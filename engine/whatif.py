@@ -25,6 +25,8 @@ class CaseChange:
     after: str
     fired: list[str]  # "rule subject" newly found
     stopped: list[str]  # "rule subject" no longer found
+    as_of: str | None = None
+    case_digest: str | None = None
 
 
 @dataclass
@@ -39,7 +41,10 @@ class WhatIf:
     transitions: Counter = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
+        from rexcheck import __version__
+
         return {
+            "rexcheck": __version__,
             "baseline": {"digest": self.baseline_digest},
             "proposed": {"digest": self.proposed_digest},
             "cases": self.cases,
@@ -79,8 +84,11 @@ def compare(baseline: Checker, proposed: Checker, records: Iterable[Record],
             report.by_rule[rule]["stops_firing"] += 1
         if fired or stopped or before.outcome != after.outcome:
             report.transitions[(before.outcome, after.outcome)] += 1
-            report.changed.append(CaseChange(record.number, before.case, before.outcome,
-                                             after.outcome, fired, stopped))
+            audit = after.audit or before.audit
+            report.changed.append(CaseChange(
+                record.number, before.case, before.outcome, after.outcome, fired, stopped,
+                audit.as_of.isoformat() if audit else None,
+                audit.case_digest if audit else None))
         else:
             report.unchanged += 1
     return report

@@ -127,3 +127,41 @@ def test_the_number_is_required_exactly_above_the_threshold(checker, country, cu
     rule = f"R244-11-rex-number-required-{country.lower()}"
     assert (rule in ids) == (converted > threshold)
     assert ("R244-11-value-at-threshold" in ids) == (converted == threshold)
+
+
+RULE_KEYS = ["id", "title", "citation", "description", "applies_to", "when", "then"]
+
+
+@SETTINGS
+@given(st.sampled_from(RULE_KEYS), junk, st.booleans())
+def test_nearly_valid_rule_files_are_refused_with_a_location_never_a_crash(tmp_path_factory,
+                                                                          key, value, drop):
+    import yaml
+
+    from conftest import MINIMAL_RULE
+    from rexcheck.engine.loader import load_rules
+
+    data = yaml.safe_load(MINIMAL_RULE)
+    rule = data["rules"][0]
+    if drop:
+        rule.pop(key)
+    else:
+        rule[key] = value
+    root = tmp_path_factory.mktemp("rules")
+    (root / "act").mkdir()
+    (root / "act" / "pack.yaml").write_text(yaml.safe_dump(data, allow_unicode=True),
+                                            encoding="utf-8")
+    try:
+        load_rules(root)
+    except InvalidInput as exc:
+        assert all(d.line >= 1 and d.file.endswith("pack.yaml") for d in exc.diagnostics)
+
+
+@SETTINGS
+@given(st.dates(dt.date(2021, 1, 1), dt.date(2027, 11, 30)), st.integers(0, 30))
+def test_a_due_date_in_working_days_is_a_working_day_n_working_days_later(checker, start, n):
+    cal = checker.calendar
+    due = cal.add_working_days(start, n)
+    assert cal.working_days_between(start, due) == n
+    assert n == 0 or cal.is_working_day(due)
+    assert n == 0 or cal.working_days_between(start, due - dt.timedelta(days=1)) == n - 1

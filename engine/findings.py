@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -37,12 +38,17 @@ class CitationOut(Model):
     also: list[str] = []
 
 
-class Subject(Model):
+# The small parts of a result are plain frozen dataclasses: a case makes a dozen of them, and a
+# pydantic model costs several microseconds each to build; pydantic validates and serialises
+# them as fields of the models below all the same.
+@dataclass(frozen=True)
+class Subject:
     type: str
     ref: str
 
 
-class FactRef(Model):
+@dataclass(frozen=True)
+class FactRef:
     alias: str
     type: str
     ref: str
@@ -78,7 +84,8 @@ class Finding(Model):
     firing: int  # index into the trace
 
 
-class TraceStep(Model):
+@dataclass(frozen=True)
+class TraceStep:
     index: int
     rule_id: str
     variant: str
@@ -119,8 +126,7 @@ def display(value: Any, kind: str) -> str:
 
 
 def _facts(firing: Firing) -> list[FactRef]:
-    return [FactRef.model_construct(alias=alias, type=fact[TYPE_KEY], ref=fact["ref"],
-                                    derived_by=fact.get("_by"))
+    return [FactRef(alias, fact[TYPE_KEY], fact["ref"], fact.get("_by"))
             for alias, fact in firing.matched.items()]
 
 
@@ -180,9 +186,8 @@ def build_result(evaluation: Evaluation, calendar: Any, lang: str = "en") -> Cas
         c = firing.rule
         rule = c.rule
         facts = _facts(firing)
-        trace.append(TraceStep.model_construct(
-            index=firing.index, rule_id=rule.id, variant=c.variant, citation=rule.citation.ref,
-            facts=facts, derived=firing.derived))
+        trace.append(TraceStep(firing.index, rule.id, c.variant, rule.citation.ref, facts,
+                               firing.derived))
         spec = rule.then.finding
         if spec is None:
             continue
@@ -193,7 +198,7 @@ def build_result(evaluation: Evaluation, calendar: Any, lang: str = "en") -> Cas
         finding = Finding.model_construct(  # every part is built from validated data
             rule_id=rule.id, title=rule.title, kind=spec.kind,
             severity="info" if c.variant == "pending" else spec.severity,
-            citation=citation, subject=Subject.model_construct(type=subject_type, ref=subject_ref),
+            citation=citation, subject=Subject(subject_type, subject_ref),
             message=_message(c, firing, deadline, evaluation.as_of, text),
             facts=facts, reading=reading, deadline=deadline, firing=firing.index)
         key = (subject_type, subject_ref, rule.id, finding.message)

@@ -138,8 +138,7 @@ class _Session:
 
     def _act(self, name: str, matched: dict, sid: str, index: int) -> Firing:
         compiled = self.program.actions[name]
-        matched = {alias: {k: v for k, v in fact.items() if k != "sid"}
-                   for alias, fact in matched.items() if alias != "stratum__"}
+        matched.pop("stratum__", None)  # the stratum marker is not a fact of the case
         firing = Firing(index, compiled, matched)
         spec = compiled.rule.then.derive
         if spec is not None:

@@ -10,10 +10,10 @@
 
 __version__ = "0.1.0"
 
-from rexcheck.engine.checker import Checker  # noqa: E402
-from rexcheck.engine.errors import Diagnostic, InvalidInput  # noqa: E402
-from rexcheck.engine.findings import CaseResult, Finding  # noqa: E402
-from rexcheck.facts.models import Case  # noqa: E402
+from rexcheck.engine.checker import Checker
+from rexcheck.engine.errors import Diagnostic, InvalidInput
+from rexcheck.engine.findings import CaseResult, Finding
+from rexcheck.facts.models import Case
 
 __all__ = ["Case", "CaseResult", "Checker", "Diagnostic", "Finding", "InvalidInput",
            "__version__"]

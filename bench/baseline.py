@@ -26,7 +26,7 @@ SUBSET = (
 REQUIRED_DOCUMENTS = ("state_registration_certificate", "origin_documents")
 TIN = re.compile(r"KZ[0-9]{12}")
 TRANSPORT = {"bill_of_lading", "cmr", "air_waybill", "rail_waybill", "other_transport"}
-THRESHOLD = {"CH": ("CHF", Decimal("10300")), "NO": ("NOK", Decimal("60000"))}
+THRESHOLD = {"CH": ("CHF", Decimal(10300)), "NO": ("NOK", Decimal(60000))}
 
 Finding = tuple[str, str, str]  # (rule id, subject type, subject ref)
 

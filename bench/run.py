@@ -24,11 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import baseline  # noqa: E402
-import generate  # noqa: E402
-
-from rexcheck.engine.screening import screen  # noqa: E402
-from rexcheck.facts.records import read_records  # noqa: E402
+import baseline
+import generate
+from rexcheck.engine.screening import screen
+from rexcheck.facts.records import read_records
 
 
 def peak_rss_mib() -> float:

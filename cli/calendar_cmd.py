@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import click
-
 from rexcheck.engine.calendar import CalendarError, DayInfo, WorkingCalendar
 from rexcheck.engine.errors import InvalidInput
 

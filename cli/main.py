@@ -8,10 +8,8 @@ import sys
 from pathlib import Path
 
 import click
-
 from rexcheck import __version__
 from rexcheck.engine.errors import Diagnostic, InvalidInput
-
 
 
 def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:

@@ -7,11 +7,11 @@ import datetime as dt
 import json
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator, TextIO
+from typing import TextIO
 
 import click
-
 from rexcheck.cli.main import RULES_OPTION, fail, main, parse_date
 from rexcheck.engine.errors import InvalidInput
 from rexcheck.engine.screening import Screened

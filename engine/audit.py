@@ -14,12 +14,12 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-
 from rexcheck.facts.models import Case
 
 VERSION_KEY = "rexcheck"
@@ -43,6 +43,17 @@ def finding_keys(findings: list[Any]) -> list[str]:
     return sorted(f"{f.rule_id} {f.subject.type} {f.subject.ref}" for f in findings)
 
 
+def log_entry(case: Case, audit: Audit, outcome: str, findings: list[Any]) -> str:
+    """One decision as an audit-log line: enough to replay it (`verify`)."""
+    return json.dumps({
+        "logged_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "audit": audit.model_dump(mode="json"),
+        "case": case.model_dump(mode="json", exclude_none=True),
+        "outcome": outcome,
+        "findings": finding_keys(findings),
+    }, ensure_ascii=False, sort_keys=True)
+
+
 class AuditLog:
     """Appends decisions, one JSON line each; opened in append mode, flushed per line."""
 
@@ -52,7 +63,7 @@ class AuditLog:
 
     def write(self, case: Case, audit: Audit, outcome: str, findings: list[Any]) -> None:
         entry = {
-            "logged_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "logged_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "audit": audit.model_dump(mode="json"),
             "case": case.model_dump(mode="json", exclude_none=True),
             "outcome": outcome,

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import holidays
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
 from rexcheck.engine.diagnose import from_validation_error
 from rexcheck.engine.errors import InvalidInput
 from rexcheck.engine.yamlsource import load_yaml
@@ -58,7 +57,7 @@ class CalendarFile(BaseModel):
     confirmed_holidays: list[_Entry] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _range(self) -> "CalendarFile":
+    def _range(self) -> CalendarFile:
         if self.first_year > self.last_year:
             raise ValueError("first_year is after last_year")
         return self
@@ -109,7 +108,7 @@ class WorkingCalendar:
             d += ONE_DAY
 
     @classmethod
-    def load(cls, path: Path | str | None = None) -> "WorkingCalendar":
+    def load(cls, path: Path | str | None = None) -> WorkingCalendar:
         path = Path(path) if path is not None else default_calendar_file()
         data, positions = load_yaml(path)
         try:

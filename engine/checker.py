@@ -8,8 +8,9 @@ through here, so they cannot disagree.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from rexcheck import __version__
 from rexcheck.engine.audit import Audit, case_digest
@@ -18,8 +19,8 @@ from rexcheck.engine.errors import EngineFailure, InvalidInput
 from rexcheck.engine.findings import CaseResult, build_result
 from rexcheck.engine.loader import RuleSet, load_rules
 from rexcheck.engine.runtime import Runtime
-from rexcheck.facts.loader import parse_case
 from rexcheck.engine.yamlsource import Positions
+from rexcheck.facts.loader import parse_case
 from rexcheck.facts.models import Case
 
 

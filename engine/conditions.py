@@ -448,12 +448,6 @@ def _first_where(node: Leaf | Group) -> tuple:
     return node.where if isinstance(node, Leaf) else _first_where(node.items[0])
 
 
-@dataclass
-class Compiled:
-    pattern: dict
-    guards: dict[str, list[dict]]  # other alias -> existence guards to add to its pattern
-
-
 def compile_pattern(items: list[Leaf | Group], alias: str, guards: dict[str, list]) -> list[dict]:
     return [_compile(item, alias, guards) for item in items]
 

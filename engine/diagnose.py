@@ -5,7 +5,6 @@ from __future__ import annotations
 import typing
 
 from pydantic import BaseModel, ValidationError
-
 from rexcheck.engine.errors import Diagnostic, closest, did_you_mean
 from rexcheck.engine.yamlsource import Positions
 

@@ -8,8 +8,8 @@ once, so a user sees every error of a file in one run and nothing half-loaded is
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 
 @dataclass(frozen=True, order=True)

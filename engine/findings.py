@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
-
 from rexcheck.engine.audit import Audit
 from rexcheck.engine.compiler import CompiledRule
 from rexcheck.engine.loader import PLACEHOLDER

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-
 from rexcheck.engine import conditions as cond
 from rexcheck.engine.diagnose import from_validation_error
 from rexcheck.engine.errors import Diagnostic, InvalidInput, did_you_mean
@@ -178,8 +177,6 @@ def _assemble(root: Path, parsed: list, problems: list[Diagnostic]) -> RuleSet:
                     problems.append(Diagnostic(file, vl, vc, f"value {v.value!r} does not fit "
                                                f"unit '{p.unit}'", "bad-param",
                                                field=f"parameters.{name}"))
-            if not p.citation.ref.startswith(rf.act) and not p.citation.also:
-                pass  # parameters may cite another act (e.g. Order 358 values in an 244 file)
             parameters[name] = LoadedParameter(name, p, file, UNIT_KIND[p.unit])
         for name, d in rf.derived.items():
             if name in fields or name in derived:
@@ -253,8 +250,6 @@ def check_rule(lr: LoadedRule, ruleset: RuleSet, on: dt.date) -> list[Diagnostic
         if rule.then.finding.message_ru:
             _check_message(rule.then.finding.message_ru, rule, scope,
                            ("then", "finding", "message_ru"))
-    if not rule.citation.ref.startswith(lr.act) and lr.act not in " ".join(rule.citation.also):
-        pass  # a rule may cite the other Order first (Order 358 p.10 -> Order 244 p.16)
     return scope.diagnostics
 
 

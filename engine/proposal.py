@@ -22,11 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from rexcheck.engine.diagnose import from_validation_error
 from rexcheck.engine.errors import Diagnostic, InvalidInput, did_you_mean
-from rexcheck.engine.loader import (LoadedParameter, LoadedRule, RuleSet, _value_ok,
-                                    check_rule, load_rules)
+from rexcheck.engine.loader import (
+    LoadedParameter,
+    LoadedRule,
+    RuleSet,
+    _value_ok,
+    check_rule,
+    load_rules,
+)
 from rexcheck.engine.schema import DerivedType, ParameterValue, Rule
 from rexcheck.engine.yamlsource import load_yaml
 from rexcheck.facts.catalog import FieldKind

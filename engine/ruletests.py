@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
 from rexcheck.engine.diagnose import from_validation_error
 from rexcheck.engine.errors import Diagnostic, InvalidInput
 from rexcheck.engine.findings import CaseResult, Finding
@@ -75,7 +74,7 @@ class RuleTest(Strict):
     only: bool = False
 
     @model_validator(mode="after")
-    def _one_source(self) -> "RuleTest":
+    def _one_source(self) -> RuleTest:
         if sum(x is not None for x in (self.use, self.case, self.case_file)) != 1:
             raise ValueError("give exactly one of 'use', 'case' and 'case_file'")
         if not self.expect and not self.expect_not and not self.only:

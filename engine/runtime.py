@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import durable_rules_engine as dre
-
 from rexcheck.engine.calendar import CalendarError, WorkingCalendar
 from rexcheck.engine.compiler import MARKER, WARMUP, CompiledRule, Program, compile_program
 from rexcheck.engine.conditions import PATTERN_FACT

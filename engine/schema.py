@@ -63,7 +63,7 @@ class Then(Strict):
     derive: DeriveSpec | None = None
 
     @model_validator(mode="after")
-    def _something(self) -> "Then":
+    def _something(self) -> Then:
         if self.finding is None and self.derive is None:
             raise ValueError("'then' needs a 'finding', a 'derive', or both")
         return self
@@ -88,7 +88,7 @@ class Deadline(Strict):
     done: str
 
     @model_validator(mode="after")
-    def _one_unit(self) -> "Deadline":
+    def _one_unit(self) -> Deadline:
         if (self.working_days is None) == (self.calendar_days is None):
             raise ValueError("give exactly one of 'working_days' and 'calendar_days'")
         return self

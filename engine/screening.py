@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-
 from rexcheck.engine.audit import Audit
 from rexcheck.engine.errors import InvalidInput
 from rexcheck.engine.findings import CaseResult, Finding
@@ -119,18 +119,11 @@ def screen_record(record: Record, as_of: dt.date | None, lang: str,
                     any(f.severity != "info" for f in result.findings))
 
 
-def audit_entry(case: Any, result: "ScreenResult") -> str:
-    import json as _json
-
-    from rexcheck.engine.audit import finding_keys
+def audit_entry(case: Any, result: ScreenResult) -> str:
+    from rexcheck.engine.audit import log_entry
 
     assert result.audit is not None
-    return _json.dumps({
-        "logged_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "audit": result.audit.model_dump(mode="json"),
-        "case": case.model_dump(mode="json", exclude_none=True),
-        "outcome": result.outcome, "findings": finding_keys(result.findings)},
-        ensure_ascii=False, sort_keys=True)
+    return log_entry(case, result.audit, result.outcome, result.findings)
 
 
 def screen_one(checker: Any, record: Record, as_of: dt.date | None, lang: str) -> ScreenResult:

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from rexcheck.engine.errors import Diagnostic, InvalidInput
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -43,7 +42,7 @@ class Positions:
             path = path[:-1]
         return self.at.get((), (1, 1))
 
-    def child(self, prefix: PathKey) -> "Positions":
+    def child(self, prefix: PathKey) -> Positions:
         """Positions re-rooted at `prefix` (for validating one part of a document)."""
         n = len(prefix)
         sub = {k[n:]: v for k, v in self.at.items() if k[:n] == tuple(prefix)}

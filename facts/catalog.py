@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pydantic import BaseModel
-
 from rexcheck.facts import models
 
 # fact type -> (model, the case's list it comes from, parent type if it is a child record)

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-
 from rexcheck.engine.diagnose import from_validation_error
 from rexcheck.engine.errors import Diagnostic, InvalidInput
 from rexcheck.engine.yamlsource import Positions, load_yaml

@@ -15,7 +15,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from pydantic import BaseModel
-
 from rexcheck.engine.errors import EngineFailure
 from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES, NOT_ASSERTED
 from rexcheck.facts.models import Application, Case, Consignment, Registration

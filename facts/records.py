@@ -12,13 +12,15 @@ cell holding a list is written with `|` between items (`ru|en`); empty cells are
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, TextIO
+from typing import Any, TextIO
 
 from rexcheck.engine.errors import Diagnostic, InvalidInput
 from rexcheck.engine.yamlsource import MAX_FILE_BYTES, Positions, load_yaml, read_text
@@ -37,7 +39,7 @@ class Record:
     problem: Diagnostic | None = None
     text: str | None = None  # a JSON line not parsed yet (parsed where it is screened)
 
-    def parsed(self) -> "Record":
+    def parsed(self) -> Record:
         """The record with its JSON text parsed; a worker process does this, not the reader."""
         if self.text is None:
             return self
@@ -93,7 +95,7 @@ def _read_one(name: str, fmt: str | None, stdin: TextIO | None) -> Iterator[Reco
         yield Record(0, source, 1, problem=Diagnostic(source, 1, 1,
                      f"cannot read: {exc.strerror}", "io"))
         return
-    with stream if name != "-" else _nullcontext(stream):
+    with stream if name != "-" else contextlib.nullcontext(stream):
         head = ""
         if fmt is None:
             head = stream.read(64) if name == "-" else ""
@@ -104,17 +106,6 @@ def _read_one(name: str, fmt: str | None, stdin: TextIO | None) -> Iterator[Reco
             yield from _csv(stream, source, head)
         else:
             yield from _document(stream, source, head, fmt)
-
-
-class _nullcontext:
-    def __init__(self, value: Any):
-        self.value = value
-
-    def __enter__(self) -> Any:
-        return self.value
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
 
 
 def _lines(stream: TextIO, head: str, source: str) -> Iterator[tuple[int, str | Diagnostic]]:

@@ -6,7 +6,6 @@ import json
 import shutil
 
 from click.testing import CliRunner
-
 from conftest import EXAMPLES, ROOT
 from rexcheck import __version__
 from rexcheck.cli.main import main

@@ -7,15 +7,13 @@ import json
 import sys
 
 from click.testing import CliRunner
-
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
 
-import baseline  # noqa: E402
-import generate  # noqa: E402
-
-from rexcheck.cli.main import main  # noqa: E402
+import baseline
+import generate
+from rexcheck.cli.main import main
 
 
 def test_generator_is_reproducible_and_seeded():

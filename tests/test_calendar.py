@@ -14,7 +14,6 @@ import datetime as dt
 
 import pytest
 from click.testing import CliRunner
-
 from rexcheck.cli.calendar_cmd import calendar as calendar_cli
 from rexcheck.engine.calendar import CalendarError, WorkingCalendar
 from rexcheck.engine.errors import InvalidInput

@@ -6,7 +6,6 @@ import json
 import shutil
 
 from click.testing import CliRunner
-
 from conftest import EXAMPLES, MINIMAL_RULE, write_pack
 from rexcheck.cli.main import main
 

@@ -7,14 +7,12 @@ import datetime as dt
 import random
 
 import pytest
-
 from conftest import AS_OF, MINIMAL_RULE, case_with, counted, rule_ids, write_pack
 from rexcheck.engine import runtime as runtime_module
 from rexcheck.engine.checker import Checker
 from rexcheck.engine.compiler import compile_program
-from rexcheck.engine.errors import EngineFailure
-from rexcheck.facts.loader import parse_case
 from rexcheck.engine.yamlsource import Positions
+from rexcheck.facts.loader import parse_case
 
 
 def test_rules_really_run_in_durable_rules(checker):

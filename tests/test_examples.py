@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import EXAMPLES, counted
 from rexcheck.facts.loader import load_case_file
 

@@ -7,7 +7,6 @@ import time
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import EXAMPLES, MINIMAL_RULE, write_pack
 from rexcheck.cli.main import main
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from conftest import AS_OF, case_with, counted, rule_ids
 
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
-
 from conftest import EXAMPLES, MINIMAL_RULE, ROOT, write_pack
 from rexcheck.cli.main import main
 from rexcheck.engine.jsonschema import case_file_schema, rule_file_schema

@@ -8,10 +8,9 @@ import json
 import random
 from decimal import Decimal
 
+from conftest import AS_OF, CLEAN_CASE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import AS_OF, CLEAN_CASE
 from rexcheck.engine.errors import InvalidInput
 from rexcheck.engine.yamlsource import Positions
 from rexcheck.facts.loader import parse_case
@@ -88,19 +87,19 @@ def test_the_same_facts_in_any_order_give_identical_output(checker, n, seed, rnd
     shuffled = copy.deepcopy(case)
     rnd.shuffle(shuffled["consignments"])
     second = checker.check(shuffled, AS_OF)
-    strip = lambda r: json.dumps([f.model_dump(mode="json", exclude={"firing"})  # noqa: E731
+    strip = lambda r: json.dumps([f.model_dump(mode="json", exclude={"firing"})
                                   for f in r.findings], sort_keys=True)
     assert strip(first) == strip(second)
 
 
-THRESHOLDS = {"CH": ("CHF", Decimal("10300")), "NO": ("NOK", Decimal("60000"))}
+THRESHOLDS = {"CH": ("CHF", Decimal(10300)), "NO": ("NOK", Decimal(60000))}
 
 
 @SETTINGS
 @given(st.sampled_from(["CH", "NO"]), st.sampled_from(["same", "EUR"]),
-       st.sampled_from([Decimal("-0.01"), Decimal("0"), Decimal("0.01"), Decimal("-100"),
+       st.sampled_from([Decimal("-0.01"), Decimal(0), Decimal("0.01"), Decimal(-100),
                         Decimal("250.5")]),
-       st.decimals(Decimal("0.5"), Decimal("20"), places=4))
+       st.decimals(Decimal("0.5"), Decimal(20), places=4))
 def test_the_number_is_required_exactly_above_the_threshold(checker, country, currency, offset,
                                                             rate):
     threshold_currency, threshold = THRESHOLDS[country]
@@ -137,7 +136,6 @@ RULE_KEYS = ["id", "title", "citation", "description", "applies_to", "when", "th
 def test_nearly_valid_rule_files_are_refused_with_a_location_never_a_crash(tmp_path_factory,
                                                                           key, value, drop):
     import yaml
-
     from conftest import MINIMAL_RULE
     from rexcheck.engine.loader import load_rules
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from rexcheck.engine.loader import default_rules_dir
 from rexcheck.engine.ruletests import coverage, load_tests, run_test
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import MINIMAL_RULE, write_pack
 from rexcheck.engine.errors import InvalidInput
 from rexcheck.engine.loader import load_rules

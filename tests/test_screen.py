@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import copy
 import json
 
-import pytest
 from click.testing import CliRunner
-
 from conftest import case_with
 from rexcheck.cli.main import main
 

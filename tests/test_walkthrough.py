@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 
 from click.testing import CliRunner
-
 from conftest import ROOT
 from rexcheck.cli.main import main
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-
-from conftest import MINIMAL_RULE, ROOT, write_pack
+from conftest import MINIMAL_RULE, ROOT
 from rexcheck.cli.main import main
 
 PROPOSAL = str(ROOT / "examples/whatif/raise-chf-threshold.yaml")

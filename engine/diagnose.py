@@ -35,6 +35,12 @@ def _innermost_model(annotation: typing.Any) -> typing.Any:
     return None
 
 
+def _short(value: object, limit: int = 60) -> str:
+    """A value as it is shown in a message: never a whole hostile megabyte."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+
+
 def from_validation_error(
     exc: ValidationError,
     positions: Positions,
@@ -81,7 +87,7 @@ def from_validation_error(
         else:
             message = err["msg"]
             if "input" in err and not isinstance(err["input"], (dict, list)):
-                message += f" (got {err['input']!r})"
+                message += f" (got {_short(err['input'])})"
         if isinstance(err.get("input"), bool) and kind in ("literal_error", "string_type",
                                                            "string_pattern_mismatch"):
             hint = ('YAML reads NO, yes, on, off (unquoted) as true/false; quote it, e.g. "NO" '

@@ -20,6 +20,7 @@ import yaml
 from rexcheck.engine.errors import Diagnostic, InvalidInput
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_LINE_CHARS = 1_000_000
 MAX_DEPTH = 64
 MAX_NODES = 2_000_000
 
@@ -173,6 +174,11 @@ def load_yaml(path: Path | str, text: str | None = None) -> tuple[Any, Positions
     if text is None:
         text = read_text(path)
     positions = Positions(name)
+    longest = max(map(len, text.splitlines()), default=0)
+    if longest > MAX_LINE_CHARS:
+        number = next(i for i, line in enumerate(text.splitlines(), 1) if len(line) == longest)
+        raise InvalidInput([Diagnostic(name, number, 1, f"line of {longest} characters, more "
+                                       f"than the {MAX_LINE_CHARS} allowed", "too-large")])
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise InvalidInput([Diagnostic(name, line, 1, "file contains a NUL character", "encoding")])

@@ -102,3 +102,22 @@ def test_a_rule_pattern_cannot_smuggle_a_regex_bomb(tmp_path):
     rules = write_pack(tmp_path / "rules", text)
     result = run("rules", "lint", str(rules))
     assert result.exit_code == 2 and "bad-pattern" in result.output
+
+
+def test_a_very_long_line_in_a_yaml_file_is_refused_with_a_short_message(tmp_path):
+    path = tmp_path / "long.yaml"
+    path.write_text(CLEAN.replace("title: Altyn Dala LLP", "title: " + "x" * 1_500_000),
+                    encoding="utf-8")
+    result = run("check", str(path))
+    assert result.exit_code == 2
+    assert "characters, more than the 1000000 allowed" in result.output
+    assert len(result.output) < 500
+
+
+def test_an_overlong_value_is_not_echoed_whole(tmp_path):
+    path = tmp_path / "long-value.yaml"
+    path.write_text(CLEAN.replace("title: Altyn Dala LLP", "title: " + "x" * 50_000),
+                    encoding="utf-8")
+    result = run("check", str(path))
+    assert result.exit_code == 2 and "characters)) [string-too-long]" in result.output
+    assert len(result.output) < 500

@@ -140,3 +140,24 @@ def test_python_api_checks_cases_without_the_cli():
     assert isinstance(results[0], rexcheck.CaseResult)
     assert results[0].findings[0].rule_id == "R244-8-1-no-english"
     assert results[1].error and "exporter" in results[1].error
+
+
+def test_progress_shows_rate_and_eta_on_a_terminal_only():
+    import io
+
+    from rexcheck.cli.screen_cmd import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    term = Terminal()
+    progress = Progress(total=10, stream=term)
+    progress.last = -1.0
+    progress.tick()
+    assert "1/10" in term.getvalue() and "/s ETA" in term.getvalue()
+    pipe = io.StringIO()
+    silent = Progress(total=10, stream=pipe)
+    silent.tick()
+    silent.close()
+    assert pipe.getvalue() == ""

@@ -14,7 +14,7 @@ from typing import Any
 
 from rexcheck import __version__
 from rexcheck.engine.audit import Audit, case_digest
-from rexcheck.engine.calendar import WorkingCalendar
+from rexcheck.engine.calendar import CalendarError, WorkingCalendar
 from rexcheck.engine.errors import EngineFailure, InvalidInput
 from rexcheck.engine.findings import CaseResult, build_result
 from rexcheck.engine.loader import RuleSet, load_rules
@@ -51,10 +51,11 @@ class Checker:
         when = as_of or case.as_of or dt.date.today()
         try:
             evaluation = self.runtime.evaluate(case, when)
-        except EngineFailure as exc:
+            result = build_result(evaluation, self.calendar, lang)
+        except (EngineFailure, CalendarError) as exc:
+            # e.g. days late counted up to an as-of date the calendar does not know
             return CaseResult(case=case.case, title=case.title, as_of=when, findings=[],
                               pending=[], trace=[], error=str(exc))
-        result = build_result(evaluation, self.calendar, lang)
         audit = Audit(version=__version__, rules_digest=self.ruleset.digest, as_of=when,
                       case_digest=case_digest(case))
         return result.model_copy(update={"audit": audit})

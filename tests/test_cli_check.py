@@ -118,3 +118,11 @@ def test_rules_list_json_has_id_and_canonical_citation():
 def test_russian_messages():
     result = run("check", str(EXAMPLES / "refused-no-english.yaml"), "--lang", "ru")
     assert "не заполнено на английском языке" in result.output
+
+
+def test_an_as_of_date_outside_the_calendar_is_a_case_error_not_a_crash():
+    result = CliRunner().invoke(main, ["check", str(EXAMPLES / "pending-decision.yaml"),
+                                       "--as-of", "2028-06-01"])
+    assert result.exit_code == 2
+    assert "outside the years the calendar knows" in result.output
+    assert "Traceback" not in result.output

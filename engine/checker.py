@@ -52,8 +52,9 @@ class Checker:
         try:
             evaluation = self.runtime.evaluate(case, when)
             result = build_result(evaluation, self.calendar, lang)
-        except (EngineFailure, CalendarError) as exc:
-            # e.g. days late counted up to an as-of date the calendar does not know
+        except (EngineFailure, CalendarError, InvalidInput) as exc:
+            # e.g. days late counted up to an as-of date the calendar does not know, or a
+            # parameter with no value on the as-of date
             return CaseResult(case=case.case, title=case.title, as_of=when, findings=[],
                               pending=[], trace=[], error=str(exc))
         audit = Audit(version=__version__, rules_digest=self.ruleset.digest, as_of=when,

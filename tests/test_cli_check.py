@@ -126,3 +126,20 @@ def test_an_as_of_date_outside_the_calendar_is_a_case_error_not_a_crash():
     assert result.exit_code == 2
     assert "outside the years the calendar knows" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_parameter_without_a_value_on_the_date_is_a_case_error_naming_it(tmp_path):
+    import shutil
+
+    from conftest import ROOT
+
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    params = rules / "order-244" / "parameters.yaml"
+    params.write_text(params.read_text(encoding="utf-8").replace(
+        "- {from: 2021-04-11, value: 10300}", "- {from: 2026-01-01, value: 10300}"),
+        encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(EXAMPLES / "registered-clean.yaml"),
+                                       "--rules", str(rules), "--as-of", "2025-06-01"])
+    assert result.exit_code == 2
+    assert "parameter 'statement_threshold_chf' has no value on 2025-06-01" in result.output

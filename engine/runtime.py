@@ -90,7 +90,8 @@ class _Session:
     def _run(self, facts: list[dict[str, Any]], sid: str, firings: list[Firing]) -> None:
         """All facts in one call, then one marker per stratum, each run to quiescence."""
         batch = [dict(f, sid=sid) for f in facts]
-        result = dre.assert_facts(self.handle, json.dumps(batch, ensure_ascii=False))
+        result = dre.assert_facts(self.handle, json.dumps(batch, ensure_ascii=False,
+                                                          separators=(",", ":")))
         self._check(result, "case facts")
         self._drain(result[1], sid, firings)
         present = {f[TYPE_KEY] for f in facts}

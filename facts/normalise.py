@@ -47,10 +47,10 @@ def engine_key(path: str) -> str:
     return path.replace(".", "__")
 
 
-def _flatten(record: BaseModel, out: dict[str, Any], skip: set[str]) -> None:
-    """Flat engine fields of a record (pydantic's own dump does the walk, in Rust)."""
-    data = record.model_dump(exclude=skip or None, exclude_none=True)
-    _flatten_dict(data, "", out)
+# per fact type: fields not asserted, and the lists of records that become child facts
+_NOT_ASSERTED = {t: {name for (typ, name) in NOT_ASSERTED if typ == t} for t in BASE_TYPES}
+_CHILDREN = {t: [(child, lst) for child, (parent, lst, _) in CHILD_TYPES.items() if parent == t]
+             for t in BASE_TYPES}
 
 
 def _flatten_dict(data: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:
@@ -117,23 +117,23 @@ def case_facts(case: Case) -> list[dict[str, Any]]:
         records = getattr(case, list_name)
         records = records if isinstance(records, list) else [records]
         for i, record in enumerate(records, start=1):
-            skip = {name for (t, name) in NOT_ASSERTED if t == fact_type}
-            skip |= {lst for (parent, lst, _) in CHILD_TYPES.values() if parent == fact_type}
+            # one dump per record (pydantic walks it in Rust), children included
+            data = record.model_dump(exclude=_NOT_ASSERTED[fact_type] or None, exclude_none=True)
+            children = [(child_type, lst, data.pop(lst, None) or [])
+                        for child_type, lst in _CHILDREN[fact_type]]
             fact: dict[str, Any] = {}
-            _flatten(record, fact, skip)
+            _flatten_dict(data, "", fact)
             ref = getattr(record, "ref", None) or (
                 SHORT[fact_type] if fact_type == "exporter" else f"{SHORT[fact_type]}-{i}")
             fact["ref"] = ref
             fact[TYPE_KEY] = fact_type
             fact.update(computed_fields(record))
             facts.append(fact)
-            for child_type, (parent, list_attr, _) in CHILD_TYPES.items():
-                if parent != fact_type:
-                    continue
-                for j, child in enumerate(getattr(record, list_attr), start=1):
+            for child_type, lst, items in children:
+                for j, child in enumerate(items, start=1):
                     child_fact: dict[str, Any] = {}
-                    _flatten(child, child_fact, set())
-                    child_fact.update({"ref": f"{ref}/{list_attr}-{j}", parent: ref,
+                    _flatten_dict(child, "", child_fact)
+                    child_fact.update({"ref": f"{ref}/{lst}-{j}", fact_type: ref,
                                        TYPE_KEY: child_type})
                     facts.append(child_fact)
     for fact in facts:

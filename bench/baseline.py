@@ -3,13 +3,15 @@
 Used two ways by bench/run.py: as the speed baseline measured in the same run, and as a
 differential test (on the same population, rexcheck and this checker must give the same
 findings for this subset). It reads the raw case dicts (as parsed from JSON) and implements,
-by hand, the Order 244 p.8 refusal grounds (with p.4) and the p.11 threshold rules. It shares
-no code with rexcheck's engine: a mistake in the rule language or the compiler shows up as a
-difference.
+by hand, the Order 244 p.8 refusal grounds (with p.4), the p.6 structure of the registration
+number and the p.11 threshold rules. It shares no code with rexcheck (not even the fact
+models): a mistake in the rule language, the compiler, the normaliser or the runtime shows up as
+a difference. It expects valid cases (bench/run.py gives it no malformed ones).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -19,16 +21,29 @@ SUBSET = (
     "R244-8-1-no-power-of-attorney", "R244-8-1-incomplete", "R244-8-1-no-goods",
     "R244-8-1-inaccurate", "R244-8-1-tin-format", "R244-8-2-documents", "R244-8-3-origin",
     "R244-8-registered-despite-ground", "R244-8-refused-without-ground",
-    "R244-11-destination-not-covered", "R244-11-rex-number-required-ch",
+    "R244-6-number-structure", "R244-6-number-date", "R244-6-number-date-not-real",
+    "R244-6-serial-from-0001",
+    "R244-11-destination-not-covered", "R244-11-no-chf-rate", "R244-11-no-nok-rate", "R244-11-rex-number-required-ch",
     "R244-11-rex-number-required-no", "R244-11-value-at-threshold",
     "R244-11-transport-document",
 )
 REQUIRED_DOCUMENTS = ("state_registration_certificate", "origin_documents")
 TIN = re.compile(r"KZ[0-9]{12}")
+NUMBER = re.compile(r"KZREX[0-9]{3}([0-9]{8})[0-9]{4}")
 TRANSPORT = {"bill_of_lading", "cmr", "air_waybill", "rail_waybill", "other_transport"}
 THRESHOLD = {"CH": ("CHF", Decimal(10300)), "NO": ("NOK", Decimal(60000))}
 
 Finding = tuple[str, str, str]  # (rule id, subject type, subject ref)
+
+
+def _t(text: Any) -> Any:
+    """A text as the case models read it: surrounding white space removed. An empty text is
+    a value (it is not missing), as it is for the engine."""
+    return text.strip() if isinstance(text, str) else text
+
+
+def _ts(texts: list | None) -> set:
+    return {_t(x) for x in texts or ()}
 
 
 def _cents(amount: Decimal) -> Decimal:
@@ -44,15 +59,15 @@ def _application(app: dict[str, Any], ref: str) -> list[Finding]:
         grounds += 1
         out.append((rule, *subject))
 
-    languages = set(app.get("languages") or [])
-    if app.get("channel") not in ("post", "in_person", "electronic"):
+    languages = _ts(app.get("languages"))
+    if _t(app.get("channel")) not in ("post", "in_person", "electronic"):
         ground("R244-8-1-channel")
     if "en" not in languages:
         ground("R244-8-1-no-english")
     if not languages & {"kk", "ru"}:
         ground("R244-8-1-no-kazakh-or-russian")
     rep = app.get("representative")
-    if rep and rep.get("name") and rep.get("power_of_attorney") is False:
+    if rep and rep.get("name") is not None and rep.get("power_of_attorney") is False:
         ground("R244-8-1-no-power-of-attorney")
     declarations = app.get("declarations") or {}
     if (any(app.get(k) is None for k in ("tin", "exporter_name", "address", "contact"))
@@ -64,15 +79,15 @@ def _application(app: dict[str, Any], ref: str) -> list[Finding]:
         ground("R244-8-1-no-goods")
     if app.get("information_accurate") is False:
         ground("R244-8-1-inaccurate")
-    if app.get("tin") is not None and not TIN.fullmatch(app["tin"].strip()):
+    if app.get("tin") is not None and not TIN.fullmatch(_t(app["tin"])):
         ground("R244-8-1-tin-format")
-    documents = set(app.get("documents") or [])
+    documents = _ts(app.get("documents"))
     if not set(REQUIRED_DOCUMENTS) <= documents:
         ground("R244-8-2-documents")
     for j, item in enumerate(goods, start=1):
         if item.get("meets_origin_rules") is False:
             ground("R244-8-3-origin", ("goods_item", f"{ref}/goods-{j}"))
-    outcome = (app.get("decision") or {}).get("outcome")
+    outcome = _t((app.get("decision") or {}).get("outcome"))
     if outcome == "registered" and grounds:
         out.append(("R244-8-registered-despite-ground", "application", ref))
     if outcome == "refused" and not grounds:
@@ -80,35 +95,62 @@ def _application(app: dict[str, Any], ref: str) -> list[Finding]:
     return out
 
 
+def _registration(reg: dict[str, Any], ref: str) -> list[Finding]:
+    out: list[Finding] = []
+    number = _t(reg["number"])
+    match = NUMBER.fullmatch(number)
+    if match is None:
+        out.append(("R244-6-number-structure", "registration", ref))
+        return out
+    part = match.group(1)
+    registered = dt.date.fromisoformat(reg["registered"])
+    if part != f"{registered.day:02d}{registered.month:02d}{registered.year:04d}":
+        out.append(("R244-6-number-date", "registration", ref))
+    try:
+        dt.date(int(part[4:]), int(part[2:4]), int(part[:2]))
+    except ValueError:
+        out.append(("R244-6-number-date-not-real", "registration", ref))
+    if number.endswith("0000"):
+        out.append(("R244-6-serial-from-0001", "registration", ref))
+    return out
+
+
 def _converted(consignment: dict[str, Any], currency: str) -> Decimal | None:
     value = consignment["value"]
     amount = Decimal(str(value["amount"]))
-    if value["currency"] == currency:
+    if _t(value["currency"]) == currency:
         return _cents(amount)
-    for rate in sorted(consignment.get("exchange_rates") or [],
-                       key=lambda r: (r["currency"], r["to"], str(r["rate"]))):
-        if rate["currency"] == value["currency"] and rate["to"] == currency:
-            return _cents(amount * Decimal(str(rate["rate"])))
+    # rexcheck's reading: with several rates for the pair, the first in (currency, to, rate as
+    # text) order
+    rates = sorted((_t(r["currency"]), _t(r["to"]), str(Decimal(str(r["rate"]))))
+                   for r in consignment.get("exchange_rates") or ())
+    for source, to, rate in rates:
+        if source == _t(value["currency"]) and to == currency:
+            return _cents(amount * Decimal(rate))
     return None
 
 
 def _consignment(c: dict[str, Any], ref: str) -> list[Finding]:
     out: list[Finding] = []
-    destination = c.get("destination")
+    destination = _t(c.get("destination"))
     statement = c.get("statement") or {}
+    document = _t(statement.get("document"))
     if destination not in THRESHOLD:
         out.append(("R244-11-destination-not-covered", "consignment", ref))
-        if statement.get("document") in TRANSPORT:
+        if document in TRANSPORT:
             out.append(("R244-11-transport-document", "consignment", ref))
         return out
     currency, threshold = THRESHOLD[destination]
     value = _converted(c, currency)
-    if value is not None:
-        if value > threshold * 100 and statement.get("date") and not statement.get("rex_number"):
+    if value is None:
+        out.append((f"R244-11-no-{currency.lower()}-rate", "consignment", ref))
+    else:
+        if (value > threshold * 100 and statement.get("date") is not None
+                and statement.get("rex_number") is None):
             out.append((f"R244-11-rex-number-required-{destination.lower()}", "consignment", ref))
         if value == threshold * 100:
             out.append(("R244-11-value-at-threshold", "consignment", ref))
-    if statement.get("document") in TRANSPORT:
+    if document in TRANSPORT:
         out.append(("R244-11-transport-document", "consignment", ref))
     return out
 
@@ -117,9 +159,11 @@ def check(case: dict[str, Any]) -> list[Finding]:
     """The subset's findings for one case, sorted."""
     found: list[Finding] = []
     for i, app in enumerate(case.get("applications") or [], start=1):
-        found += _application(app, app.get("ref") or f"application-{i}")
+        found += _application(app, _t(app.get("ref")) or f"application-{i}")
+    for i, reg in enumerate(case.get("registrations") or [], start=1):
+        found += _registration(reg, _t(reg.get("ref")) or f"registration-{i}")
     for i, c in enumerate(case.get("consignments") or [], start=1):
-        found += _consignment(c, c.get("ref") or f"consignment-{i}")
+        found += _consignment(c, _t(c.get("ref")) or f"consignment-{i}")
     return sorted(set(found))
 
 

@@ -2,14 +2,38 @@
 
     python bench/generate.py --cases 10000 --seed 1 [--malformed 0.01] > population.jsonl
 
-Each line is one case in the record format `rexcheck screen` reads. Case i depends only on
-(seed, i), so the output is byte-identical for the same arguments and memory stays flat for any
-N. The mix: applications No. 1 with the usual defects, registrations, statements on origin
-across the value range (many near and at the thresholds, some in EUR/USD with or without a
-rate, some on transport documents, some to other countries), changes of data, verification
-chains from Norway and Switzerland, revocation requests with and without a verification.
-`--malformed F` breaks that fraction of lines in varied ways (bad JSON, wrong types, missing or
-unknown fields, impossible dates, NaN or negative amounts), one record per line always.
+Each line is one case in the record format `rexcheck screen` reads (the case file format of
+facts/models.py as JSON). Case i depends only on (seed, i), so the output is byte-identical for
+the same arguments, memory stays flat for any N (1,000,000 and more) and case ids are unique.
+
+The mix, one exporter's file per case:
+
+- application No. 1 with the usual defects (channel e-mail/fax ~3%, no English ~5%, neither
+  Kazakh nor Russian ~1%, representative without a power of attorney ~2%, documents missing
+  ~4%, bad TIN ~2%, goods failing the rules of origin ~3% per item, an empty box ~2%, rarer
+  unsigned declarations, inaccurate information, no goods); the decision follows the defects
+  most of the time (registered despite a ground, or refused without one, now and then); notices
+  mostly on time, sometimes late; some applications still undecided; some exporters re-apply
+  after a refusal (two applications); some records give no refs (the default refs apply);
+- registrations with numbers KZREX + 3-digit region + DDMMYYYY + 4-digit serial, ~2% malformed
+  (serial 0000, a date that differs from the registration date or does not exist, a short
+  region code, lower case);
+- statements on origin to CH/NO (some elsewhere) across the value range, many near the 10,300
+  CHF / 60,000 NOK thresholds and some exactly at them (also after conversion and after
+  rounding to cents), some in EUR/USD with a rate and some without one, amounts as strings or
+  as JSON numbers, mostly on invoices, sometimes on transport documents (bill_of_lading, cmr),
+  a few without a statement;
+- change reports; verification requests from NO/CH (some not official, some from other
+  countries) with the Order 358 step dates, some steps not yet taken; revocation requests on
+  every ground (exporter_application, gsp_noncompliance, obligations_breached, activity_ended,
+  gsp_cancelled), sometimes without a verification behind them.
+
+Every date lies between 2021-06-01 and 2026-10-31, so every due date the rules compute stays
+within the calendar (2021-2027).
+
+`--malformed F` breaks that fraction of lines in varied ways (invalid JSON, wrong types,
+missing required or unknown fields, dates that do not exist, NaN or negative amounts), always
+one record per line. `marked_lines()` says which lines were broken (for tests).
 """
 
 from __future__ import annotations
@@ -18,23 +42,33 @@ import argparse
 import datetime as dt
 import json
 import random
+import re
 import sys
+from collections.abc import Iterator
 from typing import Any
 
-FIRST = dt.date(2021, 7, 1)
+FIRST = dt.date(2021, 6, 1)
 LAST = dt.date(2026, 10, 31)
 SPAN = (LAST - FIRST).days
-REGIONS = ["750", "390", "550", "450", "710", "150"]
+REGIONS = ["750", "710", "390", "550", "450", "150", "310", "610", "110", "270"]
 DOCS = ["state_registration_certificate", "origin_documents"]
 GOODS = [("Durum wheat", "1001"), ("Wheat flour", "1101"), ("Frozen fish fillets", "0304"),
          ("Cotton yarn", "5205"), ("Unwrought aluminium", "7601"), ("Dried chickpeas", "0713"),
-         ("Ferro-alloys", "7202"), ("Sunflower oil", "1512"), ("Copper cathodes", "7403")]
+         ("Ferro-alloys", "7202"), ("Sunflower oil", "1512"), ("Copper cathodes", "7403"),
+         ("Lentils", "071340"), ("Raw hides", "41"), ("Honey", "0409")]
 NAMES = ["Altyn Dala", "Steppe Grain", "Caspian Fish", "Irtysh Textile", "Aral Salt",
-         "Беркут Агро", "Qazaq Metals", "Tengri Foods", "Saryarka Oil"]
+         "Беркут Агро", "Qazaq Metals", "Tengri Foods", "Saryarka Oil", "Жетісу Бал",
+         "Kokshe Flour", "Ertis Copper"]
+STREETS = ["Abay Avenue, Astana", "Dostyk Street, Almaty", "Tauelsizdik Avenue, Astana",
+           "Kazybek Bi Street, Shymkent", "Satpayev Street, Pavlodar"]
+# how many days each kind of case needs after the first application is received
+HORIZON = {"application": 40, "statements": 430, "change": 280, "verification": 400,
+           "revocation": 220}
+TIN = re.compile(r"KZ[0-9]{12}")
 
 
-def day(rng: random.Random, start: dt.date = FIRST, span: int = SPAN) -> dt.date:
-    return start + dt.timedelta(days=rng.randrange(max(span, 1)))
+def day(d: dt.date) -> str:
+    return d.isoformat()
 
 
 def later(rng: random.Random, d: dt.date, lo: int, hi: int) -> dt.date:
@@ -42,197 +76,399 @@ def later(rng: random.Random, d: dt.date, lo: int, hi: int) -> dt.date:
 
 
 def tin(rng: random.Random) -> str:
-    return "KZ" + "".join(str(rng.randrange(10)) for _ in range(12))
+    return "KZ" + f"{rng.randrange(10 ** 12):012d}"
 
 
-def number(rng: random.Random, registered: dt.date, serial: int) -> str:
-    return f"KZREX{rng.choice(REGIONS)}{registered:%d%m%Y}{serial:04d}"
+def bad_tin(rng: random.Random, good: str) -> str:
+    kind = rng.randrange(4)
+    if kind == 0:
+        return good[:-1]  # 11 digits
+    if kind == 1:
+        return good[2:]  # BIN without the country code
+    if kind == 2:
+        return "kz" + good[2:]
+    return good[:6] + "O" + good[7:]  # a letter O for a zero
 
 
-def application(rng: random.Random, exporter: dict, received: dt.date) -> dict:
-    goods = [{"description": d, "hs_code": c, "origin_criterion": rng.choice(["P", "W"]),
-              "meets_origin_rules": rng.random() > 0.03}
-             for d, c in rng.sample(GOODS, rng.randint(1, 3))]
-    app: dict[str, Any] = {
-        "ref": "A1", "received": received.isoformat(),
+def number(rng: random.Random, registered: dt.date) -> str:
+    """A p.6 registration number, ~2% malformed in one of several ways."""
+    region, serial = rng.choice(REGIONS), rng.randint(1, 9999)
+    good = f"KZREX{region}{registered:%d%m%Y}{serial:04d}"
+    if rng.random() >= 0.02:
+        return good
+    kind = rng.randrange(5)
+    if kind == 0:
+        return good[:-4] + "0000"
+    if kind == 1:  # the date of the day before (a typo or a time-zone slip)
+        return f"KZREX{region}{registered - dt.timedelta(days=1):%d%m%Y}{serial:04d}"
+    if kind == 2:
+        return f"KZREX{region}3002{registered:%Y}{serial:04d}"  # 30 February
+    if kind == 3:
+        return f"KZREX{region[:2]}{registered:%d%m%Y}{serial:04d}"
+    return good.lower()
+
+
+def amount_json(rng: random.Random, amount: float, places: int = 2) -> Any:
+    """An amount as the JSON writers of screening systems send it: a string or a number."""
+    if rng.random() < 0.7:
+        return f"{amount:.{places}f}"
+    if places == 2 and amount == int(amount):
+        return int(amount)
+    return round(amount, places)
+
+
+def application(rng: random.Random, exporter: dict, received: dt.date, ref: str | None,
+                clean: bool = False) -> dict:
+    """Application No. 1 with the usual defects (fewer when `clean`, e.g. a re-application)."""
+    p = 0.3 if clean else 1.0
+    goods = [{"description": d, "hs_code": c, "meets_origin_rules": rng.random() > 0.03 * p}
+             for d, c in rng.sample(GOODS, rng.choices([1, 2, 3, 4], [50, 30, 15, 5])[0])]
+    for item in goods:
+        if rng.random() < 0.8:
+            item["origin_criterion"] = rng.choice(["P", "P", "W"])
+    if rng.random() < 0.005 * p:
+        goods = []
+    app: dict[str, Any] = {}
+    if ref:
+        app["ref"] = ref
+    app.update({
+        "received": day(received),
         "channel": rng.choices(["electronic", "post", "in_person", "email", "fax"],
-                               [60, 20, 17, 2, 1])[0],
-        "languages": rng.choices([["ru", "en"], ["kk", "en"], ["kk", "ru", "en"], ["ru"], ["en"]],
-                                 [55, 30, 9, 5, 1])[0],
-        "tin": exporter["tin"] if rng.random() > 0.02 else exporter["tin"][:-1],
+                               [60, 20, 17, 2 * p, 1 * p])[0],
+        "languages": rng.choices([["ru", "en"], ["kk", "en"], ["kk", "ru", "en"], ["ru"],
+                                  ["kk"], ["en"]], [55, 30, 9, 4 * p, 1 * p, 1 * p])[0],
+        "tin": exporter["tin"] if rng.random() > 0.02 * p else bad_tin(rng, exporter["tin"]),
         "exporter_name": exporter["name"], "address": exporter["address"],
-        "contact": "+7 7172 00 00 00", "activity": ["production"],
-        "goods": goods, "documents": list(DOCS) if rng.random() > 0.04 else DOCS[:1],
+        "contact": f"+7 7{rng.randint(10, 29)} {rng.randint(100, 999)} {rng.randint(10, 99)} "
+                   f"{rng.randint(10, 99)}",
+        "activity": rng.choices([["production"], ["trade"], ["production", "trade"]],
+                                [60, 25, 15])[0],
+        "goods": goods,
+        "documents": list(DOCS) if rng.random() > 0.04 * p else [rng.choice(DOCS)],
         "consent_to_publication": rng.random() > 0.3,
-    }
-    if rng.random() < 0.02:
-        del app["contact"]
-    if rng.random() < 0.02:
-        app["representative"] = {"name": "Export Consult LLP", "power_of_attorney": False}
-    elif rng.random() < 0.1:
-        app["representative"] = {"name": "Export Consult LLP", "power_of_attorney": True}
+    })
+    if rng.random() < 0.2:
+        app["headings_covered"] = len(goods)
+    gap = rng.random()
+    if gap < 0.02 * p:  # an empty box of the Appendix 1 form
+        del app[rng.choice(["contact", "address", "exporter_name", "activity", "tin"])]
+    elif gap < 0.025 * p:
+        app["declarations"] = {"signed": False}
+    elif gap < 0.03 * p:
+        app["declarations"] = {"information_correct": False, "signed": True}
+    if rng.random() < 0.01 * p:
+        app["information_accurate"] = False
+    if rng.random() < 0.12:
+        app["representative"] = {"name": "Export Consult LLP",
+                                 "power_of_attorney": rng.random() > 0.02 / 0.12 * p}
     return app
 
 
-def decide(rng: random.Random, app: dict, received: dt.date) -> dt.date | None:
-    if rng.random() < 0.1:
+def has_ground(app: dict) -> bool:
+    """Roughly the p.8 grounds, only to make decisions follow the defects most of the time."""
+    langs = set(app.get("languages", []))
+    return (app["channel"] in ("email", "fax") or "en" not in langs or not langs & {"kk", "ru"}
+            or app.get("representative", {}).get("power_of_attorney") is False
+            or any(k not in app for k in ("contact", "address", "exporter_name", "activity",
+                                          "tin"))
+            or not TIN.fullmatch(app.get("tin", "KZ000000000000").strip())
+            or "declarations" in app or app.get("information_accurate") is False
+            or not app["goods"] or len(app["documents"]) < 2
+            or any(not g["meets_origin_rules"] for g in app["goods"]))
+
+
+def refuse(rng: random.Random, app: dict, received: dt.date) -> None:
+    """Refused; p.8: notice within 3 working days of receipt, sometimes later."""
+    date = later(rng, received, 0, 2)
+    notified = date if rng.random() > 0.1 else later(rng, received, 5, 15)
+    app["decision"] = {"outcome": "refused", "date": day(date), "notified": day(notified),
+                       "reasons_stated": rng.random() > 0.03}
+
+
+def decide(rng: random.Random, app: dict, received: dt.date, pending_ok: bool = True
+           ) -> dt.date | None:
+    """Decide the application; the registration date, or None when refused or undecided."""
+    if pending_ok and rng.random() < 0.08:
         return None  # still undecided
-    outcome = "refused" if rng.random() < 0.15 else "registered"
-    date = later(rng, received, 1, 8)
-    app["decision"] = {"outcome": outcome, "date": date.isoformat(),
-                       "notified": later(rng, date, 0, 4).isoformat(), "reasons_stated": True}
-    return date if outcome == "registered" else None
+    if rng.random() < (0.93 if has_ground(app) else 0.02):
+        refuse(rng, app, received)
+        return None
+    # p.5: registered within 5 working days of receipt; sometimes later
+    date = later(rng, received, 0, 4) if rng.random() > 0.1 else later(rng, received, 8, 20)
+    app["decision"] = {"outcome": "registered", "date": day(date)}
+    return date
 
 
-def statement_case(rng: random.Random, exporter: dict, reg: dict) -> list[dict]:
+def consignments(rng: random.Random, exporter: dict, reg: dict | None, start: dt.date,
+                 first: int = 1) -> list[dict]:
     out = []
-    valid_from = dt.date.fromisoformat(reg["valid_from"])
-    for j in range(rng.randint(1, 3)):
-        dest = rng.choices(["CH", "NO", "DE"], [55, 40, 5])[0]
-        threshold = 10300 if dest != "NO" else 60000
+    for j in range(first, first + rng.choices([1, 2, 3, 4], [40, 30, 20, 10])[0]):
+        dest = rng.choices(["CH", "NO", "DE", "US", "TR"], [55, 40, 3, 1, 1])[0]
+        threshold = 60000 if dest == "NO" else 10300
+        currency = "NOK" if dest == "NO" else "CHF"
         kind = rng.random()
-        if kind < 0.1:
-            amount = threshold  # exactly at the threshold
-        elif kind < 0.5:
+        places = 2
+        if kind < 0.08:
+            amount = float(threshold)  # exactly at the threshold
+        elif kind < 0.10:  # rounds to the threshold, or just above it, in cents
+            amount, places = threshold + rng.choice([0.004, 0.005, -0.004]), 3
+        elif kind < 0.45:
             amount = round(threshold * rng.uniform(0.9, 1.1), 2)
         else:
-            amount = round(threshold * rng.uniform(0.1, 3.0), 2)
-        currency = "NOK" if dest == "NO" else "CHF"
-        rates = []
-        if rng.random() < 0.15:
-            currency = rng.choice(["EUR", "USD"])
-            rate = 0.94 if dest != "NO" else 11.6
-            amount = round(amount / rate, 2)
+            amount = round(threshold * rng.uniform(0.05, 4.0), 2)
+        rates: list[dict] = []
+        if rng.random() < 0.15:  # invoiced in EUR or USD
+            foreign = rng.choice(["EUR", "USD"])
+            to = "NOK" if dest == "NO" else "CHF"
+            if rng.random() < 0.15:  # exactly at the threshold after conversion
+                rate = 1.03 if to == "CHF" else 10
+                amount, places = threshold / rate, 2
+            else:
+                rate = {("EUR", "CHF"): 0.94, ("USD", "CHF"): 0.88, ("EUR", "NOK"): 11.6,
+                        ("USD", "NOK"): 10.7}[(foreign, to)]
+                amount, places = round(amount / rate, 2), 2
+            currency = foreign
             if rng.random() < 0.8:
-                rates = [{"currency": currency, "to": "NOK" if dest == "NO" else "CHF",
-                          "rate": str(rate)}]
-        date = later(rng, valid_from, -10, 400)
-        statement = {
-            "date": min(date, LAST).isoformat(),
-            "document": rng.choices(["invoice", "delivery_note", "cmr", "bill_of_lading"],
-                                    [80, 14, 4, 2])[0],
+                r: Any = str(rate) if rng.random() < 0.7 else rate
+                rates.append({"currency": foreign, "to": to, "rate": r})
+        date = max(later(rng, start, -10, 400), FIRST)  # a few before the registration
+        c: dict[str, Any] = {}
+        if rng.random() > 0.05:
+            c["ref"] = f"C{j}"
+        c.update({"destination": dest,
+                  "value": {"amount": amount_json(rng, amount, places), "currency": currency}})
+        if rates:
+            c["exchange_rates"] = rates
+        if rng.random() < 0.02:  # goods shipped without a statement on origin
+            out.append(c)
+            continue
+        goods = rng.choice(GOODS)
+        statement: dict[str, Any] = {
+            "date": day(date),
+            "document": rng.choices(["invoice", "delivery_note", "packing_list", "cmr",
+                                     "bill_of_lading"], [78, 12, 4, 4, 2])[0],
             "exporter_name": exporter["name"], "exporter_address": exporter["address"],
             "country_of_origin": "KZ", "country_of_importation": dest,
-            "goods_description": rng.choice(GOODS)[0],
-            "origin_criterion": rng.choice(["P", "W"]),
+            "goods_description": goods[0],
+            "origin_criterion": rng.choice(["P", "P", "W"]),
             "language": "en" if rng.random() > 0.02 else "ru",
-            "pages": rng.choice([1, 1, 2, 3]),
+            "pages": rng.choice([1, 1, 1, 2, 3]),
         }
         if statement["origin_criterion"] == "W" and rng.random() > 0.05:
-            statement["hs_code"] = rng.choice(GOODS)[1]
-        if amount > threshold * 0.95 and rng.random() > 0.1:
+            statement["hs_code"] = goods[1]
+        if statement["pages"] > 1 and rng.random() < 0.05:
+            statement["pages_numbered"] = False
+        above = amount * (float(rates[0]["rate"]) if rates else 1.0) >= threshold * 0.95
+        if reg is not None and (above or rng.random() < 0.5) and rng.random() > 0.08:
             statement["rex_number"] = reg["number"]
-        out.append({"ref": f"C{j + 1}", "destination": dest,
-                    "value": {"amount": f"{amount:.2f}", "currency": currency},
-                    "exchange_rates": rates, "statement": statement})
+        c["statement"] = statement
+        out.append(c)
     return out
 
 
 def make_case(seed: int, i: int) -> dict:
     rng = random.Random(seed * 1_000_003 + i)
-    exporter = {"tin": tin(rng), "name": f"{rng.choice(NAMES)} LLP",
-                "address": f"{rng.randint(1, 200)} Abay Avenue, Astana"}
-    case: dict[str, Any] = {"case": f"S{seed}-{i:07d}", "exporter": exporter}
-    received = day(rng, FIRST, SPAN - 120)
-    app = application(rng, exporter, received)
-    registered = decide(rng, app, received)
-    case["applications"] = [app]
-    case["as_of"] = min(later(rng, received, 5, 400), LAST).isoformat()
-    kind = rng.random()
-    if registered is None or kind < 0.35:
+    exporter: dict[str, Any] = {"tin": tin(rng), "name": f"{rng.choice(NAMES)} LLP",
+                                "address": f"{rng.randint(1, 200)} {rng.choice(STREETS)}"}
+    if rng.random() < 0.5:
+        exporter["activity"] = ["production"]
+    case: dict[str, Any] = {"case": f"S{seed}-{i:07d}"}
+    if rng.random() < 0.1:
+        case["title"] = f"{exporter['name']}, file {i}"
+    case["exporter"] = exporter
+    kind = rng.choices(list(HORIZON), [30, 35, 10, 18, 7])[0]
+    history = rng.random() < 0.06  # refused first, registered on a second application
+    refs = rng.random() > 0.05  # some systems send no refs: application-1, ...
+    horizon = HORIZON[kind] + (200 if history else 0)
+    received = FIRST + dt.timedelta(days=rng.randrange(SPAN - horizon))
+    apps = []
+    if history:
+        first = application(rng, exporter, received, "A1" if refs else None)
+        first["channel"] = rng.choice(["email", "fax", first["channel"]])
+        refuse(rng, first, received)
+        apps.append(first)
+        received = later(rng, received, 20, 200)
+    app_ref = f"A{len(apps) + 1}" if refs else f"application-{len(apps) + 1}"
+    app = application(rng, exporter, received, app_ref if refs else None, clean=history)
+    registered = decide(rng, app, received, pending_ok=kind == "application")
+    apps.append(app)
+    case["applications"] = apps
+    dates = [received]
+    if registered is None or kind == "application":
+        if registered is not None:
+            dates.append(registered)
+            app["decision"]["notified"] = day(later(rng, registered, 0, 1))
+        elif "decision" in app:
+            dates.append(dt.date.fromisoformat(app["decision"]["notified"]))
+        case["as_of"] = day(min(later(rng, max(dates), 0, 30), LAST))
+        if "decision" not in app:  # undecided: judged soon after receipt (pending or overdue)
+            case["as_of"] = day(later(rng, received, 0, 14))
         return case
-    reg = {"ref": "R1", "number": number(rng, registered, rng.randint(1, 9999)),
-           "application": "A1", "holder_tin": exporter["tin"],
-           "registered": registered.isoformat(), "valid_from": received.isoformat(),
-           "notified": later(rng, registered, 0, 3).isoformat()}
-    if rng.random() < 0.01:
-        reg["number"] = reg["number"][:-4] + "0000"
+    notified = later(rng, registered, 0, 1) if rng.random() > 0.08 else later(rng, registered,
+                                                                               4, 12)
+    app["decision"]["notified"] = day(notified)
+    reg = {"ref": "R1" if refs else None, "number": number(rng, registered),
+           "application": app_ref, "holder_tin": exporter["tin"],
+           "registered": day(registered),
+           "valid_from": day(received if rng.random() > 0.01 else registered),
+           "notified": day(notified)}
+    if reg["ref"] is None:
+        del reg["ref"]
+    reg_ref = "R1" if refs else "registration-1"
     case["registrations"] = [reg]
-    if kind < 0.7:
-        case["consignments"] = statement_case(rng, exporter, reg)
-    elif kind < 0.8:
+    dates += [registered, notified]
+    if kind == "statements":
+        case["consignments"] = consignments(rng, exporter, reg, received)
+    elif kind == "change":
         changed = later(rng, registered, 10, 200)
-        reported = later(rng, changed, 0, 6)
-        case["change_reports"] = [{
-            "ref": "CH1", "registration": "R1", "changed": changed.isoformat(),
-            "reported": reported.isoformat(),
-            "kinds": [rng.choice(["legal_form_name_location", "activity", "hs_codes"])],
-            "reasons_given": rng.random() > 0.05,
+        reported = later(rng, changed, 0, 3) if rng.random() > 0.15 else later(rng, changed, 6, 20)
+        decided = later(rng, reported, 1, 8) if rng.random() > 0.1 else later(rng, reported, 12, 25)
+        outcome = rng.choices(["applied", "refused"], [88, 12])[0]
+        change: dict[str, Any] = {
+            "ref": "CH1", "registration": reg_ref, "changed": day(changed),
+            "reported": day(reported),
+            "kinds": rng.sample(["legal_form_name_location", "activity", "hs_codes"],
+                                rng.choice([1, 1, 2])),
+            "reasons_given": rng.random() > 0.04,
             "supporting_documents": ["certificate"] if rng.random() > 0.05 else [],
-            "decision": {"outcome": rng.choice(["applied", "applied", "refused"]),
-                         "date": later(rng, reported, 1, 12).isoformat(),
-                         "notified": later(rng, reported, 2, 14).isoformat(),
-                         "reasons_stated": True}}]
-        case["as_of"] = min(later(rng, reported, 20, 60), LAST).isoformat()
-    else:
-        received_v = later(rng, registered, 30, 300)
-        requested = later(rng, received_v, 0, 5)
-        sent = later(rng, requested, 1, 9)
-        checked = later(rng, sent, 1, 12)
-        concluded = later(rng, checked, 1, 12)
-        conclusion = rng.choice(["compliant", "compliant", "gsp_noncompliance",
-                                 "obligations_breached", "activity_ended"])
-        v = {"ref": "V1", "registration": "R1", "registration_number": reg["number"],
-             "from_country": rng.choices(["CH", "NO", "DE"], [50, 45, 5])[0],
-             "official": rng.random() > 0.03, "received": received_v.isoformat(),
-             "documents_requested": requested.isoformat(), "documents_sent": sent.isoformat(),
-             "check_completed": checked.isoformat(), "conclusion_date": concluded.isoformat(),
-             "conclusion": conclusion, "reply_includes_application": True,
-             "reply_includes_documents": rng.random() > 0.05}
-        case["verification_requests"] = [v]
-        if conclusion != "compliant" or rng.random() < 0.1:
-            applied = later(rng, concluded, 0, 5)
-            v["revocation_applied"] = applied.isoformat()
-            revoked = later(rng, applied, 1, 4)
-            case["revocation_requests"] = [{
-                "ref": "RV1", "registration": "R1", "registration_number": reg["number"],
-                "ground": conclusion if conclusion != "compliant" else "gsp_noncompliance",
-                "requested_by": "authorised_body", "received": applied.isoformat(),
-                "verification": "V1" if rng.random() > 0.1 else None,
-                "decision": {"outcome": "revoked", "date": revoked.isoformat(),
-                             "notified": later(rng, revoked, 0, 5).isoformat(),
-                             "reasons_stated": rng.random() > 0.05}}]
-            if case["revocation_requests"][0]["verification"] is None:
-                del case["revocation_requests"][0]["verification"]
-            if rng.random() < 0.5:
-                case["consignments"] = statement_case(rng, exporter, reg)
-        case["as_of"] = min(later(rng, concluded, 10, 90), LAST).isoformat()
-    if case.get("consignments"):  # judge after the last statement was made out
-        latest = max(c["statement"]["date"] for c in case["consignments"])
-        case["as_of"] = max(case["as_of"], latest)
+            "decision": {"outcome": outcome, "date": day(decided),
+                         "notified": day(later(rng, decided, 0, 2)), "reasons_stated": True}}
+        case["change_reports"] = [change]
+        dates += [decided, later(rng, decided, 0, 2)]
+    elif kind == "verification":
+        dates += verification(rng, case, reg, reg_ref, registered, refs)
+        if rng.random() < 0.4:
+            case["consignments"] = consignments(rng, exporter, reg, received)
+    else:  # the exporter applies to revoke, or the GSP was cancelled
+        asked = later(rng, registered, 30, 180)
+        ground = rng.choices(["exporter_application", "gsp_cancelled", "gsp_noncompliance"],
+                             [80, 12, 8])[0]  # the last: a request with no verification at all
+        by = "exporter" if ground == "exporter_application" else "authorised_body"
+        if rng.random() < 0.03:
+            by = "other"
+        dates += revocation(rng, case, reg, reg_ref, asked, ground, by, None)
+    if case.get("consignments"):
+        dates += [dt.date.fromisoformat(c["statement"]["date"]) for c in case["consignments"]
+                  if "statement" in c]
+    case["as_of"] = day(min(later(rng, max(dates), 0, 60), LAST))
     return case
 
 
-BREAKAGES = ["json", "type", "missing", "unknown", "date", "nan", "negative"]
+def verification(rng: random.Random, case: dict, reg: dict, reg_ref: str, registered: dt.date,
+                 refs: bool) -> list[dt.date]:
+    """A verification request from Norway or Switzerland and the Order 358 steps after it."""
+    received = later(rng, registered, 30, 200)
+    v: dict[str, Any] = {"ref": "V1" if refs else None, "registration": reg_ref,
+                         "registration_number": reg["number"],
+                         "from_country": rng.choices(["CH", "NO", "DE", "TR"], [50, 45, 4, 1])[0],
+                         "official": rng.random() > 0.04, "received": day(received)}
+    if v["ref"] is None:
+        del v["ref"]
+    dates = [received]
+    steps = rng.choices([1, 2, 3, 4, 5], [3, 3, 4, 5, 85])[0]  # steps taken so far
+    step = received
+    for n, (field, lo, hi, late) in enumerate([
+            ("documents_requested", 0, 3, (6, 15)), ("documents_sent", 1, 8, (12, 30)),
+            ("check_completed", 1, 10, (15, 40)), ("conclusion_date", 1, 10, (15, 40))], 1):
+        if n >= steps:
+            break
+        step = later(rng, step, lo, hi) if rng.random() > 0.08 else later(rng, step, *late)
+        v[field] = day(step)
+        dates.append(step)
+    if steps >= 4:
+        v["reply_includes_application"] = rng.random() > 0.02
+        v["reply_includes_documents"] = rng.random() > 0.05
+    case["verification_requests"] = [v]
+    if steps < 5:
+        return dates
+    conclusion = rng.choices(["compliant", "gsp_noncompliance", "obligations_breached",
+                              "activity_ended"], [55, 20, 15, 10])[0]
+    v["conclusion"] = conclusion
+    if conclusion == "compliant" and rng.random() > 0.05:
+        return dates  # (now and then a revocation follows a compliant conclusion)
+    applied = later(rng, step, 0, 4) if rng.random() > 0.1 else later(rng, step, 8, 20)
+    v["revocation_applied"] = day(applied)
+    dates.append(applied)
+    ground = conclusion if conclusion != "compliant" else "gsp_noncompliance"
+    names = v.get("ref", "verification-1") if rng.random() > 0.1 else None
+    return dates + revocation(rng, case, reg, reg_ref, applied, ground, "authorised_body", names)
+
+
+def revocation(rng: random.Random, case: dict, reg: dict, reg_ref: str, received: dt.date,
+               ground: str, by: str, verification_ref: str | None) -> list[dt.date]:
+    revoked = later(rng, received, 1, 5)
+    notified = later(rng, revoked, 0, 2) if rng.random() > 0.1 else later(rng, revoked, 5, 12)
+    request: dict[str, Any] = {
+        "ref": "RV1", "registration": reg_ref, "registration_number": reg["number"],
+        "ground": ground, "requested_by": by, "received": day(received)}
+    if verification_ref:
+        request["verification"] = verification_ref
+    if rng.random() < 0.9:
+        request["decision"] = {"outcome": "revoked", "date": day(revoked),
+                               "notified": day(notified), "reasons_stated": rng.random() > 0.05}
+        reg["revoked"] = day(revoked)
+    case["revocation_requests"] = [request]
+    return [received, revoked, notified]
+
+
+BREAKAGES = ["json", "json-nan", "type-tin", "type-languages", "type-date", "missing-exporter",
+             "missing-received", "unknown-top", "unknown-nested", "date-feb30", "date-month13",
+             "date-leap", "amount-nan", "amount-negative", "amount-negative-number"]
 
 
 def malformed(seed: int, i: int, case: dict) -> str:
+    """The case, broken in one of several ways; still one line."""
     rng = random.Random(seed * 7_000_003 + i)
     kind = rng.choice(BREAKAGES)
+    app = case["applications"][0]
     if kind == "json":
-        return json.dumps(case, ensure_ascii=False)[:-5]
-    if kind == "type":
-        case["exporter"]["tin"] = 12345
-    elif kind == "missing":
+        text = json.dumps(case, ensure_ascii=False)
+        return text[:rng.randint(1, len(text) - 1)]
+    if kind == "json-nan":  # a bare NaN: Python's json writes it, JSON has no such thing
+        case["consignments"] = [{"destination": "CH", "value": {"amount": float("nan"),
+                                                                  "currency": "CHF"}}]
+    elif kind == "type-tin":
+        case["exporter"]["tin"] = 51040001234
+    elif kind == "type-languages":
+        app["languages"] = "ru, en"
+    elif kind == "type-date":
+        app["received"] = 20260319
+    elif kind == "missing-exporter":
         del case["exporter"]
-    elif kind == "unknown":
-        case["exporter"]["colour"] = "red"
-    elif kind == "date":
-        case["applications"][0]["received"] = "2026-02-30"
+    elif kind == "missing-received":
+        del app["received"]
+    elif kind == "unknown-top":
+        case["exporter_tin"] = case["exporter"]["tin"]
+    elif kind == "unknown-nested":
+        app["chanel"] = app["channel"]
+    elif kind == "date-feb30":
+        app["received"] = "2026-02-30"
+    elif kind == "date-month13":
+        case["as_of"] = "2025-13-01"
+    elif kind == "date-leap":
+        app["received"] = "2023-02-29"
     else:
-        case["consignments"] = [{"ref": "X1", "destination": "CH", "value": {
-            "amount": "NaN" if kind == "nan" else "-5", "currency": "CHF"}}]
+        amount: Any = {"amount-nan": "NaN", "amount-negative": "-5.00",
+                       "amount-negative-number": -120.5}[kind]
+        case["consignments"] = [{"ref": "X1", "destination": "CH",
+                                 "value": {"amount": amount, "currency": "CHF"}}]
     return json.dumps(case, ensure_ascii=False)
 
 
-def lines(cases: int, seed: int, fraction: float = 0.0):
+def marked_lines(cases: int, seed: int, fraction: float = 0.0) -> Iterator[tuple[str, bool]]:
+    """(line, broken) for every case, in order."""
     pick = random.Random(seed ^ 0x5EED)
     for i in range(cases):
         case = make_case(seed, i)
         if fraction and pick.random() < fraction:
-            yield malformed(seed, i, case)
+            yield malformed(seed, i, case), True
         else:
-            yield json.dumps(case, ensure_ascii=False)
+            yield json.dumps(case, ensure_ascii=False), False
+
+
+def lines(cases: int, seed: int, fraction: float = 0.0) -> Iterator[str]:
+    for line, _ in marked_lines(cases, seed, fraction):
+        yield line
 
 
 def main() -> None:
@@ -242,9 +478,14 @@ def main() -> None:
     parser.add_argument("--malformed", type=float, default=0.0,
                         help="fraction of lines to break (0-1)")
     args = parser.parse_args()
+    if args.cases < 0 or not 0 <= args.malformed <= 1:
+        parser.error("--cases must be 0 or more and --malformed between 0 and 1")
     out = sys.stdout
+    out.reconfigure(encoding="utf-8", newline="\n")  # type: ignore[attr-defined]
+    write = out.write
     for line in lines(args.cases, args.seed, args.malformed):
-        out.write(line + "\n")
+        write(line + "\n")
+    out.flush()
 
 
 if __name__ == "__main__":

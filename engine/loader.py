@@ -82,6 +82,24 @@ class RuleSet:
         return {name: (p.value_on(on), p.kind) for name, p in self.parameters.items()
                 if p.value_on(on) is not None}
 
+    def change_points(self) -> list[dt.date]:
+        """The days on which a rule or a parameter value comes into or goes out of force,
+        sorted: the law in force is the same on every day from one of them to the next."""
+        points: set[dt.date] = set()
+
+        def add(start: dt.date | None, end: dt.date | None) -> None:
+            if start is not None:
+                points.add(start)
+            if end is not None and end < dt.date.max:
+                points.add(end + dt.timedelta(days=1))
+
+        for lr in self.rules:
+            add(lr.effective_from, lr.effective_to)
+        for p in self.parameters.values():
+            for v in p.parameter.values:
+                add(v.from_, v.to)
+        return sorted(points)
+
 
 UNIT_KIND = {"CHF": "amount", "NOK": "amount", "working_days": "int", "calendar_days": "int",
              "days": "int", "count": "int", "text": "str", "list": "list"}

@@ -19,6 +19,7 @@ from inside the action, and the engine decides which rules they trigger.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 import json
@@ -190,7 +191,8 @@ class Runtime:
     def __init__(self, ruleset: RuleSet, calendar: WorkingCalendar | None = None):
         self.ruleset = ruleset
         self.calendar = calendar or WorkingCalendar.load()
-        self._sessions: dict[dt.date, _Session] = {}
+        self._changes = ruleset.change_points()
+        self._sessions: dict[int, _Session] = {}  # period between two change points -> session
         self._by_law: dict[tuple, _Session] = {}
         self._by_key: dict[str, _Session] = {}
 
@@ -204,8 +206,10 @@ class Runtime:
 
     def session(self, as_of: dt.date) -> _Session:
         """The engine session for the law in force on `as_of`: compiled once per version of
-        the law, not once per date."""
-        session = self._sessions.get(as_of)
+        the law, not once per date, and looked up by the period the date falls in (the law
+        cannot change between two change points)."""
+        period = bisect.bisect_right(self._changes, as_of)
+        session = self._sessions.get(period)
         if session is None:
             law = self.law_on(as_of)
             session = self._by_law.get(law)
@@ -213,7 +217,7 @@ class Runtime:
                 program = compile_program(self.ruleset, as_of)
                 session = self._by_key.get(program.key) or _Session(program)
                 self._by_key[program.key] = self._by_law[law] = session
-            self._sessions[as_of] = session
+            self._sessions[period] = session
         return session
 
     def evaluate(self, case: Case, as_of: dt.date) -> Evaluation:

@@ -76,6 +76,15 @@ class Program:
     # could match the facts present is skipped (its marker would wake nothing)
     needs: dict[int, list[frozenset[str]]] = field(default_factory=dict)
 
+    def dues_by_type(self) -> dict[str, list[cond.DueSpec]]:
+        """The due dates to compute per fact type, in a fixed order (by key)."""
+        if self._dues_sorted is None:
+            self._dues_sorted = {t: sorted(specs, key=lambda s: s.key)
+                                 for t, specs in self.dues.items()}
+        return self._dues_sorted
+
+    _dues_sorted: dict[str, list[cond.DueSpec]] | None = field(default=None, repr=False)
+
 
 def compile_program(ruleset: RuleSet, as_of: dt.date) -> Program:
     """The rule set as in force on `as_of`, compiled; raises InvalidInput if it cannot be."""

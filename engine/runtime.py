@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import durable_rules_engine as dre
+import orjson
 from rexcheck.engine.calendar import CalendarError, WorkingCalendar
 from rexcheck.engine.compiler import MARKER, WARMUP, CompiledRule, Program, compile_program
 from rexcheck.engine.conditions import PATTERN_FACT
@@ -37,6 +38,7 @@ from rexcheck.facts.normalise import TYPE_KEY, case_facts, day_number, from_day_
 
 _names = itertools.count(1)
 RESERVED = {"sid", "id"}
+DUE_MEMO = 100_000  # due dates remembered at most (a few MiB)
 
 
 @dataclass
@@ -73,7 +75,7 @@ class _Session:
 
     def _warm_up(self) -> None:
         sid = "warmup"
-        result = dre.assert_fact(self.handle, json.dumps({TYPE_KEY: WARMUP, "sid": sid}))
+        result = dre.assert_fact(self.handle, to_json({TYPE_KEY: WARMUP, "sid": sid}))
         self._drain(result[1], sid, [])
         dre.delete_state(self.handle, sid)
 
@@ -90,9 +92,9 @@ class _Session:
 
     def _run(self, facts: list[dict[str, Any]], sid: str, firings: list[Firing]) -> None:
         """All facts in one call, then one marker per stratum, each run to quiescence."""
-        batch = [dict(f, sid=sid) for f in facts]
-        result = dre.assert_facts(self.handle, json.dumps(batch, ensure_ascii=False,
-                                                          separators=(",", ":")))
+        for fact in facts:
+            fact["sid"] = sid
+        result = dre.assert_facts(self.handle, to_json(facts))
         self._check(result, "case facts")
         self._drain(result[1], sid, firings)
         present = {f[TYPE_KEY] for f in facts}
@@ -100,8 +102,8 @@ class _Session:
             present.update(f.derived[TYPE_KEY] for f in firings if f.derived)
             if not any(need <= present for need in self.program.needs.get(n, ())):
                 continue  # no rule of this stratum can match: waking it would change nothing
-            result = dre.assert_fact(self.handle, json.dumps({TYPE_KEY: MARKER, "n": n,
-                                                              "sid": sid}))
+            result = dre.assert_fact(self.handle, to_json({TYPE_KEY: MARKER, "n": n,
+                                                           "sid": sid}))
             self._check(result, f"stratum {n}")
             self._drain(result[1], sid, firings)
 
@@ -114,28 +116,27 @@ class _Session:
             raise EngineFailure(f"engine error {result[0]} on {what}")
 
     def _drain(self, state_handle: int, sid: str, firings: list[Firing]) -> None:
-        action = dre.start_action_for_state(self.handle, state_handle)
-        while action:
-            message = json.loads(action[1])
-            (name, matched), = message.items()
+        handle, actions = self.handle, self.program.actions
+        action = dre.start_action_for_state(handle, state_handle)
+        message = action[1] if action else None
+        while message:
+            (name, matched), = orjson.loads(message).items()
             try:
-                compiled = self.program.actions.get(name)
+                compiled = actions.get(name)
                 if compiled is not None and compiled.pattern_key is not None:
                     self._assert_pattern(compiled.pattern_key, matched, sid)
                 elif name != WARMUP:
                     firings.append(self._act(name, matched, sid, len(firings)))
             except Exception as exc:
-                dre.abandon_action(self.handle, state_handle)
+                dre.abandon_action(handle, state_handle)
                 raise EngineFailure(f"rule {name} failed while firing: {exc!r}") from exc
-            next_message = dre.complete_and_start_action(self.handle, state_handle)
-            action = (None, next_message) if next_message else None
+            message = dre.complete_and_start_action(handle, state_handle)
 
     def _assert_pattern(self, key: str, matched: dict, sid: str) -> None:
         """A `not matches` helper fired: record that this fact matches the pattern."""
         (fact,) = matched.values()
-        dre.assert_fact(self.handle, json.dumps({TYPE_KEY: PATTERN_FACT, "key": key,
-                                                 "of": fact["ref"], "sid": sid},
-                                                ensure_ascii=False))
+        dre.assert_fact(self.handle, to_json({TYPE_KEY: PATTERN_FACT, "key": key,
+                                              "of": fact["ref"], "sid": sid}))
 
     def _act(self, name: str, matched: dict, sid: str, index: int) -> Firing:
         compiled = self.program.actions[name]
@@ -144,11 +145,20 @@ class _Session:
         spec = compiled.rule.then.derive
         if spec is not None:
             firing.derived = derive(compiled, matched)
-            result = dre.assert_fact(self.handle, json.dumps(dict(firing.derived, sid=sid),
-                                                             ensure_ascii=False))
+            result = dre.assert_fact(self.handle, to_json(dict(firing.derived, sid=sid)))
             if result[0] not in (0, 1, 2, 3):
                 raise EngineFailure(f"engine error {result[0]} asserting {spec.fact}")
         return firing
+
+
+def to_json(value: Any) -> str:
+    """Facts as the engine reads them: compact, non-ASCII as is (the engine matches text
+    only so). orjson writes them several times faster than the standard library; an integer
+    beyond 64 bits, which orjson refuses, goes through the standard library instead."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def subject_of(compiled: CompiledRule, matched: dict) -> tuple[str, str]:
@@ -195,6 +205,7 @@ class Runtime:
         self._sessions: dict[int, _Session] = {}  # period between two change points -> session
         self._by_law: dict[tuple, _Session] = {}
         self._by_key: dict[str, _Session] = {}
+        self._due_days: dict[tuple[int, str, int], int] = {}
 
     def law_on(self, as_of: dt.date) -> tuple:
         """What the compiled program depends on: the rules and parameter values in force."""
@@ -231,17 +242,29 @@ class Runtime:
         """The case's engine facts, with the as-of date and every due date rules compare."""
         facts = case_facts(case)
         today = day_number(as_of)
+        dues = program.dues_by_type()
         for fact in facts:
             if RESERVED & fact.keys():
                 raise EngineFailure(f"fact {fact['ref']} uses a reserved name")
             fact["_as_of"] = today
-            for spec in sorted(program.dues.get(fact[TYPE_KEY], ()), key=lambda s: s.key):
+            for spec in dues.get(fact[TYPE_KEY], ()):
                 start = fact.get(spec.path.replace(".", "__"))
                 if start is None:
                     continue
-                fact[spec.key] = day_number(self.due_date(from_day_number(start), spec.unit,
-                                                          spec.days))
+                fact[spec.key] = self.due_day(start, spec.unit, spec.days)
         return facts
+
+    def due_day(self, start: int, unit: str, days: int) -> int:
+        """The due date, as a day number, of a time limit counted from day number `start`;
+        remembered, since a population shares few distinct dates."""
+        key = (start, unit, days)
+        due = self._due_days.get(key)
+        if due is None:
+            if len(self._due_days) >= DUE_MEMO:
+                self._due_days.clear()  # bounded memory however long the run
+            due = self._due_days[key] = day_number(
+                self.due_date(from_day_number(start), unit, days))
+        return due
 
     def due_date(self, start: dt.date, unit: str, days: int) -> dt.date:
         try:

@@ -49,28 +49,39 @@ def engine_key(path: str) -> str:
 
 # per fact type: fields not asserted, and the lists of records that become child facts
 _NOT_ASSERTED = {t: {name for (typ, name) in NOT_ASSERTED if typ == t} for t in BASE_TYPES}
-_CHILDREN = {t: [(child, lst) for child, (parent, lst, _) in CHILD_TYPES.items() if parent == t]
+_CHILDREN = {t: {lst: child for child, (parent, lst, _) in CHILD_TYPES.items() if parent == t}
              for t in BASE_TYPES}
 
 
-def _flatten_dict(data: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:
-    for name, value in data.items():
-        key = prefix + name
-        if isinstance(value, dict):
-            _flatten_dict(value, key + "__", out)
-        elif isinstance(value, bool):
-            out[key] = value
-        elif isinstance(value, dt.date):
-            out[key] = day_number(value)
-        elif isinstance(value, Decimal):
-            out[key] = cents(value)
-        elif isinstance(value, list):
+def _flatten(record: BaseModel, prefix: str, out: dict[str, Any], skip: Any = ()) -> None:
+    """A validated record's values as flat engine keys, in the model's field order.
+
+    It reads the validated attributes directly (no dump, no intermediate dicts): None is left
+    out, dates become day numbers, amounts cents, nested records `parent__child` keys, lists of
+    values sorted sets of text. Lists of records are left out (goods become child facts, and
+    exchange rates computed fields). tests/test_normalise.py checks it against a flattening of
+    pydantic's own dump.
+    """
+    for name, value in record.__dict__.items():
+        if value is None or name in skip:
+            continue
+        kind = type(value)
+        if kind is str or kind is bool or kind is int:
+            out[prefix + name] = value
+        elif kind is dt.date:
+            out[prefix + name] = (value - EPOCH).days
+        elif kind is Decimal:
+            out[prefix + name] = cents(value)
+        elif kind is list:
             # An empty list is left out like a missing value: the engine's `$iall` is false on
             # an empty list, so "does not contain" must be compiled as "missing or all differ".
-            if value and not isinstance(value[0], dict):  # lists of records: child facts
-                out[key] = sorted({str(v) for v in value})
+            if value and not isinstance(value[0], BaseModel):
+                out[prefix + name] = sorted({str(v) for v in value})
+        elif isinstance(value, BaseModel):
+            _flatten(value, prefix + name + "__", out)
         else:
-            out[key] = value
+            raise EngineFailure(f"field '{prefix + name}' holds a {kind.__name__}, "
+                                "which the engine facts do not know")
 
 
 def _converted(consignment: Consignment, currency: str) -> int | None:
@@ -116,29 +127,26 @@ def case_facts(case: Case) -> list[dict[str, Any]]:
     for fact_type, (_, list_name) in BASE_TYPES.items():
         records = getattr(case, list_name)
         records = records if isinstance(records, list) else [records]
+        skip = _NOT_ASSERTED[fact_type] | _CHILDREN[fact_type].keys()
         for i, record in enumerate(records, start=1):
-            # one dump per record (pydantic walks it in Rust), children included
-            data = record.model_dump(exclude=_NOT_ASSERTED[fact_type] or None, exclude_none=True)
-            children = [(child_type, lst, data.pop(lst, None) or [])
-                        for child_type, lst in _CHILDREN[fact_type]]
             fact: dict[str, Any] = {}
-            _flatten_dict(data, "", fact)
-            ref = getattr(record, "ref", None) or (
+            _flatten(record, "", fact, skip)
+            ref = record.__dict__.get("ref") or (
                 SHORT[fact_type] if fact_type == "exporter" else f"{SHORT[fact_type]}-{i}")
             fact["ref"] = ref
             fact[TYPE_KEY] = fact_type
             fact.update(computed_fields(record))
             facts.append(fact)
-            for child_type, lst, items in children:
-                for j, child in enumerate(items, start=1):
+            for lst, child_type in _CHILDREN[fact_type].items():
+                for j, child in enumerate(getattr(record, lst), start=1):
                     child_fact: dict[str, Any] = {}
-                    _flatten_dict(child, "", child_fact)
+                    _flatten(child, "", child_fact)
                     child_fact.update({"ref": f"{ref}/{lst}-{j}", fact_type: ref,
                                        TYPE_KEY: child_type})
                     facts.append(child_fact)
     for fact in facts:
         if len(fact) > MAX_FACT_FIELDS:
             raise EngineFailure(f"{fact[TYPE_KEY]} {fact['ref']} has {len(fact)} fields, "
-                             f"more than the engine can take ({MAX_FACT_FIELDS})")
+                                f"more than the engine can take ({MAX_FACT_FIELDS})")
     facts.sort(key=lambda f: (f[TYPE_KEY], f["ref"]))
     return facts

@@ -127,3 +127,14 @@ def test_runtime_drives_the_c_layer_without_the_stock_host(checker):
     import durable.engine
 
     assert not any(isinstance(v, durable.engine.Host) for v in vars(checker.runtime).values())
+
+
+@pytest.mark.parametrize("headings, fires", [(20, True), (21, False), (10**30, False)])
+def test_an_integer_beyond_64_bits_still_reaches_the_engine_and_compares_right(
+        checker, headings, fires):
+    """orjson refuses integers beyond 64 bits; those facts go through the standard library's
+    JSON instead, and the engine still compares them as numbers."""
+    goods = [{"description": "Cereals", "hs_code": "10", "meets_origin_rules": True}]
+    result = checker.check(case_with(goods=goods, headings_covered=headings), AS_OF)
+    assert result.error is None
+    assert ("R244-App1-chapters-for-few-headings" in rule_ids(result)) is fires

@@ -1,0 +1,107 @@
+"""Engine facts are the validated case, flattened: checked against pydantic's own dump.
+
+`normalise.case_facts` reads validated attributes directly for speed. The reference here takes
+the slow, obvious road (pydantic's `model_dump`, then a recursive walk), so any value the fast
+path converts differently, drops or invents shows up as a difference.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from decimal import Decimal
+
+import pytest
+from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES, NOT_ASSERTED
+from rexcheck.facts.loader import load_case_file, parse_case
+from rexcheck.facts.normalise import SHORT, TYPE_KEY, case_facts, cents, computed_fields, day_number
+from rexcheck.engine.yamlsource import Positions
+
+from conftest import EXAMPLES, ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+
+import generate  # noqa: E402
+
+
+def _walk(data: dict, prefix: str, out: dict) -> None:
+    for name, value in data.items():
+        key = prefix + name
+        if isinstance(value, dict):
+            _walk(value, key + "__", out)
+        elif isinstance(value, bool):
+            out[key] = value
+        elif isinstance(value, dt.date):
+            out[key] = day_number(value)
+        elif isinstance(value, Decimal):
+            out[key] = cents(value)
+        elif isinstance(value, list):
+            if value and not isinstance(value[0], dict):
+                out[key] = sorted({str(v) for v in value})
+        else:
+            out[key] = value
+
+
+def reference_facts(case) -> list[dict]:
+    facts = []
+    for fact_type, (_, list_name) in BASE_TYPES.items():
+        records = getattr(case, list_name)
+        records = records if isinstance(records, list) else [records]
+        children = [(c, lst) for c, (parent, lst, _) in CHILD_TYPES.items() if parent == fact_type]
+        skip = {n for t, n in NOT_ASSERTED if t == fact_type} | {lst for _, lst in children}
+        for i, record in enumerate(records, start=1):
+            fact: dict = {}
+            _walk(record.model_dump(exclude=skip or None, exclude_none=True), "", fact)
+            ref = record.ref if fact_type != "exporter" else None
+            ref = ref or (SHORT[fact_type] if fact_type == "exporter"
+                          else f"{SHORT[fact_type]}-{i}")
+            fact.update({"ref": ref, TYPE_KEY: fact_type}, **computed_fields(record))
+            facts.append(fact)
+            for child_type, lst in children:
+                for j, child in enumerate(getattr(record, lst), start=1):
+                    child_fact: dict = {}
+                    _walk(child.model_dump(exclude_none=True), "", child_fact)
+                    child_fact.update({"ref": f"{ref}/{lst}-{j}", fact_type: ref,
+                                       TYPE_KEY: child_type})
+                    facts.append(child_fact)
+    return sorted(facts, key=lambda f: (f[TYPE_KEY], f["ref"]))
+
+
+def _cases():
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        yield from load_case_file(path)[0]
+    for line in generate.lines(1500, seed=5):
+        data = json.loads(line)
+        yield parse_case(data, Positions("<generated>"))
+
+
+def test_engine_facts_equal_the_flattened_dump_key_for_key_and_in_order():
+    compared = 0
+    for case in _cases():
+        fast, slow = case_facts(case), reference_facts(case)
+        assert fast == slow, case.case
+        # the same key order too: the JSON the engine gets is the same text
+        assert [list(f) for f in fast] == [list(f) for f in slow], case.case
+        compared += len(fast)
+    assert compared > 5000
+
+
+def test_dates_amounts_and_lists_are_converted_for_the_engine():
+    case = parse_case({
+        "case": "N-1",
+        "exporter": {"tin": "KZ010140000123", "name": " Altyn Dala ", "hs_codes": ["1001", "1001"]},
+        "consignments": [{"ref": "C1", "destination": "CH",
+                          "value": {"amount": "10300.005", "currency": "CHF"},
+                          "statement": {"date": "2026-03-16", "document": "invoice"}}],
+    }, Positions("<test>"))
+    facts = {f["ref"]: f for f in case_facts(case)}
+    assert facts["exporter"]["name"] == "Altyn Dala"
+    assert facts["exporter"]["hs_codes"] == ["1001"]
+    consignment = facts["C1"]
+    assert consignment["value__amount"] == 1030001  # cents, half up
+    assert consignment["value_chf"] == 1030001
+    assert consignment["statement__date"] == day_number(dt.date(2026, 3, 16))
+    assert "rex_number" not in str(consignment)  # a missing value is left out, not null
+    with pytest.raises(KeyError):
+        consignment["exchange_rates"]

@@ -38,6 +38,7 @@ from rexcheck.facts.normalise import TYPE_KEY, case_facts, day_number, from_day_
 
 _names = itertools.count(1)
 RESERVED = {"sid", "id"}
+REUSE_CASES = 1000  # cases one engine state serves before it is deleted and made afresh
 DUE_MEMO = 100_000  # due dates remembered at most (a few MiB)
 
 
@@ -71,41 +72,77 @@ class _Session:
         self.handle = dre.create_ruleset(self.name, json.dumps(program.definition,
                                                                 ensure_ascii=False))
         self._sids = itertools.count(1)
+        self._sid = str(next(self._sids))
+        self._cases = 0
         self._warm_up()
 
     def _warm_up(self) -> None:
         sid = "warmup"
         result = dre.assert_fact(self.handle, to_json({TYPE_KEY: WARMUP, "sid": sid}))
-        self._drain(result[1], sid, [])
+        self._drain(result[1], sid, [], [])
         dre.delete_state(self.handle, sid)
 
     def run(self, facts: list[dict[str, Any]]) -> list[Firing]:
-        sid = str(next(self._sids))
+        """Evaluate one case's facts; the engine state is left empty for the next case."""
+        sid = self._sid
         firings: list[Firing] = []
+        sent: list[str] = []  # every fact asserted after the case's own, as JSON
+        clean = False
         try:
-            self._run(facts, sid, firings)
+            batch = self._run(facts, sid, firings, sent)
+            clean = self._retract(batch, sent)
         except dre.error as exc:  # the C layer's own errors are numeric codes
             raise EngineFailure(f"the engine refused the case: {exc}") from exc
         finally:
-            dre.delete_state(self.handle, sid)
+            self._cases += 1
+            if not clean or self._cases % REUSE_CASES == 0:
+                dre.delete_state(self.handle, sid)  # start afresh: a new, empty state
+                self._sid = str(next(self._sids))
         return firings
 
-    def _run(self, facts: list[dict[str, Any]], sid: str, firings: list[Firing]) -> None:
+    def _retract(self, batch: str, sent: list[str]) -> bool:
+        """Take every fact of the case back out, so the same state serves the next case.
+
+        Creating and deleting a state per case costs more than the matching itself (the C
+        layer clears an index per join node of every rule). Markers go first: rules that test
+        for absence all need their stratum's marker, so once it is gone no retraction can make
+        them fire. True when the state is empty and nothing fired; otherwise the caller
+        deletes the state."""
+        if sent:
+            self._check_retracted(dre.retract_facts(self.handle, "[" + ",".join(sent) + "]"))
+        result = dre.retract_facts(self.handle, batch)
+        self._check_retracted(result)
+        action = dre.start_action_for_state(self.handle, result[1])
+        if action:
+            dre.abandon_action(self.handle, result[1])
+            return False
+        return True
+
+    @staticmethod
+    def _check_retracted(result: tuple) -> None:
+        if result[0] not in (0, 1, 3):
+            raise EngineFailure(f"engine error {result[0]} taking the case's facts back")
+
+    def _run(self, facts: list[dict[str, Any]], sid: str, firings: list[Firing],
+             sent: list[str]) -> str:
         """All facts in one call, then one marker per stratum, each run to quiescence."""
         for fact in facts:
             fact["sid"] = sid
-        result = dre.assert_facts(self.handle, to_json(facts))
+        batch = to_json(facts)
+        result = dre.assert_facts(self.handle, batch)
         self._check(result, "case facts")
-        self._drain(result[1], sid, firings)
+        self._drain(result[1], sid, firings, sent)
         present = {f[TYPE_KEY] for f in facts}
         for n in range(1, self.program.strata + 1):
             present.update(f.derived[TYPE_KEY] for f in firings if f.derived)
             if not any(need <= present for need in self.program.needs.get(n, ())):
                 continue  # no rule of this stratum can match: waking it would change nothing
-            result = dre.assert_fact(self.handle, to_json({TYPE_KEY: MARKER, "n": n,
-                                                           "sid": sid}))
+            marker = to_json({TYPE_KEY: MARKER, "n": n, "sid": sid})
+            sent.insert(0, marker)
+            result = dre.assert_fact(self.handle, marker)
             self._check(result, f"stratum {n}")
-            self._drain(result[1], sid, firings)
+            self._drain(result[1], sid, firings, sent)
+        return batch
 
     @staticmethod
     def _check(result: tuple, what: str) -> None:
@@ -115,7 +152,8 @@ class _Session:
         if result[0] not in (0, 1, 3):
             raise EngineFailure(f"engine error {result[0]} on {what}")
 
-    def _drain(self, state_handle: int, sid: str, firings: list[Firing]) -> None:
+    def _drain(self, state_handle: int, sid: str, firings: list[Firing], sent: list[str]
+               ) -> None:
         handle, actions = self.handle, self.program.actions
         action = dre.start_action_for_state(handle, state_handle)
         message = action[1] if action else None
@@ -124,28 +162,31 @@ class _Session:
             try:
                 compiled = actions.get(name)
                 if compiled is not None and compiled.pattern_key is not None:
-                    self._assert_pattern(compiled.pattern_key, matched, sid)
+                    sent.append(self._assert_pattern(compiled.pattern_key, matched, sid))
                 elif name != WARMUP:
-                    firings.append(self._act(name, matched, sid, len(firings)))
+                    firings.append(self._act(name, matched, sid, len(firings), sent))
             except Exception as exc:
                 dre.abandon_action(handle, state_handle)
                 raise EngineFailure(f"rule {name} failed while firing: {exc!r}") from exc
             message = dre.complete_and_start_action(handle, state_handle)
 
-    def _assert_pattern(self, key: str, matched: dict, sid: str) -> None:
+    def _assert_pattern(self, key: str, matched: dict, sid: str) -> str:
         """A `not matches` helper fired: record that this fact matches the pattern."""
         (fact,) = matched.values()
-        dre.assert_fact(self.handle, to_json({TYPE_KEY: PATTERN_FACT, "key": key,
-                                              "of": fact["ref"], "sid": sid}))
+        text = to_json({TYPE_KEY: PATTERN_FACT, "key": key, "of": fact["ref"], "sid": sid})
+        dre.assert_fact(self.handle, text)
+        return text
 
-    def _act(self, name: str, matched: dict, sid: str, index: int) -> Firing:
+    def _act(self, name: str, matched: dict, sid: str, index: int, sent: list[str]) -> Firing:
         compiled = self.program.actions[name]
         matched.pop("stratum__", None)  # the stratum marker is not a fact of the case
         firing = Firing(index, compiled, matched)
         spec = compiled.rule.then.derive
         if spec is not None:
             firing.derived = derive(compiled, matched)
-            result = dre.assert_fact(self.handle, to_json(dict(firing.derived, sid=sid)))
+            text = to_json(dict(firing.derived, sid=sid))
+            sent.append(text)
+            result = dre.assert_fact(self.handle, text)
             if result[0] not in (0, 1, 2, 3):
                 raise EngineFailure(f"engine error {result[0]} asserting {spec.fact}")
         return firing

@@ -138,3 +138,37 @@ def test_an_integer_beyond_64_bits_still_reaches_the_engine_and_compares_right(
     result = checker.check(case_with(goods=goods, headings_covered=headings), AS_OF)
     assert result.error is None
     assert ("R244-App1-chapters-for-few-headings" in rule_ids(result)) is fires
+
+
+def _leak_prone_cases() -> list[dict]:
+    """Cases whose findings change if facts of an earlier case were still in the engine:
+    the same refs, and rules that test for the absence of a derived fact."""
+    refused = {"outcome": "refused", "date": dt.date(2026, 3, 17),
+               "notified": dt.date(2026, 3, 18)}
+    return [
+        case_with(languages=["ru"], decision=refused),  # refused on a ground
+        case_with(decision=refused),  # the same refs, refused without a ground
+        case_with(languages=["ru"]),
+        case_with(),
+        case_with(channel="email", decision=refused),
+    ]
+
+
+def test_one_engine_state_serves_case_after_case_and_keeps_nothing_between_them(
+        checker, monkeypatch):
+    """The runtime takes each case's facts back out of the engine instead of deleting and
+    recreating its state per case (docs/engine.md). Every case must give what it gives on
+    a state of its own, in any order, and the state must come out clean every time."""
+    cases = _leak_prone_cases()
+    # each case on an engine of its own
+    alone = [Checker(checker.ruleset).check(case, AS_OF).model_dump_json() for case in cases]
+    deleted = []
+    monkeypatch.setattr(runtime_module.dre, "delete_state",
+                        lambda handle, sid, real=runtime_module.dre.delete_state:
+                        (deleted.append(sid), real(handle, sid))[1])
+    for order in (cases, cases[::-1], cases + cases):
+        for case in order:
+            expected = alone[cases.index(case)]
+            assert checker.check(case, AS_OF).model_dump_json() == expected
+    assert deleted == []  # every case was retracted cleanly; no state was thrown away
+    assert alone[0] != alone[1]  # the two refused cases do differ

@@ -16,12 +16,14 @@ import contextlib
 import csv
 import io
 import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+import orjson
 from rexcheck.engine.errors import Diagnostic, InvalidInput
 from rexcheck.engine.yamlsource import MAX_FILE_BYTES, Positions, load_yaml, read_text
 
@@ -44,7 +46,7 @@ class Record:
         if self.text is None:
             return self
         try:
-            data = json.loads(self.text, parse_constant=_no_constant)
+            data = parse_json_line(self.text)
         except (json.JSONDecodeError, ValueError) as exc:
             col = getattr(exc, "colno", 1)
             return Record(self.number, self.source, self.line, problem=Diagnostic(
@@ -142,6 +144,22 @@ def _jsonl(stream: TextIO, source: str, head: str) -> Iterator[Record]:
         if not line.strip():
             continue
         yield Record(0, source, line_no, text=line)
+
+
+# orjson reads a line several times faster than the standard library and agrees with it on
+# every valid record but one: it reads an integer beyond 64 bits as a double, silently. A
+# line with such a long run of digits, and any line orjson refuses (so the error names the
+# line and column the standard library's way), goes through the standard library.
+_LONG_DIGITS = re.compile(r"[0-9]{19}")
+
+
+def parse_json_line(text: str) -> Any:
+    if not _LONG_DIGITS.search(text):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text, parse_constant=_no_constant)
 
 
 def _no_constant(name: str) -> Any:

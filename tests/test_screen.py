@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 from conftest import case_with
 from rexcheck.cli.main import main
+from rexcheck.facts import records
+from rexcheck.facts.records import parse_json_line
 
 
 def jsonl(cases) -> str:
@@ -161,3 +164,29 @@ def test_progress_shows_rate_and_eta_on_a_terminal_only():
     silent.tick()
     silent.close()
     assert pipe.getvalue() == ""
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('{"n": 100000000000000000000000000001}', {"n": 10**29 + 1}),  # not read as a double
+    ('{"a": 1, "a": 2}', {"a": 2}),  # the last of duplicate keys, as the standard library
+    ('{"s": "\\u00e9\\ud83d\\ude00"}', {"s": "é😀"}),
+    ('{"x": 12500.10, "y": -0.0}', {"x": 12500.1, "y": 0.0}),
+])
+def test_json_lines_read_fast_agree_with_the_standard_library(text, expected):
+    got = parse_json_line(text)
+    assert got == expected == json.loads(text)
+    assert [type(v) for v in got.values()] == [type(v) for v in expected.values()]
+
+
+def _outcome(read, text):
+    try:
+        return "ok", read(text)
+    except ValueError as exc:
+        return "error", str(exc)
+
+
+@pytest.mark.parametrize("text", ['{"a": NaN}', '{"a": 1e400}', '{"a": "\\ud800"}',
+                                  '{"a": 1,}', '\ufeff{"a": 1}', '{"a": Infinity}'])
+def test_json_lines_orjson_refuses_go_through_the_standard_library(text):
+    standard = _outcome(lambda t: json.loads(t, parse_constant=records._no_constant), text)
+    assert _outcome(parse_json_line, text) == standard

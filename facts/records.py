@@ -16,7 +16,6 @@ import contextlib
 import csv
 import io
 import json
-import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -146,15 +145,17 @@ def _jsonl(stream: TextIO, source: str, head: str) -> Iterator[Record]:
         yield Record(0, source, line_no, text=line)
 
 
-# orjson reads a line several times faster than the standard library and agrees with it on
-# every valid record but one: it reads an integer beyond 64 bits as a double, silently. A
-# line with such a long run of digits, and any line orjson refuses (so the error names the
-# line and column the standard library's way), goes through the standard library.
-_LONG_DIGITS = re.compile(r"[0-9]{19}")
+# orjson reads a line about twice as fast as the standard library and agrees with it on every
+# valid record but one: it reads an integer beyond 64 bits as a double, silently. A line with
+# 19 or more digits in a row, and any line orjson refuses (so the error names the line and
+# column the standard library's way), goes through the standard library. The digit run is
+# found by mapping every digit to 0 and searching for 19 zeros: ten times faster than a regex.
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_NUMBER = b"0" * 19
 
 
 def parse_json_line(text: str) -> Any:
-    if not _LONG_DIGITS.search(text):
+    if _LONG_NUMBER not in text.encode("utf-8", "surrogatepass").translate(_DIGITS_TO_ZERO):
         try:
             return orjson.loads(text)
         except orjson.JSONDecodeError:

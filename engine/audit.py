@@ -19,19 +19,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
 from rexcheck.facts.models import Case
 
 VERSION_KEY = "rexcheck"
 
 
-class Audit(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True)
+class Audit:
     version: str
     rules_digest: str
     as_of: dt.date
     case_digest: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"version": self.version, "rules_digest": self.rules_digest,
+                "as_of": self.as_of.isoformat(), "case_digest": self.case_digest}
 
 
 def case_digest(case: Case) -> str:
@@ -47,7 +49,7 @@ def log_entry(case: Case, audit: Audit, outcome: str, findings: list[Any]) -> st
     """One decision as an audit-log line: enough to replay it (`verify`)."""
     return json.dumps({
         "logged_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "audit": audit.model_dump(mode="json"),
+        "audit": audit.as_json(),
         "case": case.model_dump(mode="json", exclude_none=True),
         "outcome": outcome,
         "findings": finding_keys(findings),
@@ -62,14 +64,7 @@ class AuditLog:
         self._file = open(self.path, "a", encoding="utf-8")
 
     def write(self, case: Case, audit: Audit, outcome: str, findings: list[Any]) -> None:
-        entry = {
-            "logged_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "audit": audit.model_dump(mode="json"),
-            "case": case.model_dump(mode="json", exclude_none=True),
-            "outcome": outcome,
-            "findings": finding_keys(findings),
-        }
-        self._file.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
+        self._file.write(log_entry(case, audit, outcome, findings) + "\n")
         self._file.flush()
         os.fsync(self._file.fileno())
 

@@ -51,15 +51,13 @@ class Checker:
         when = as_of or case.as_of or dt.date.today()
         try:
             evaluation = self.runtime.evaluate(case, when)
-            result = build_result(evaluation, self.calendar, lang)
+            audit = Audit(__version__, self.ruleset.digest, when, case_digest(case))
+            return build_result(evaluation, self.calendar, lang, audit)
         except (EngineFailure, CalendarError, InvalidInput) as exc:
             # e.g. days late counted up to an as-of date the calendar does not know, or a
             # parameter with no value on the as-of date
             return CaseResult(case=case.case, title=case.title, as_of=when, findings=[],
                               pending=[], trace=[], error=str(exc))
-        audit = Audit(version=__version__, rules_digest=self.ruleset.digest, as_of=when,
-                      case_digest=case_digest(case))
-        return result.model_copy(update={"audit": audit})
 
     def check_all(self, cases: Iterable[Case | dict[str, Any]], as_of: dt.date | None = None,
                   lang: str = "en") -> Iterator[CaseResult]:

@@ -55,6 +55,7 @@ class CompiledRule:
     produces: str | None = None  # fact type derived
     pattern_key: str | None = None  # for a `not matches` helper: the key of what it derives
     output_parts: tuple | None = None  # citation and reading as output, built on first use
+    templates: dict[str, list[str]] = field(default_factory=dict)  # message text -> its parts
 
     @property
     def rule(self) -> Rule:

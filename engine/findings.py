@@ -3,8 +3,9 @@
 A `Finding` says which rule fired (id, title, citation with the quoted law), about what subject
 (application A1), the message, the facts that made it fire, the reading it depends on if any,
 and for a late step the due date, the actual date and the working days counted. Rules that only
-derive facts produce no finding but appear in the trace (`--explain`). Results are pydantic
-models: the JSON output is their dump, and their field names are a public interface.
+derive facts produce no finding but appear in the trace (`--explain`). `CaseResult` is a
+pydantic model and its parts are dataclasses: the JSON output is their dump, and their field
+names are a public interface.
 """
 
 from __future__ import annotations
@@ -25,28 +26,30 @@ from rexcheck.facts.normalise import TYPE_KEY, from_day_number
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-class Model(BaseModel):
-    model_config = ConfigDict(frozen=True)
+# The parts of a result are frozen dataclasses: a case makes a dozen of them, and building a
+# pydantic model costs several microseconds each. `CaseResult`, the object the API returns, is a
+# pydantic model: it validates and serialises these parts as its fields, and orjson writes them
+# the same way byte for byte (screening writes its JSON lines so; tests/test_result_json.py
+# holds the two to each other).
+_frozen = dataclass(frozen=True, slots=True)
 
 
-class CitationOut(Model):
+@_frozen
+class CitationOut:
     ref: str
     text: str
     lang: str
-    translation: str | None = None
-    also: list[str] = []
+    translation: str | None
+    also: list[str]
 
 
-# The small parts of a result are plain frozen dataclasses: a case makes a dozen of them, and a
-# pydantic model costs several microseconds each to build; pydantic validates and serialises
-# them as fields of the models below all the same.
-@dataclass(frozen=True)
+@_frozen
 class Subject:
     type: str
     ref: str
 
 
-@dataclass(frozen=True)
+@_frozen
 class FactRef:
     alias: str
     type: str
@@ -54,7 +57,8 @@ class FactRef:
     derived_by: str | None = None
 
 
-class Deadline(Model):
+@_frozen
+class Deadline:
     status: Literal["late", "overdue", "pending"]
     start: dt.date
     unit: Literal["working", "calendar"]
@@ -64,12 +68,14 @@ class Deadline(Model):
     days_late: int | None = None  # in the deadline's unit, counted after the due date
 
 
-class ReadingOut(Model):
+@_frozen
+class ReadingOut:
     id: str
     text: str
 
 
-class Finding(Model):
+@_frozen
+class Finding:
     rule_id: str
     title: str
     kind: str
@@ -78,12 +84,12 @@ class Finding(Model):
     subject: Subject
     message: str
     facts: list[FactRef]
-    reading: ReadingOut | None = None
-    deadline: Deadline | None = None
+    reading: ReadingOut | None
+    deadline: Deadline | None
     firing: int  # index into the trace
 
 
-@dataclass(frozen=True)
+@_frozen
 class TraceStep:
     index: int
     rule_id: str
@@ -93,7 +99,9 @@ class TraceStep:
     derived: dict[str, Any] | None = None
 
 
-class CaseResult(Model):
+class CaseResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     case: str
     title: str | None = None
     as_of: dt.date
@@ -143,41 +151,53 @@ def _deadline(firing: Firing, evaluation: Evaluation, calendar: Any) -> Deadline
     if c.variant != "pending":
         late = (calendar.working_days_between(due, end) if c.due.unit == "working"
                 else (end - due).days)
-    return Deadline(status=c.variant, start=start, unit=c.due.unit, days=c.due.days, due=due,
-                    done=done, days_late=late)
+    return Deadline(c.variant, start, c.due.unit, c.due.days, due, done, late)
 
 
 def _message(c: CompiledRule, firing: Firing, deadline: Deadline | None, as_of: dt.date,
              text: str) -> str:
-    def fill(match: Any) -> str:
-        name = match.group(1)
-        if name == "as_of":
-            return as_of.isoformat()
-        if deadline is not None and name in ("due", "done", "days_late", "days_counted"):
-            value = {"due": deadline.due, "done": deadline.done, "days_late": deadline.days_late,
-                     "days_counted": deadline.days}[name]
-            return display(value.isoformat() if isinstance(value, dt.date) else value, "str")
-        p = c.placeholders.get(name)
-        if p is None:
-            return match.group(0)
-        if p.alias == "param":  # a parameter's value, as in force on the as-of date
-            value = ast.literal_eval(p.key)
-            return display(value, p.kind) if not isinstance(value, tuple) else ", ".join(value)
-        return display(firing.matched[p.alias].get(p.key), p.kind)
+    """The finding's message: the rule's text with its placeholders filled in. The text is
+    split once per rule into literal, name, literal, name, ..., literal."""
+    parts = c.templates.get(text)
+    if parts is None:
+        parts = c.templates[text] = PLACEHOLDER.split(text)
+    if len(parts) == 1:
+        return text
+    out = parts[:]
+    for i in range(1, len(parts), 2):
+        out[i] = _fill(c, firing, deadline, as_of, parts[i])
+    return "".join(out)
 
-    return PLACEHOLDER.sub(fill, text)
+
+def _fill(c: CompiledRule, firing: Firing, deadline: Deadline | None, as_of: dt.date,
+          name: str) -> str:
+    if name == "as_of":
+        return as_of.isoformat()
+    if deadline is not None and name in ("due", "done", "days_late", "days_counted"):
+        value = {"due": deadline.due, "done": deadline.done, "days_late": deadline.days_late,
+                 "days_counted": deadline.days}[name]
+        return display(value.isoformat() if isinstance(value, dt.date) else value, "str")
+    p = c.placeholders.get(name)
+    if p is None:
+        return "{" + name + "}"
+    if p.alias == "param":  # a parameter's value, as in force on the as-of date
+        value = ast.literal_eval(p.key)
+        return display(value, p.kind) if not isinstance(value, tuple) else ", ".join(value)
+    return display(firing.matched[p.alias].get(p.key), p.kind)
 
 
 def _rule_parts(c: CompiledRule) -> tuple[CitationOut, ReadingOut | None]:
     """The citation and reading of a rule, built once per compiled rule."""
     if c.output_parts is None:
-        rule = c.rule
-        c.output_parts = (CitationOut(**rule.citation.model_dump()),
-                          ReadingOut(**rule.reading.model_dump()) if rule.reading else None)
+        cited, read = c.rule.citation, c.rule.reading
+        c.output_parts = (CitationOut(cited.ref, cited.text, cited.lang, cited.translation,
+                                      list(cited.also)),
+                          ReadingOut(read.id, read.text) if read else None)
     return c.output_parts
 
 
-def build_result(evaluation: Evaluation, calendar: Any, lang: str = "en") -> CaseResult:
+def build_result(evaluation: Evaluation, calendar: Any, lang: str = "en",
+                 audit: Audit | None = None) -> CaseResult:
     findings: dict[tuple, Finding] = {}
     pending: dict[tuple, Finding] = {}
     trace = []
@@ -190,22 +210,22 @@ def build_result(evaluation: Evaluation, calendar: Any, lang: str = "en") -> Cas
         spec = rule.then.finding
         if spec is None:
             continue
-        subject_type, subject_ref = subject_of(c, firing.matched)
+        subject = Subject(*subject_of(c, firing.matched))
         deadline = _deadline(firing, evaluation, calendar)
         text = spec.message_ru if lang == "ru" and spec.message_ru else spec.message
+        message = _message(c, firing, deadline, evaluation.as_of, text)
         citation, reading = _rule_parts(c)
-        finding = Finding.model_construct(  # every part is built from validated data
-            rule_id=rule.id, title=rule.title, kind=spec.kind,
-            severity="info" if c.variant == "pending" else spec.severity,
-            citation=citation, subject=Subject(subject_type, subject_ref),
-            message=_message(c, firing, deadline, evaluation.as_of, text),
-            facts=facts, reading=reading, deadline=deadline, firing=firing.index)
-        key = (subject_type, subject_ref, rule.id, finding.message)
+        finding = Finding(rule.id, rule.title, spec.kind,
+                          "info" if c.variant == "pending" else spec.severity, citation, subject,
+                          message, facts, reading, deadline, firing.index)
+        key = (subject.type, subject.ref, rule.id, message)
         target = pending if c.variant == "pending" else findings
         target.setdefault(key, finding)
-    return CaseResult(case=evaluation.case.case, title=evaluation.case.title,
-                      as_of=evaluation.as_of, findings=_sorted(findings), pending=_sorted(pending),
-                      trace=trace)
+    # every part was built from validated data: nothing to validate again
+    return CaseResult.model_construct(
+        case=evaluation.case.case, title=evaluation.case.title, as_of=evaluation.as_of,
+        audit=audit, findings=_sorted(findings), pending=_sorted(pending), trace=trace,
+        error=None)
 
 
 def _sorted(found: dict[tuple, Finding]) -> list[Finding]:

@@ -87,8 +87,9 @@ def test_the_same_facts_in_any_order_give_identical_output(checker, n, seed, rnd
     shuffled = copy.deepcopy(case)
     rnd.shuffle(shuffled["consignments"])
     second = checker.check(shuffled, AS_OF)
-    strip = lambda r: json.dumps([f.model_dump(mode="json", exclude={"firing"})
-                                  for f in r.findings], sort_keys=True)
+    strip = lambda r: json.dumps([{k: v for k, v in f.items() if k != "firing"}
+                                  for f in r.model_dump(mode="json")["findings"]],
+                                 sort_keys=True)
     assert strip(first) == strip(second)
 
 

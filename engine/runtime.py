@@ -33,6 +33,7 @@ from rexcheck.engine.compiler import MARKER, WARMUP, CompiledRule, Program, comp
 from rexcheck.engine.conditions import PATTERN_FACT
 from rexcheck.engine.errors import EngineFailure
 from rexcheck.engine.loader import RuleSet
+from rexcheck.facts.catalog import base_fields
 from rexcheck.facts.models import Case
 from rexcheck.facts.normalise import TYPE_KEY, case_facts, day_number, from_day_number
 
@@ -74,6 +75,7 @@ class _Session:
         self._sids = itertools.count(1)
         self._sid = str(next(self._sids))
         self._cases = 0
+        self._markers: dict[tuple[int, str], str] = {}
         self._warm_up()
 
     def _warm_up(self) -> None:
@@ -133,16 +135,30 @@ class _Session:
         self._check(result, "case facts")
         self._drain(result[1], sid, firings, sent)
         present = {f[TYPE_KEY] for f in facts}
+        seen = 0  # firings whose derived facts are already in `present`
         for n in range(1, self.program.strata + 1):
-            present.update(f.derived[TYPE_KEY] for f in firings if f.derived)
+            for firing in firings[seen:]:
+                if firing.derived:
+                    present.add(firing.derived[TYPE_KEY])
+            seen = len(firings)
             if not any(need <= present for need in self.program.needs.get(n, ())):
                 continue  # no rule of this stratum can match: waking it would change nothing
-            marker = to_json({TYPE_KEY: MARKER, "n": n, "sid": sid})
+            marker = self._marker(n, sid)
             sent.insert(0, marker)
             result = dre.assert_fact(self.handle, marker)
             self._check(result, f"stratum {n}")
             self._drain(result[1], sid, firings, sent)
         return batch
+
+    def _marker(self, n: int, sid: str) -> str:
+        """The marker fact that wakes stratum `n`, as JSON (made once per state)."""
+        key = (n, sid)
+        marker = self._markers.get(key)
+        if marker is None:
+            if len(self._markers) > 4 * (self.program.strata + 1):
+                self._markers.clear()  # markers of states deleted since
+            marker = self._markers[key] = to_json({TYPE_KEY: MARKER, "n": n, "sid": sid})
+        return marker
 
     @staticmethod
     def _check(result: tuple, what: str) -> None:
@@ -240,6 +256,9 @@ class Runtime:
     """Evaluates cases against a rule set; one durable_rules ruleset per date in force."""
 
     def __init__(self, ruleset: RuleSet, calendar: WorkingCalendar | None = None):
+        clash = sorted(RESERVED & {name for fields in base_fields().values() for name in fields})
+        if clash:  # a fact model's field the engine reserves for itself: a developer's error
+            raise EngineFailure(f"fact fields {clash} are reserved by the engine; rename them")
         self.ruleset = ruleset
         self.calendar = calendar or WorkingCalendar.load()
         self._changes = ruleset.change_points()
@@ -285,8 +304,6 @@ class Runtime:
         today = day_number(as_of)
         dues = program.dues_by_type()
         for fact in facts:
-            if RESERVED & fact.keys():
-                raise EngineFailure(f"fact {fact['ref']} uses a reserved name")
             fact["_as_of"] = today
             for spec in dues.get(fact[TYPE_KEY], ()):
                 start = fact.get(spec.path.replace(".", "__"))

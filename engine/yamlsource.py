@@ -123,8 +123,30 @@ class _Builder:
             raise _Refused(node.start_mark, f"invalid value {node.value!r}: {exc}", "yaml-value") from None
 
 
-class _NoAliasComposer(yaml.SafeLoader):
-    """A composer that refuses anchors, aliases and explicit tags as soon as it meets them."""
+if yaml.__with_libyaml__:
+    _Events = yaml.cyaml.CParser
+else:  # a PyYAML built without libyaml: its own (slower) scanner and parser
+    class _Events(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):  # type: ignore
+        def __init__(self, text: str):
+            yaml.reader.Reader.__init__(self, text)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+
+
+class _NoAliasComposer(_Events, yaml.composer.Composer, yaml.resolver.Resolver):
+    """A composer that refuses anchors, aliases and explicit tags as soon as it meets them.
+
+    libyaml (the C parser PyYAML ships) scans and parses, ten times faster than PyYAML's
+    pure-Python parser: loading the rule packs is most of rexcheck's start-up. The composing,
+    where the refusals are, stays PyYAML's own Python composer, fed the C parser's events."""
+
+    def __init__(self, text: str):
+        _Events.__init__(self, text)
+        yaml.composer.Composer.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+    get_single_node = yaml.composer.Composer.get_single_node
+    compose_document = yaml.composer.Composer.compose_document
 
     def compose_node(self, parent, index):  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
@@ -140,7 +162,7 @@ class _NoAliasComposer(yaml.SafeLoader):
         if tag is not None and tag != "!":
             raise _Refused(event.start_mark, f"tag '{tag}' is not allowed", "yaml-tag",
                            "rexcheck files are plain data; remove the tag")
-        return super().compose_node(parent, index)
+        return yaml.composer.Composer.compose_node(self, parent, index)
 
 
 def read_text(path: Path | str, data: bytes | None = None) -> str:

@@ -38,8 +38,8 @@ def _duplicate_refs(case: Case, positions: Positions, prefix: tuple) -> list[Dia
     problems = []
     for fact_type, (_, list_name) in BASE_TYPES.items():
         records = getattr(case, list_name)
-        if not isinstance(records, list):
-            continue
+        if not isinstance(records, list) or len(records) < 2:
+            continue  # one record cannot repeat a ref
         seen: dict[str, int] = {}
         for i, record in enumerate(records):
             if record.ref is None:

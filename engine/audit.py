@@ -24,7 +24,7 @@ from rexcheck.facts.models import Case
 VERSION_KEY = "rexcheck"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # read-only by convention: frozen costs more to build
 class Audit:
     version: str
     rules_digest: str

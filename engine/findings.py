@@ -26,15 +26,16 @@ from rexcheck.facts.normalise import TYPE_KEY, from_day_number
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-# The parts of a result are frozen dataclasses: a case makes a dozen of them, and building a
-# pydantic model costs several microseconds each. `CaseResult`, the object the API returns, is a
+# The parts of a result are dataclasses with slots: a case makes a dozen of them, and building a
+# pydantic model costs several microseconds each (a frozen dataclass, five times a plain one:
+# treat them as read-only all the same). `CaseResult`, the object the API returns, is a
 # pydantic model: it validates and serialises these parts as its fields, and orjson writes them
 # the same way byte for byte (screening writes its JSON lines so; tests/test_result_json.py
 # holds the two to each other).
-_frozen = dataclass(frozen=True, slots=True)
+_record = dataclass(slots=True)
 
 
-@_frozen
+@_record
 class CitationOut:
     ref: str
     text: str
@@ -43,13 +44,13 @@ class CitationOut:
     also: list[str]
 
 
-@_frozen
+@_record
 class Subject:
     type: str
     ref: str
 
 
-@_frozen
+@_record
 class FactRef:
     alias: str
     type: str
@@ -57,7 +58,7 @@ class FactRef:
     derived_by: str | None = None
 
 
-@_frozen
+@_record
 class Deadline:
     status: Literal["late", "overdue", "pending"]
     start: dt.date
@@ -68,13 +69,13 @@ class Deadline:
     days_late: int | None = None  # in the deadline's unit, counted after the due date
 
 
-@_frozen
+@_record
 class ReadingOut:
     id: str
     text: str
 
 
-@_frozen
+@_record
 class Finding:
     rule_id: str
     title: str
@@ -89,7 +90,7 @@ class Finding:
     firing: int  # index into the trace
 
 
-@_frozen
+@_record
 class TraceStep:
     index: int
     rule_id: str

@@ -29,7 +29,7 @@ OUTCOME_ORDER = ["error", "refuse", "revoke", "refuse_change", "invalid", "not_c
                  "findings", "register", "apply_change", "do_not_revoke", "valid", "clean"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # read-only by convention: frozen costs more to build
 class ScreenResult:
     """One record's result: the JSON line of `rexcheck screen` is this, field for field."""
 

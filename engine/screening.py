@@ -147,23 +147,15 @@ def screen_one(checker: Any, record: Record, as_of: dt.date | None, lang: str) -
 def _screen(checker: Any, record: Record, as_of: dt.date | None, lang: str
             ) -> tuple[ScreenResult, Any]:
     from rexcheck.facts.catalog import BASE_TYPES
-    from rexcheck.facts.loader import parse_case
+    from rexcheck.facts.loader import parse_case_json
 
-    record = record.parsed()
     base = dict(record=record.number, source=record.source, line=record.line)
-    if record.problem is not None:
-        return ScreenResult(**base, case=None, as_of=as_of, outcome="error", outcomes={},
-                            findings=[], pending=[], error=record.problem.format()), None
-    case_id = record.data.get("case") if isinstance(record.data, dict) else None
-    case_id = case_id if isinstance(case_id, str) else None
-    try:
-        assert record.positions is not None
-        case = parse_case(record.data, record.positions)
-    except InvalidInput as exc:
-        message = "; ".join(f"record {record.number}: {d.format()}"
-                            for d in sorted(exc.diagnostics))
-        return ScreenResult(**base, case=case_id, as_of=as_of, outcome="error", outcomes={},
-                            findings=[], pending=[], error=message), None
+    case = parse_case_json(record.text) if record.text is not None else None
+    if case is None:  # not a JSON line, or not a valid case: the long way, which says why
+        record = record.parsed()
+        case = _validated(record, base, as_of)
+        if isinstance(case, ScreenResult):
+            return case, None
     result = checker.check(case, as_of, lang)
     if result.error:
         return ScreenResult(**base, case=case.case, as_of=result.as_of, outcome="error",
@@ -176,6 +168,25 @@ def _screen(checker: Any, record: Record, as_of: dt.date | None, lang: str
     return ScreenResult(**base, case=case.case, as_of=result.as_of, outcome=overall(outcomes),
                         outcomes=outcomes, findings=result.findings, pending=result.pending,
                         audit=result.audit), case
+
+
+def _validated(record: Record, base: dict, as_of: dt.date | None) -> Any:
+    """The record's case, or the error result that says why it has none."""
+    from rexcheck.facts.loader import parse_case
+
+    if record.problem is not None:
+        return ScreenResult(**base, case=None, as_of=as_of, outcome="error", outcomes={},
+                            findings=[], pending=[], error=record.problem.format())
+    case_id = record.data.get("case") if isinstance(record.data, dict) else None
+    case_id = case_id if isinstance(case_id, str) else None
+    try:
+        assert record.positions is not None
+        return parse_case(record.data, record.positions)
+    except InvalidInput as exc:
+        message = "; ".join(f"record {record.number}: {d.format()}"
+                            for d in sorted(exc.diagnostics))
+        return ScreenResult(**base, case=case_id, as_of=as_of, outcome="error", outcomes={},
+                            findings=[], pending=[], error=message)
 
 
 def screen(records: Iterable[Record], rules: Path | str | None, as_of: dt.date | None,

@@ -34,6 +34,24 @@ def parse_case(data: Any, positions: Positions, prefix: tuple = ()) -> Case:
     return case
 
 
+def parse_case_json(text: str) -> Case | None:
+    """A JSON line validated in one pass by pydantic's own JSON reader, or None when it is
+    not a valid case: the caller then reads it the long way (`parse_json_line`, then
+    `parse_case`), which names the line, field and reason. Both ways give equal cases for a
+    valid line (amounts included: see `models.Exact`); tests/test_screen_fast_path.py holds
+    them to it."""
+    try:
+        case = Case.model_validate_json(text)
+    except ValueError:  # pydantic's ValidationError, or JSON it will not read
+        return None
+    if _duplicate_refs(case, _NOWHERE, ()):
+        return None
+    return case
+
+
+_NOWHERE = Positions("<json>")
+
+
 def _duplicate_refs(case: Case, positions: Positions, prefix: tuple) -> list[Diagnostic]:
     problems = []
     for fact_type, (_, list_name) in BASE_TYPES.items():

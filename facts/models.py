@@ -16,7 +16,8 @@ import math
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints,
+                      field_validator)
 
 Ref = Annotated[
     str,
@@ -28,12 +29,24 @@ Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Language = Literal["kk", "ru", "en", "other"]
 
 
+def _float_as_written(value: object) -> object:
+    """A number read as a float becomes the Decimal of its shortest text (12500.0 -> 12500.0),
+    as pydantic does from Python data. Said explicitly, so that a JSON line validated by
+    pydantic's own JSON reader (screening's fast path) gives the very same Decimal, and so the
+    same case digest, as the same line read into Python first."""
+    return Decimal(repr(value)) if type(value) is float else value
+
+
+# an amount or a rate: exact, whatever reader the number came through
+Exact = Annotated[Decimal, BeforeValidator(_float_as_written)]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 class Money(Strict):
-    amount: Decimal = Field(description="Amount in `currency`, e.g. 12500.00")
+    amount: Exact = Field(description="Amount in `currency`, e.g. 12500.00")
     currency: Currency = Field(description="ISO 4217 code, e.g. CHF, NOK, EUR, USD, KZT")
 
     @field_validator("amount")
@@ -51,7 +64,7 @@ class ExchangeRate(Strict):
 
     currency: Currency = Field(description="currency converted from, e.g. EUR")
     to: Literal["CHF", "NOK"]
-    rate: Decimal = Field(description="units of `to` for one unit of `currency`")
+    rate: Exact = Field(description="units of `to` for one unit of `currency`")
     date: dt.date | None = None
     source: Text | None = None
 

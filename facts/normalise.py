@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 from rexcheck.engine.errors import EngineFailure
@@ -30,6 +31,10 @@ SHORT = {
 }
 
 
+_EPOCH_ORDINAL = EPOCH.toordinal()
+_ONE, _HUNDRED = Decimal(1), Decimal(100)
+
+
 def day_number(d: dt.date) -> int:
     return (d - EPOCH).days
 
@@ -39,7 +44,10 @@ def from_day_number(n: int) -> dt.date:
 
 
 def cents(amount: Decimal) -> int:
-    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    # Positional arguments and ready-made constants: `quantize(..., rounding=...)` with a
+    # keyword and `Decimal(1)` built on every call cost about half the time. Same arithmetic:
+    # `amount * 100` converts 100 to Decimal(100) exactly, in the same context.
+    return int((amount * _HUNDRED).quantize(_ONE, ROUND_HALF_UP))
 
 
 def engine_key(path: str) -> str:
@@ -61,22 +69,35 @@ def _flatten(record: BaseModel, prefix: str, out: dict[str, Any], skip: Any = ()
     values sorted sets of text. Lists of records are left out (goods become child facts, and
     exchange rates computed fields). tests/test_normalise.py checks it against a flattening of
     pydantic's own dump.
+
+    It is shaped for speed, since it runs for every value of every case in bulk screening:
+    `skip` is tested once per field only at the top (nested records have none); the exact-type
+    tests come most frequent first (str and bool are two thirds of the values), which, the
+    tests being exclusive, decides nothing differently; a date is counted with `toordinal`
+    (no timedelta made), a one-value list needs no set, and a list of text no isinstance
+    through pydantic's metaclass. (Plans compiled per model class, copying `__dict__` and
+    moving values with `itemgetter`, were tried and measured slower: records are small, and
+    checking a record's shape cost what the per-value dispatch saved.)
     """
     for name, value in record.__dict__.items():
-        if value is None or name in skip:
-            continue
         kind = type(value)
-        if kind is str or kind is bool or kind is int:
-            out[prefix + name] = value
+        if kind is str or kind is bool:
+            if name not in skip:
+                out[prefix + name] = value
+        elif value is None or name in skip:
+            continue
         elif kind is dt.date:
-            out[prefix + name] = (value - EPOCH).days
-        elif kind is Decimal:
-            out[prefix + name] = cents(value)
+            out[prefix + name] = value.toordinal() - _EPOCH_ORDINAL
         elif kind is list:
             # An empty list is left out like a missing value: the engine's `$iall` is false on
             # an empty list, so "does not contain" must be compiled as "missing or all differ".
-            if value and not isinstance(value[0], BaseModel):
-                out[prefix + name] = sorted({str(v) for v in value})
+            if value and (type(value[0]) is str or not isinstance(value[0], BaseModel)):
+                out[prefix + name] = ([str(value[0])] if len(value) == 1
+                                      else sorted({str(v) for v in value}))
+        elif kind is int:
+            out[prefix + name] = value
+        elif kind is Decimal:
+            out[prefix + name] = cents(value)
         elif isinstance(value, BaseModel):
             _flatten(value, prefix + name + "__", out)
         else:
@@ -88,65 +109,140 @@ def _converted(consignment: Consignment, currency: str) -> int | None:
     value = consignment.value
     if value.currency == currency:
         return cents(value.amount)
-    for rate in sorted(consignment.exchange_rates, key=lambda r: (r.currency, r.to, str(r.rate))):
+    rates = consignment.exchange_rates
+    if not rates:  # nothing to sort
+        return None
+    for rate in sorted(rates, key=_rate_order):
         if rate.currency == value.currency and rate.to == currency:
             return cents(value.amount * rate.rate)
     return None
 
 
+def _rate_order(rate: Any) -> tuple[str, str, str]:
+    return (rate.currency, rate.to, str(rate.rate))
+
+
 NUMBER = re.compile(r"^KZREX[0-9]{3}([0-9]{8})[0-9]{4}$")
+
+
+def _consignment_fields(record: Consignment, out: dict[str, Any]) -> None:
+    for currency, key in (("CHF", "value_chf"), ("NOK", "value_nok")):
+        converted = _converted(record, currency)
+        if converted is not None:
+            out[key] = converted
+
+
+def _application_fields(record: Application, out: dict[str, Any]) -> None:
+    out["goods_count"] = len(record.goods)
+
+
+def _registration_fields(record: Registration, out: dict[str, Any]) -> None:
+    out["registered_ddmmyyyy"] = _ddmmyyyy(record.registered)
+    match = NUMBER.match(record.number)
+    if match:
+        part = out["number_date"] = match.group(1)
+        try:
+            dt.date(int(part[4:]), int(part[2:4]), int(part[:2]))
+            out["number_date_is_real"] = True
+        except ValueError:
+            out["number_date_is_real"] = False
+
+
+def _ddmmyyyy(day: dt.date) -> str:
+    """`day.strftime("%d%m%Y")`, formatted directly (strftime costs a microsecond or two).
+
+    The C library decides how strftime pads a year below 1000, so those years still go to it.
+    """
+    if type(day) is dt.date and day.year >= 1000:
+        return "%02d%02d%d" % (day.day, day.month, day.year)
+    return day.strftime("%d%m%Y")
+
+
+def _no_computed_fields(record: BaseModel, out: dict[str, Any]) -> None:
+    pass
+
+
+# The computed fields of a record, by its exact model class, so that `case_facts` need not go
+# through `computed_fields`' isinstance tests (a class not listed, a subclass say, still does).
+_COMPUTED_BY_MODEL = {
+    Consignment: _consignment_fields,
+    Application: _application_fields,
+    Registration: _registration_fields,
+}
+for _model, _list_name in BASE_TYPES.values():
+    if not issubclass(_model, tuple(_COMPUTED_BY_MODEL)):
+        _COMPUTED_BY_MODEL[_model] = _no_computed_fields
 
 
 def computed_fields(record: BaseModel) -> dict[str, Any]:
     """Values Python computes for the engine (catalog.COMPUTED lists them)."""
     out: dict[str, Any] = {}
     if isinstance(record, Consignment):
-        for currency in ("CHF", "NOK"):
-            converted = _converted(record, currency)
-            if converted is not None:
-                out[f"value_{currency.lower()}"] = converted
+        _consignment_fields(record, out)
     elif isinstance(record, Application):
-        out["goods_count"] = len(record.goods)
+        _application_fields(record, out)
     elif isinstance(record, Registration):
-        out["registered_ddmmyyyy"] = record.registered.strftime("%d%m%Y")
-        match = NUMBER.match(record.number)
-        if match:
-            out["number_date"] = match.group(1)
-            part = match.group(1)
-            try:
-                dt.date(int(part[4:]), int(part[2:4]), int(part[:2]))
-                out["number_date_is_real"] = True
-            except ValueError:
-                out["number_date_is_real"] = False
+        _registration_fields(record, out)
     return out
+
+
+class _BaseType(NamedTuple):
+    """What case_facts needs of a base fact type, worked out once at import."""
+
+    fact_type: str
+    list_name: str  # the case's field holding the records (a single record for the exporter)
+    short: str  # the ref prefix of records without a ref of their own
+    skip: frozenset[str]  # fields not asserted, and lists of child records
+    children: tuple[tuple[str, str], ...]  # (list field, child fact type)
+
+
+_BASE_TYPES = tuple(
+    _BaseType(fact_type, list_name, SHORT[fact_type],
+              frozenset(_NOT_ASSERTED[fact_type] | _CHILDREN[fact_type].keys()),
+              tuple(_CHILDREN[fact_type].items()))
+    for fact_type, (_, list_name) in BASE_TYPES.items())
+_CANONICAL_ORDER = itemgetter(TYPE_KEY, "ref")
 
 
 def case_facts(case: Case) -> list[dict[str, Any]]:
     """The engine facts of one case, in a canonical order (type, then ref)."""
     facts: list[dict[str, Any]] = []
-    for fact_type, (_, list_name) in BASE_TYPES.items():
+    for fact_type, list_name, short, skip, children in _BASE_TYPES:
         records = getattr(case, list_name)
-        records = records if isinstance(records, list) else [records]
-        skip = _NOT_ASSERTED[fact_type] | _CHILDREN[fact_type].keys()
+        if not isinstance(records, list):
+            records = [records]
+        elif not records:
+            continue
         for i, record in enumerate(records, start=1):
             fact: dict[str, Any] = {}
             _flatten(record, "", fact, skip)
             ref = record.__dict__.get("ref") or (
-                SHORT[fact_type] if fact_type == "exporter" else f"{SHORT[fact_type]}-{i}")
+                short if fact_type == "exporter" else f"{short}-{i}")
             fact["ref"] = ref
             fact[TYPE_KEY] = fact_type
-            fact.update(computed_fields(record))
+            compute = _COMPUTED_BY_MODEL.get(type(record))
+            if compute is None:
+                fact.update(computed_fields(record))
+            else:
+                compute(record, fact)
             facts.append(fact)
-            for lst, child_type in _CHILDREN[fact_type].items():
+            for lst, child_type in children:
                 for j, child in enumerate(getattr(record, lst), start=1):
                     child_fact: dict[str, Any] = {}
                     _flatten(child, "", child_fact)
-                    child_fact.update({"ref": f"{ref}/{lst}-{j}", fact_type: ref,
-                                       TYPE_KEY: child_type})
+                    child_fact["ref"] = f"{ref}/{lst}-{j}"
+                    child_fact[fact_type] = ref
+                    child_fact[TYPE_KEY] = child_type
                     facts.append(child_fact)
-    for fact in facts:
-        if len(fact) > MAX_FACT_FIELDS:
-            raise EngineFailure(f"{fact[TYPE_KEY]} {fact['ref']} has {len(fact)} fields, "
-                                f"more than the engine can take ({MAX_FACT_FIELDS})")
-    facts.sort(key=lambda f: (f[TYPE_KEY], f["ref"]))
+    _check_width(facts)
+    facts.sort(key=_CANONICAL_ORDER)
     return facts
+
+
+def _check_width(facts: list[dict[str, Any]]) -> None:
+    limit = MAX_FACT_FIELDS  # read at each call: tests lower it
+    if facts and max(map(len, facts)) > limit:
+        for fact in facts:
+            if len(fact) > limit:
+                raise EngineFailure(f"{fact[TYPE_KEY]} {fact['ref']} has {len(fact)} fields, "
+                                    f"more than the engine can take ({limit})")

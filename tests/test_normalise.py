@@ -105,3 +105,75 @@ def test_dates_amounts_and_lists_are_converted_for_the_engine():
     assert "rex_number" not in str(consignment)  # a missing value is left out, not null
     with pytest.raises(KeyError):
         consignment["exchange_rates"]
+
+
+def _edge_case(**changes) -> dict:
+    case = {
+        "case": "E-1",
+        "exporter": {"tin": "KZ010140000123", "name": "Edge", "hs_codes": ["1001"],
+                     "activity": []},
+        "applications": [{"ref": "A1", "received": "2024-02-29", "channel": "post",
+                          "languages": ["en"], "goods": [], "documents": ["b", "a", "b"],
+                          "representative": {"name": "R", "power_of_attorney": False},
+                          "declarations": {"revocation_cause_corrected": False},
+                          "decision": {"outcome": "registered", "date": "2024-03-01"}}],
+        "registrations": [
+            {"ref": "R1", "number": "KZREX001290220240001", "registered": "0999-12-31",
+             "valid_from": "2024-02-29"},
+            {"ref": "R2", "number": "KZREX001290220230001", "registered": "2023-03-01",
+             "valid_from": "2023-03-01"},
+            {"number": "not a p.6 number", "registered": "2023-03-01",
+             "valid_from": "2023-03-01"}],
+        "consignments": [
+            {"ref": "C1", "destination": "CH", "value": {"amount": "0.005", "currency": "CHF"}},
+            {"ref": "C2", "destination": "NO", "value": {"amount": "10.125", "currency": "EUR"},
+             "exchange_rates": [{"currency": "EUR", "to": "NOK", "rate": "11.50"},
+                                {"currency": "EUR", "to": "NOK", "rate": "11.4"},
+                                {"currency": "USD", "to": "CHF", "rate": "0.9"}],
+             "statement": {"date": "2024-02-29", "document": "cmr", "pages": 3}},
+            {"destination": "CH", "value": {"amount": "0.004", "currency": "NOK"}}],
+    }
+    case.update(changes)
+    return case
+
+
+def test_edge_values_come_out_as_the_reference_makes_them():
+    case = parse_case(_edge_case(), Positions("<test>"))
+    fast, slow = case_facts(case), reference_facts(case)
+    assert fast == slow
+    assert [list(f) for f in fast] == [list(f) for f in slow]
+    by_ref = {f["ref"]: f for f in fast}
+    assert "activity" not in by_ref["exporter"]  # an empty list is left out
+    assert by_ref["exporter"]["hs_codes"] == ["1001"]
+    assert by_ref["A1"]["documents"] == ["a", "b"]
+    assert by_ref["A1"]["received"] == day_number(dt.date(2024, 2, 29))
+    assert by_ref["A1"]["representative__power_of_attorney"] is False
+    assert "decision__notified" not in by_ref["A1"]
+    assert by_ref["A1"]["goods_count"] == 0
+    assert by_ref["R1"]["registered_ddmmyyyy"] == dt.date(999, 12, 31).strftime("%d%m%Y")
+    assert (by_ref["R1"]["number_date"], by_ref["R1"]["number_date_is_real"]) == ("29022024", True)
+    assert (by_ref["R2"]["number_date"], by_ref["R2"]["number_date_is_real"]) == ("29022023", False)
+    assert "number_date" not in by_ref["registration-3"]
+    assert by_ref["C1"]["value__amount"] == 1 and by_ref["C1"]["value_chf"] == 1  # half a cent up
+    assert "value_nok" not in by_ref["C1"]
+    # the rate of the lowest text among equal pairs: 11.4, not 11.50 (10.125 * 11.4 = 115.425)
+    assert by_ref["C2"]["value_nok"] == 11543 and "value_chf" not in by_ref["C2"]
+    assert by_ref["C2"]["statement__pages"] == 3
+    assert by_ref["consignment-3"]["value__amount"] == 0
+
+
+def test_cents_round_half_up_exactly():
+    assert [cents(Decimal(a)) for a in ("0.005", "0.0049999", "-0.005", "1E+2", "12.345")] == \
+        [1, 0, -1, 10000, 1235]
+
+
+def test_a_value_of_a_type_the_engine_does_not_know_is_still_refused():
+    class Day(dt.date):
+        pass
+
+    data = _edge_case()
+    data["applications"][0]["received"] = Day(2024, 2, 29)  # pydantic keeps a date subclass
+    case = parse_case(data, Positions("<test>"))
+    from rexcheck.engine.errors import EngineFailure
+    with pytest.raises(EngineFailure, match="field 'received' holds a Day"):
+        case_facts(case)

@@ -110,6 +110,11 @@ class Declarations(Strict):
     signed: bool = True
 
 
+# Declarations are frozen, so an application that gives none can share this one: building a
+# model for every application that omits box 5 cost more than validating the rest of it.
+_NO_DECLARATIONS = Declarations()
+
+
 class GoodsItem(Strict):
     """Appendix 1 box 4: goods for which preference is sought, with their HS code."""
 
@@ -148,7 +153,7 @@ class Application(Strict):
     documents: list[str] = Field(
         default_factory=list, description="documents attached, by kind (Order 257 list)")
     consent_to_publication: bool | None = Field(default=None, description="box 6")
-    declarations: Declarations = Field(default_factory=Declarations)
+    declarations: Declarations = Field(default_factory=lambda: _NO_DECLARATIONS)
     information_accurate: bool = Field(
         default=True, description="false when the organisation found information to be inaccurate")
     decision: Decision | None = None

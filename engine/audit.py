@@ -24,7 +24,7 @@ from rexcheck.facts.models import Case
 VERSION_KEY = "rexcheck"
 
 
-@dataclass(slots=True)  # read-only by convention: frozen costs more to build
+@dataclass  # read-only by convention (frozen costs more to build; slots slow orjson down)
 class Audit:
     version: str
     rules_digest: str

@@ -26,16 +26,15 @@ from rexcheck.facts.normalise import TYPE_KEY, from_day_number
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-# The parts of a result are dataclasses with slots: a case makes a dozen of them, and building a
+# The parts of a result are plain dataclasses: a case makes a dozen of them, and building a
 # pydantic model costs several microseconds each (a frozen dataclass, five times a plain one:
-# treat them as read-only all the same). `CaseResult`, the object the API returns, is a
-# pydantic model: it validates and serialises these parts as its fields, and orjson writes them
-# the same way byte for byte (screening writes its JSON lines so; tests/test_result_json.py
-# holds the two to each other).
-_record = dataclass(slots=True)
+# treat them as read-only all the same; with slots, orjson writes them six times slower).
+# `CaseResult`, the object the API returns, is a pydantic model: it validates and serialises
+# these parts as its fields, and orjson writes them the same way byte for byte (screening
+# writes its JSON lines so; tests/test_result_json.py holds the two to each other).
 
 
-@_record
+@dataclass
 class CitationOut:
     ref: str
     text: str
@@ -44,13 +43,13 @@ class CitationOut:
     also: list[str]
 
 
-@_record
+@dataclass
 class Subject:
     type: str
     ref: str
 
 
-@_record
+@dataclass
 class FactRef:
     alias: str
     type: str
@@ -58,7 +57,7 @@ class FactRef:
     derived_by: str | None = None
 
 
-@_record
+@dataclass
 class Deadline:
     status: Literal["late", "overdue", "pending"]
     start: dt.date
@@ -69,13 +68,13 @@ class Deadline:
     days_late: int | None = None  # in the deadline's unit, counted after the due date
 
 
-@_record
+@dataclass
 class ReadingOut:
     id: str
     text: str
 
 
-@_record
+@dataclass
 class Finding:
     rule_id: str
     title: str
@@ -90,7 +89,7 @@ class Finding:
     firing: int  # index into the trace
 
 
-@_record
+@dataclass
 class TraceStep:
     index: int
     rule_id: str

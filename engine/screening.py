@@ -29,7 +29,7 @@ OUTCOME_ORDER = ["error", "refuse", "revoke", "refuse_change", "invalid", "not_c
                  "findings", "register", "apply_change", "do_not_revoke", "valid", "clean"]
 
 
-@dataclass(slots=True)  # read-only by convention: frozen costs more to build
+@dataclass  # read-only by convention (frozen costs more to build; slots slow orjson down)
 class ScreenResult:
     """One record's result: the JSON line of `rexcheck screen` is this, field for field."""
 

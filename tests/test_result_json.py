@@ -51,6 +51,6 @@ def test_screening_json_keeps_non_ascii_text_as_is(screened):
 
 
 def test_a_value_orjson_cannot_write_goes_through_pydantic(screened):
-    huge = ScreenResult(**{**{f: getattr(screened[0], f) for f in ScreenResult.__slots__},
+    huge = ScreenResult(**{**{f: getattr(screened[0], f) for f in ScreenResult.__dataclass_fields__},
                            "record": 2**70})
     assert json.loads(huge.to_json())["record"] == 2**70

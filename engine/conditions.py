@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from rexcheck.engine.errors import Diagnostic, did_you_mean
@@ -86,9 +87,15 @@ class DueSpec:
     unit: str  # "working" | "calendar"
     days: int
 
-    @property
+    @cached_property
     def key(self) -> str:
+        """The engine key of the computed due date."""
         return f"_due__{engine_key(self.path)}__{self.unit[0]}{self.days}"
+
+    @cached_property
+    def start_key(self) -> str:
+        """The engine key of the date the time limit counts from."""
+        return engine_key(self.path)
 
 
 @dataclass

@@ -11,6 +11,7 @@ names are a public interface.
 from __future__ import annotations
 
 import ast
+import functools
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -143,7 +144,7 @@ def _deadline(firing: Firing, evaluation: Evaluation, calendar: Any) -> Deadline
         return None
     start_fact = firing.matched[c.due.alias]
     done_value = firing.matched[c.done.alias].get(c.done.key)
-    start = from_day_number(start_fact[c.due.path.replace(".", "__")])
+    start = from_day_number(start_fact[c.due.start_key])
     due = from_day_number(start_fact[c.due.key])
     done = from_day_number(done_value) if done_value is not None else None
     end = done if done is not None else evaluation.as_of
@@ -181,9 +182,15 @@ def _fill(c: CompiledRule, firing: Firing, deadline: Deadline | None, as_of: dt.
     if p is None:
         return "{" + name + "}"
     if p.alias == "param":  # a parameter's value, as in force on the as-of date
-        value = ast.literal_eval(p.key)
-        return display(value, p.kind) if not isinstance(value, tuple) else ", ".join(value)
+        return _param_text(p.key, p.kind)
     return display(firing.matched[p.alias].get(p.key), p.kind)
+
+
+@functools.lru_cache(maxsize=1024)
+def _param_text(written: str, kind: str) -> str:
+    """A parameter's value as a message shows it (the compiler keeps it as its repr)."""
+    value = ast.literal_eval(written)
+    return display(value, kind) if not isinstance(value, tuple) else ", ".join(value)
 
 
 def _rule_parts(c: CompiledRule) -> tuple[CitationOut, ReadingOut | None]:

@@ -158,20 +158,13 @@ def _ddmmyyyy(day: dt.date) -> str:
     return day.strftime("%d%m%Y")
 
 
-def _no_computed_fields(record: BaseModel, out: dict[str, Any]) -> None:
-    pass
-
-
 # The computed fields of a record, by its exact model class, so that `case_facts` need not go
-# through `computed_fields`' isinstance tests (a class not listed, a subclass say, still does).
+# through `computed_fields`' isinstance tests (any other class, a subclass say, still does).
 _COMPUTED_BY_MODEL = {
     Consignment: _consignment_fields,
     Application: _application_fields,
     Registration: _registration_fields,
 }
-for _model, _list_name in BASE_TYPES.values():
-    if not issubclass(_model, tuple(_COMPUTED_BY_MODEL)):
-        _COMPUTED_BY_MODEL[_model] = _no_computed_fields
 
 
 def computed_fields(record: BaseModel) -> dict[str, Any]:

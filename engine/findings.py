@@ -11,8 +11,8 @@ names are a public interface.
 from __future__ import annotations
 
 import ast
-import functools
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal

@@ -13,12 +13,11 @@ import sys
 from decimal import Decimal
 
 import pytest
+from conftest import EXAMPLES, ROOT
+from rexcheck.engine.yamlsource import Positions
 from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES, NOT_ASSERTED
 from rexcheck.facts.loader import load_case_file, parse_case
 from rexcheck.facts.normalise import SHORT, TYPE_KEY, case_facts, cents, computed_fields, day_number
-from rexcheck.engine.yamlsource import Positions
-
-from conftest import EXAMPLES, ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
 

@@ -303,15 +303,12 @@ class Runtime:
         facts = case_facts(case)
         today = day_number(as_of)
         dues = program.dues_by_type()
-        memo = self._due_days
         for fact in facts:
             fact["_as_of"] = today
             for spec in dues.get(fact[TYPE_KEY], ()):
                 start = fact.get(spec.start_key)
                 if start is not None:
-                    due = memo.get((start, spec.unit, spec.days))
-                    fact[spec.key] = due if due is not None else self.due_day(
-                        start, spec.unit, spec.days)
+                    fact[spec.key] = self.due_day(start, spec.unit, spec.days)
         return facts
 
     def due_day(self, start: int, unit: str, days: int) -> int:

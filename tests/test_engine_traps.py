@@ -107,6 +107,17 @@ def test_a_fact_with_a_field_named_id_is_refused():
         parse_case(case, Positions("case.yaml"))
 
 
+def test_a_fact_model_with_a_field_the_engine_reserves_cannot_start_a_runtime(monkeypatch):
+    from rexcheck.engine.errors import EngineFailure
+    from rexcheck.facts.catalog import base_fields
+
+    fields = base_fields()
+    fields["application"] = {**fields["application"], "sid": fields["application"]["ref"]}
+    monkeypatch.setattr(runtime_module, "base_fields", lambda: fields)
+    with pytest.raises(EngineFailure, match="'sid'"):
+        Checker()
+
+
 def test_a_fact_too_wide_for_the_engine_is_a_case_error_not_a_crash(checker, monkeypatch):
     from rexcheck.facts import normalise
 

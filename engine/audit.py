@@ -16,9 +16,12 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import orjson
+from pydantic import BaseModel
 from rexcheck.facts.models import Case
 
 VERSION_KEY = "rexcheck"
@@ -37,8 +40,30 @@ class Audit:
 
 
 def case_digest(case: Case) -> str:
-    """Digest of the validated case: fields in the models' fixed order, so it is canonical."""
-    return "sha256:" + hashlib.sha256(case.model_dump_json().encode()).hexdigest()
+    """Digest of the validated case: its JSON as pydantic writes it (`case.model_dump_json()`,
+    fields in the models' fixed order, so it is canonical), hashed with SHA-256."""
+    return "sha256:" + hashlib.sha256(canonical_json(case)).hexdigest()
+
+
+def canonical_json(case: Case) -> bytes:
+    """`case.model_dump_json()`, byte for byte, written by orjson in half the time: a model
+    is its `__dict__` (the models are strict: no extra fields, no computed ones, no custom
+    serialisers), an amount its `str`, and dates, text and lists orjson writes as pydantic
+    does. tests/test_audit.py holds the two to each other on every example and generated
+    case and on edge values; a value orjson refuses (an integer beyond 64 bits) goes through
+    pydantic."""
+    try:
+        return orjson.dumps(case.__dict__, default=_model_or_amount)
+    except orjson.JSONEncodeError:
+        return case.model_dump_json().encode()
+
+
+def _model_or_amount(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.__dict__
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not part of a case")
 
 
 def finding_keys(findings: list[Any]) -> list[str]:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
+from decimal import Decimal
 
+import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLES, ROOT
 from rexcheck import __version__
 from rexcheck.cli.main import main
+from rexcheck.engine.audit import canonical_json, case_digest
 from rexcheck.engine.loader import load_rules
+from rexcheck.facts.models import Case
 
 
 def run(*args):
@@ -79,3 +84,57 @@ def test_a_tampered_log_line_is_reported(tmp_path):
     assert result.exit_code == 2
     assert "does not match its digest" in result.output
     assert "line 2: not valid JSON" in result.output
+
+
+# The case digest hashes the case's canonical JSON, which orjson writes for speed; it must be
+# pydantic's `model_dump_json()` byte for byte, or digests in earlier audit logs stop matching.
+
+def _cases_to_digest():
+    import sys
+
+    from rexcheck.facts.loader import load_case_file
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import generate
+
+    cases = [c for p in sorted(EXAMPLES.glob("*.yaml")) for c in load_case_file(p)[0]]
+    cases += [Case.model_validate_json(line) for line in generate.lines(1000, seed=5)]
+    return cases
+
+
+def test_canonical_json_is_pydantics_json_of_every_example_and_generated_case():
+    cases = _cases_to_digest()
+    assert len(cases) > 1000
+    for case in cases:
+        assert canonical_json(case) == case.model_dump_json().encode(), case.case
+
+
+EDGE_AMOUNTS = ["1E+2", "0.000001", "1e-7", "100.00", "0", "0E-10", "1e15", 12500.0, 1e-05,
+                "123456789012345.123456789", 3]
+EDGE_TEXT = ["a\x00b", "\x1f", "\x7f", "\u2028\u2029", "😀", '\\"/', "Беркут", "  padded  "]
+
+
+@pytest.mark.parametrize("amount", EDGE_AMOUNTS)
+def test_canonical_json_writes_edge_amounts_as_pydantic_does(amount):
+    case = Case.model_validate({**_MINIMAL, "consignments": [{
+        "destination": "NO", "value": {"amount": amount, "currency": "EUR"},
+        "exchange_rates": [{"currency": "EUR", "to": "NOK", "rate": amount if Decimal(str(amount)) > 0 else "1"}]}]})
+    assert canonical_json(case) == case.model_dump_json().encode()
+
+
+@pytest.mark.parametrize("text", EDGE_TEXT)
+def test_canonical_json_writes_edge_text_as_pydantic_does(text):
+    case = Case.model_validate({**_MINIMAL, "exporter": {"tin": "KZ1", "name": text}})
+    assert canonical_json(case) == case.model_dump_json().encode()
+
+
+def test_an_integer_orjson_cannot_write_goes_through_pydantic():
+    case = Case.model_validate({**_MINIMAL, "applications": [{
+        "received": "2026-01-05", "channel": "post", "languages": ["en"],
+        "headings_covered": 2**70}]})
+    assert canonical_json(case) == case.model_dump_json().encode()
+    assert case_digest(case) == "sha256:" + hashlib.sha256(
+        case.model_dump_json().encode()).hexdigest()
+
+
+_MINIMAL = {"case": "D-1", "exporter": {"tin": "KZ010140000123", "name": "Altyn Dala LLP"}}

@@ -53,7 +53,6 @@ class CompiledRule:
     positives: list[str] = field(default_factory=list)  # fact types matched
     negatives: list[str] = field(default_factory=list)  # fact types whose absence is tested
     produces: str | None = None  # fact type derived
-    pattern_key: str | None = None  # for a `not matches` helper: the key of what it derives
     output_parts: tuple | None = None  # citation and reading as output, built on first use
     templates: dict[str, list[str]] = field(default_factory=dict)  # message text -> its parts
 
@@ -70,6 +69,7 @@ class Program:
     actions: dict[str, CompiledRule]
     strata: int
     dues: dict[str, set[cond.DueSpec]]  # fact type -> computed due dates
+    patterns: dict[str, set[cond.PatternSpec]]  # fact type -> computed pattern tests
     as_of: dt.date
     key: str
     rule_ids: list[str] = field(default_factory=list)
@@ -84,7 +84,15 @@ class Program:
                                  for t, specs in self.dues.items()}
         return self._dues_sorted
 
+    def patterns_by_type(self) -> dict[str, list[cond.PatternSpec]]:
+        """The pattern tests to compute per fact type, in a fixed order (by key)."""
+        if self._patterns_sorted is None:
+            self._patterns_sorted = {t: sorted(specs, key=lambda s: s.key)
+                                     for t, specs in self.patterns.items()}
+        return self._patterns_sorted
+
     _dues_sorted: dict[str, list[cond.DueSpec]] | None = field(default=None, repr=False)
+    _patterns_sorted: dict[str, list[cond.PatternSpec]] | None = field(default=None, repr=False)
 
 
 def compile_program(ruleset: RuleSet, as_of: dt.date) -> Program:
@@ -94,6 +102,7 @@ def compile_program(ruleset: RuleSet, as_of: dt.date) -> Program:
     problems: list[Diagnostic] = []
     compiled: list[tuple[CompiledRule, list[dict]]] = []
     dues: dict[str, set[cond.DueSpec]] = {}
+    tests: dict[str, set[cond.PatternSpec]] = {}
     for lr in in_force:
         scope = rule_scope(lr, ruleset, params)
         variants = _compile_rule(lr, scope)
@@ -102,6 +111,8 @@ def compile_program(ruleset: RuleSet, as_of: dt.date) -> Program:
             continue
         for spec in scope.dues:
             dues.setdefault(scope.aliases[spec.alias], set()).add(spec)
+        for test in scope.patterns:
+            tests.setdefault(scope.aliases[test.alias], set()).add(test)
         compiled.extend(variants)
     if problems:
         raise InvalidInput(sorted(set(problems)))
@@ -120,7 +131,7 @@ def compile_program(ruleset: RuleSet, as_of: dt.date) -> Program:
     needs: dict[int, list[frozenset[str]]] = {}
     for c in actions.values():
         needs.setdefault(c.stratum, []).append(frozenset(c.positives))
-    return Program(definition, actions, max(strata.values(), default=0), dues, as_of,
+    return Program(definition, actions, max(strata.values(), default=0), dues, tests, as_of,
                    hashlib.sha256(text.encode()).hexdigest()[:16],
                    sorted({c.rule.id for c, _ in compiled}), needs)
 
@@ -150,7 +161,8 @@ def _compile_rule(lr: LoadedRule, scope: cond.Scope) -> list[tuple[CompiledRule,
     base["negatives"] = [m.fact for m in rule.without]
     base["produces"] = rule.then.derive.fact if rule.then.derive else None
     if rule.deadline is None:
-        return _with_helpers(CompiledRule(rule.id, lr, "match", 0, **base), rule, scope, by_alias)
+        compiled = CompiledRule(rule.id, lr, "match", 0, **base)
+        return [(compiled, _patterns(rule, scope, by_alias))]
     dl = rule.deadline
     unit = "working_days" if dl.working_days is not None else "calendar_days"
     due = cond.parse_due({"from": dl.from_, unit: getattr(dl, unit)}, scope, ("deadline",))
@@ -174,37 +186,16 @@ def _compile_rule(lr: LoadedRule, scope: cond.Scope) -> list[tuple[CompiledRule,
         conds.setdefault(done.alias, []).extend(extra)
         compiled = CompiledRule(f"{rule.id}#{variant}", lr, variant, 0, due=due, done=done,
                                 **base)
-        out.extend(_with_helpers(compiled, rule, scope, conds))
+        out.append((compiled, _patterns(rule, scope, conds)))
     return out
 
 
-def _with_helpers(compiled: CompiledRule, rule: Rule, scope: cond.Scope,
-                  by_alias: dict[str, list]) -> list[tuple[CompiledRule, list[dict]]]:
-    """The rule's patterns, plus a helper rule for each `not matches` it tests."""
-    helpers: list[tuple[str, dict, dict]] = []
-    patterns = _patterns(rule, scope, by_alias, compiled.name, helpers)
-    out = []
-    for key, helper, negated in helpers:
-        alias = next(iter(helper))
-        out.append((CompiledRule(
-            key, compiled.loaded, "pattern", 0, aliases={alias: scope.aliases[alias]},
-            placeholders={}, derive_fields={}, positives=[scope.aliases[alias]],
-            produces=f"{cond.PATTERN_FACT}:{key}", pattern_key=key), [helper]))
-        compiled.negatives.append(f"{cond.PATTERN_FACT}:{key}")
-        patterns.append(negated)
-    return [(compiled, patterns)] + out
-
-
-def _patterns(rule: Rule, scope: cond.Scope, by_alias: dict[str, list], name: str,
-              helpers: list) -> list[dict]:
+def _patterns(rule: Rule, scope: cond.Scope, by_alias: dict[str, list]) -> list[dict]:
     """[primary, with..., without...] patterns; each tests its fact type and its conditions."""
     guards: dict[str, list] = {}
     order = [rule.applies_to] + [m.alias for m in rule.with_]
     compiled = {}
     for alias, items in by_alias.items():
-        if alias in order:
-            items, found = cond.self_negations(items, alias, scope.aliases[alias], name)
-            helpers.extend(found)
         compiled[alias] = cond.compile_pattern(items, alias, guards)
     patterns = []
     for alias in order + [m.alias for m in rule.without]:

@@ -15,12 +15,19 @@ Semantics the engine does not give by itself, made explicit here:
 - a comparison with another field adds a guard that the other field exists (durable_rules
   otherwise compares with a missing field as if it held something);
 - `not` is pushed down to the comparisons (negation normal form) because durable_rules has
-  no `not` inside a pattern.
+  no `not` inside a pattern;
+- `matches` is tested when the facts are made, not by the engine's regex: durable_rules has no
+  "does not match" (an unknown `$nmt` is accepted and never fires), so each pattern a rule uses
+  becomes a computed field `_mt__<field>__<digest>`, present and true when the whole value
+  matches (Python's `re.fullmatch`, `.` matching any character). `matches` tests that it is
+  there, `not matches` that it is not (so a missing value does not match), and both may stand
+  anywhere in a condition.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,7 +36,7 @@ from typing import Any
 from rexcheck.engine.errors import Diagnostic, did_you_mean
 from rexcheck.engine.yamlsource import Positions
 from rexcheck.facts.catalog import FieldKind
-from rexcheck.facts.normalise import TYPE_KEY, day_number, engine_key
+from rexcheck.facts.normalise import day_number, engine_key
 
 YAML_BOOL_HINT = ("YAML reads NO, yes, on, off (unquoted) as true/false; quote it, e.g. \"NO\" "
                   "for Norway")
@@ -44,7 +51,8 @@ NEGATE = {"eq": "ne", "ne": "eq", "lt": "gte", "gte": "lt", "gt": "lte", "lte": 
           "not_contains": "contains", "contains_all": "lacks_any", "lacks_any": "contains_all"}
 DURABLE_OP = {"ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
 ORDERED = {"int", "date", "amount"}
-# durable_rules' own regex engine: whole-value match, ASCII, no anchors or escapes.
+# Patterns are matched against the whole value; ASCII, no anchors or escapes, so that what a
+# pattern means is plain to policy staff (and the same in any regex dialect they know).
 PATTERN_OK = re.compile(r"^[A-Za-z0-9 _\-./:\[\]{},*+?|()]+$")
 
 
@@ -98,6 +106,33 @@ class DueSpec:
         return engine_key(self.path)
 
 
+@dataclass(frozen=True)
+class PatternSpec:
+    """A computed pattern test: does the whole value of `path` match `pattern`?"""
+
+    alias: str
+    path: str
+    pattern: str
+
+    @cached_property
+    def key(self) -> str:
+        """The engine key of the test, present (true) when the value matches."""
+        return pattern_key(engine_key(self.path), self.pattern)
+
+    @cached_property
+    def field_key(self) -> str:
+        return engine_key(self.path)
+
+    @cached_property
+    def regex(self) -> re.Pattern:
+        return re.compile(self.pattern, re.DOTALL)
+
+
+def pattern_key(field_key: str, pattern: str) -> str:
+    digest = hashlib.sha256(pattern.encode()).hexdigest()[:12]
+    return f"_mt__{field_key}__{digest}"
+
+
 @dataclass
 class Scope:
     """What a condition may refer to, and where to report problems."""
@@ -109,6 +144,7 @@ class Scope:
     params: dict[str, tuple[Any, str]]  # name -> (engine value, kind)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     dues: set[DueSpec] = field(default_factory=set)
+    patterns: set[PatternSpec] = field(default_factory=set)
 
     def error(self, where: tuple, message: str, code: str, fld: str | None = None,
               hint: str | None = None) -> None:
@@ -225,6 +261,7 @@ def _parse_value(raw: Any, op: str, ref: FieldRef, scope: Scope, where: tuple) -
         except re.error as exc:
             scope.error(where, f"pattern does not compile: {exc}", "bad-pattern", fld=name)
             return None
+        scope.patterns.add(PatternSpec(ref.alias, ref.path, raw))
         return Literal(raw)
     if isinstance(raw, dict):
         return _parse_special(raw, op, ref, scope, where)
@@ -390,45 +427,6 @@ def join_inside_any(node: Leaf | Group, inside: bool = False) -> Leaf | None:
     return None
 
 
-def nested_not_matches(node: Leaf | Group) -> Leaf | None:
-    """A `not matches` inside any/not, which cannot be compiled (see `self_negations`)."""
-    if isinstance(node, Group):
-        for item in node.items:
-            if isinstance(item, Leaf) and item.op == "not_matches":
-                return item
-            found = nested_not_matches(item) if isinstance(item, Group) else None
-            if found:
-                return found
-    return None
-
-
-PATTERN_FACT = "$pattern"
-
-
-def self_negations(items: list[Leaf | Group], alias: str, fact_type: str, rule_name: str
-                   ) -> tuple[list, list[tuple[str, dict, dict]]]:
-    """Split off top-level `not matches` tests: each becomes a helper rule and a negation.
-
-    durable_rules has no "does not match" operator (an unknown `$nmt` is accepted and never
-    fires) and will not match one fact twice in a rule, so "the TIN does not match P" becomes
-    two engine rules: a helper that derives `{fact: $pattern, key: K, of: REF}` for every fact
-    whose TIN matches P, and in the rule a `$not` of that derived fact. Both are the engine's.
-    Returns the remaining items and, per test, (key, helper pattern, negated pattern).
-    """
-    keep, out = [], []
-    for item in items:
-        if isinstance(item, Leaf) and item.op == "not_matches":
-            key = f"{rule_name}~{alias}~{len(out)}"
-            helper = {alias: {"$and": [{TYPE_KEY: fact_type},
-                                       {"$mt": {item.ref.key: item.value.value}}]}}
-            negated = {f"{alias}__nm{len(out)}$not": {"$and": [
-                {TYPE_KEY: PATTERN_FACT}, {"key": key}, {"of": {alias: "ref"}}]}}
-            out.append((key, helper, negated))
-        else:
-            keep.append(item)
-    return keep, out
-
-
 def aliases_in(node: Leaf | Group) -> set[str]:
     if isinstance(node, Leaf):
         return {node.ref.alias}
@@ -491,7 +489,9 @@ def _compile_leaf(leaf: Leaf, guards: dict[str, list]) -> dict:
     if op == "not_in":
         return {"$and": [{"$ex": {k: 1}}] + [{"$neq": {k: x}} for x in v]}
     if op == "matches":
-        return {"$mt": {k: v}}
+        return {pattern_key(k, v): True}
+    if op == "not_matches":
+        return {"$nex": {pattern_key(k, v): 1}}
     values = v if isinstance(v, tuple) else (v,)
     has = [{"$iany": {k: {"$i": x}}} for x in values]
     lacks = [{"$or": [{"$nex": {k: 1}}, {"$iall": {k: {"$neq": {"$i": x}}}}]} for x in values]

@@ -302,11 +302,6 @@ def compile_conditions(lr: LoadedRule, scope: cond.Scope) -> dict[str, list]:
                             "'any' (the engine cannot join inside an or)", "join-in-any",
                             hint="split the rule, use several 'without' entries, or derive a "
                             "fact that says what you need")
-            bad = cond.nested_not_matches(item)
-            if bad is not None:
-                scope.error(bad.where, "'not matches' may only stand at the top of a condition, "
-                            "not inside any/not", "bad-condition",
-                            hint="move it up, or write a pattern for the values you want")
     return by_alias
 
 

@@ -30,7 +30,7 @@ import durable_rules_engine as dre
 import orjson
 from rexcheck.engine.calendar import CalendarError, WorkingCalendar
 from rexcheck.engine.compiler import MARKER, WARMUP, CompiledRule, Program, compile_program
-from rexcheck.engine.conditions import PATTERN_FACT
+from rexcheck.engine.conditions import PatternSpec
 from rexcheck.engine.errors import EngineFailure
 from rexcheck.engine.loader import RuleSet
 from rexcheck.facts.catalog import base_fields
@@ -170,28 +170,18 @@ class _Session:
 
     def _drain(self, state_handle: int, sid: str, firings: list[Firing], sent: list[str]
                ) -> None:
-        handle, actions = self.handle, self.program.actions
+        handle = self.handle
         action = dre.start_action_for_state(handle, state_handle)
         message = action[1] if action else None
         while message:
             (name, matched), = orjson.loads(message).items()
             try:
-                compiled = actions.get(name)
-                if compiled is not None and compiled.pattern_key is not None:
-                    sent.append(self._assert_pattern(compiled.pattern_key, matched, sid))
-                elif name != WARMUP:
+                if name != WARMUP:
                     firings.append(self._act(name, matched, sid, len(firings), sent))
             except Exception as exc:
                 dre.abandon_action(handle, state_handle)
                 raise EngineFailure(f"rule {name} failed while firing: {exc!r}") from exc
             message = dre.complete_and_start_action(handle, state_handle)
-
-    def _assert_pattern(self, key: str, matched: dict, sid: str) -> str:
-        """A `not matches` helper fired: record that this fact matches the pattern."""
-        (fact,) = matched.values()
-        text = to_json({TYPE_KEY: PATTERN_FACT, "key": key, "of": fact["ref"], "sid": sid})
-        dre.assert_fact(self.handle, text)
-        return text
 
     def _act(self, name: str, matched: dict, sid: str, index: int, sent: list[str]) -> Firing:
         compiled = self.program.actions[name]
@@ -200,12 +190,25 @@ class _Session:
         spec = compiled.rule.then.derive
         if spec is not None:
             firing.derived = derive(compiled, matched)
-            text = to_json(dict(firing.derived, sid=sid))
+            fact = dict(firing.derived, sid=sid)
+            tests = self.program.patterns_by_type().get(spec.fact)
+            if tests:
+                add_pattern_tests(fact, tests)
+            text = to_json(fact)
             sent.append(text)
             result = dre.assert_fact(self.handle, text)
             if result[0] not in (0, 1, 2, 3):
                 raise EngineFailure(f"engine error {result[0]} asserting {spec.fact}")
         return firing
+
+
+def add_pattern_tests(fact: dict[str, Any], tests: list[PatternSpec]) -> None:
+    """The computed fields of the patterns rules test on this fact: each present, and true,
+    when the whole value matches (conditions.py says why the engine's regex is not used)."""
+    for test in tests:
+        value = fact.get(test.field_key)
+        if type(value) is str and test.regex.fullmatch(value):
+            fact[test.key] = True
 
 
 def to_json(value: Any) -> str:
@@ -299,16 +302,21 @@ class Runtime:
         return evaluation
 
     def prepare(self, case: Case, as_of: dt.date, program: Program) -> list[dict[str, Any]]:
-        """The case's engine facts, with the as-of date and every due date rules compare."""
+        """The case's engine facts, with the as-of date, every due date rules compare and
+        every pattern they test."""
         facts = case_facts(case)
         today = day_number(as_of)
         dues = program.dues_by_type()
+        patterns = program.patterns_by_type()
         for fact in facts:
             fact["_as_of"] = today
             for spec in dues.get(fact[TYPE_KEY], ()):
                 start = fact.get(spec.start_key)
                 if start is not None:
                     fact[spec.key] = self.due_day(start, spec.unit, spec.days)
+            tests = patterns.get(fact[TYPE_KEY])
+            if tests:
+                add_pattern_tests(fact, tests)
         return facts
 
     def due_day(self, start: int, unit: str, days: int) -> int:

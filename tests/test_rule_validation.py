@@ -114,15 +114,6 @@ def test_message_placeholder_must_name_a_field(tmp_path):
     assert d.code == "unknown-field"
 
 
-def test_not_matches_inside_any_is_refused(tmp_path):
-    text = MINIMAL_RULE.replace(
-        "when: {field: application.channel, eq: email}",
-        "when: {any: [{field: application.channel, eq: email},"
-        " {not: {field: application.tin, matches: 'KZ[0-9]{12}'}}]}")
-    (d,) = errors_of(tmp_path, text)
-    assert d.code == "bad-condition" and "not matches" in d.message
-
-
 def test_shipped_rules_load(checker):
     assert len(checker.ruleset.rules) >= 10
     assert all(r.rule.citation.text for r in checker.ruleset.rules)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,29 @@ from rexcheck import __version__
 from rexcheck.engine.audit import Audit, case_digest
 from rexcheck.engine.calendar import CalendarError, WorkingCalendar
 from rexcheck.engine.errors import EngineFailure, InvalidInput
-from rexcheck.engine.findings import CaseResult, build_result
+from rexcheck.engine.findings import CaseResult, Finding, build_result, collect
 from rexcheck.engine.loader import RuleSet, load_rules
-from rexcheck.engine.runtime import Runtime
+from rexcheck.engine.runtime import Evaluation, Runtime
 from rexcheck.engine.yamlsource import Positions
 from rexcheck.facts.loader import parse_case
 from rexcheck.facts.models import Case
+from rexcheck.facts.normalise import SUBJECT_TYPES, TYPE_KEY
+
+# what an evaluation may fail with, case by case: the case's result says why, the batch goes on
+CASE_ERRORS = (EngineFailure, CalendarError, InvalidInput)
+
+
+@dataclass
+class Judgement:
+    """What screening needs of one case: `check`'s result without the trace, and the case's
+    subjects (type, ref), named as its findings name them."""
+
+    as_of: dt.date
+    audit: Audit | None
+    findings: list[Finding]
+    pending: list[Finding]
+    subjects: list[tuple[str, str]]
+    error: str | None = None
 
 
 class Checker:
@@ -50,14 +68,31 @@ class Checker:
                                   pending=[], trace=[], error=str(exc))
         when = as_of or case.as_of or dt.date.today()
         try:
-            evaluation = self.runtime.evaluate(case, when)
-            audit = Audit(__version__, self.ruleset.digest, when, case_digest(case))
+            evaluation, audit = self._evaluate(case, when)
             return build_result(evaluation, self.calendar, lang, audit)
-        except (EngineFailure, CalendarError, InvalidInput) as exc:
+        except CASE_ERRORS as exc:
             # e.g. days late counted up to an as-of date the calendar does not know, or a
             # parameter with no value on the as-of date
             return CaseResult(case=case.case, title=case.title, as_of=when, findings=[],
                               pending=[], trace=[], error=str(exc))
+
+    def judge(self, case: Case, as_of: dt.date | None = None, lang: str = "en") -> Judgement:
+        """`check` of a validated case for screening: the same evaluation and findings,
+        without the trace and the pydantic result (screening outputs neither), and with the
+        case's subjects."""
+        when = as_of or case.as_of or dt.date.today()
+        try:
+            evaluation, audit = self._evaluate(case, when)
+            findings, pending = collect(evaluation, self.calendar, lang)
+        except CASE_ERRORS as exc:
+            return Judgement(when, None, [], [], [], str(exc))
+        return Judgement(when, audit, findings, pending,
+                         [(f[TYPE_KEY], f["ref"]) for f in evaluation.facts
+                          if f[TYPE_KEY] in SUBJECT_TYPES])
+
+    def _evaluate(self, case: Case, when: dt.date) -> tuple[Evaluation, Audit]:
+        evaluation = self.runtime.evaluate(case, when)
+        return evaluation, Audit(__version__, self.ruleset.digest, when, case_digest(case))
 
     def check_all(self, cases: Iterable[Case | dict[str, Any]], as_of: dt.date | None = None,
                   lang: str = "en") -> Iterator[CaseResult]:

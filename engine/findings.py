@@ -205,15 +205,28 @@ def _rule_parts(c: CompiledRule) -> tuple[CitationOut, ReadingOut | None]:
 
 def build_result(evaluation: Evaluation, calendar: Any, lang: str = "en",
                  audit: Audit | None = None) -> CaseResult:
+    trace: list[TraceStep] = []
+    findings, pending = collect(evaluation, calendar, lang, trace)
+    # every part was built from validated data: nothing to validate again
+    return CaseResult.model_construct(
+        case=evaluation.case.case, title=evaluation.case.title, as_of=evaluation.as_of,
+        audit=audit, findings=findings, pending=pending, trace=trace, error=None)
+
+
+def collect(evaluation: Evaluation, calendar: Any, lang: str = "en",
+            trace: list[TraceStep] | None = None) -> tuple[list[Finding], list[Finding]]:
+    """The findings and the pending steps of a case's firings, in their output order; the
+    trace step of every firing is appended to `trace` when one is given (screening, which
+    does not output the trace, gives none)."""
     findings: dict[tuple, Finding] = {}
     pending: dict[tuple, Finding] = {}
-    trace = []
     for firing in evaluation.firings:
         c = firing.rule
         rule = c.rule
         facts = _facts(firing)
-        trace.append(TraceStep(firing.index, rule.id, c.variant, rule.citation.ref, facts,
-                               firing.derived))
+        if trace is not None:
+            trace.append(TraceStep(firing.index, rule.id, c.variant, rule.citation.ref, facts,
+                                   firing.derived))
         spec = rule.then.finding
         if spec is None:
             continue
@@ -228,11 +241,7 @@ def build_result(evaluation: Evaluation, calendar: Any, lang: str = "en",
         key = (subject.type, subject.ref, rule.id, message)
         target = pending if c.variant == "pending" else findings
         target.setdefault(key, finding)
-    # every part was built from validated data: nothing to validate again
-    return CaseResult.model_construct(
-        case=evaluation.case.case, title=evaluation.case.title, as_of=evaluation.as_of,
-        audit=audit, findings=_sorted(findings), pending=_sorted(pending), trace=trace,
-        error=None)
+    return _sorted(findings), _sorted(pending)
 
 
 def _sorted(found: dict[tuple, Finding]) -> list[Finding]:

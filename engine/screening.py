@@ -21,7 +21,8 @@ import orjson
 from pydantic import TypeAdapter
 from rexcheck.engine.audit import Audit
 from rexcheck.engine.errors import InvalidInput
-from rexcheck.engine.findings import CaseResult, Finding
+from rexcheck.engine.findings import Finding
+from rexcheck.facts.loader import parse_case, parse_case_json
 from rexcheck.facts.records import Record
 
 # Outcomes, most significant first: a record's `outcome` is the first of its subjects'.
@@ -58,10 +59,12 @@ class ScreenResult:
 _ADAPTER = TypeAdapter(ScreenResult)
 
 
-def subject_outcomes(result: CaseResult, subjects: list[tuple[str, str]]) -> dict[str, str]:
-    """What the findings mean for each document of the case (application A1: refuse, ...)."""
+def subject_outcomes(findings: list[Finding], subjects: list[tuple[str, str]]
+                     ) -> dict[str, str]:
+    """What the findings mean for each document of the case (application A1: refuse, ...).
+    `subjects` are (type, ref) as findings name them (the engine facts' refs)."""
     kinds: dict[str, set[str]] = {}
-    for f in result.findings:
+    for f in findings:
         if f.severity == "info":
             continue  # a notice (e.g. a reading applied) does not change an outcome
         ref = f.subject.ref.split("/")[0]  # a goods item counts for its application
@@ -94,10 +97,13 @@ def _outcome(subject_type: str, kinds: set[str]) -> str:
     return "findings" if kinds else "clean"
 
 
+_RANK = {outcome: rank for rank, outcome in enumerate(OUTCOME_ORDER)}
+
+
 def overall(outcomes: dict[str, str]) -> str:
     if not outcomes:
         return "clean"
-    return min(outcomes.values(), key=OUTCOME_ORDER.index)
+    return min(outcomes.values(), key=_RANK.__getitem__)
 
 
 class _Worker:
@@ -146,34 +152,26 @@ def screen_one(checker: Any, record: Record, as_of: dt.date | None, lang: str) -
 
 def _screen(checker: Any, record: Record, as_of: dt.date | None, lang: str
             ) -> tuple[ScreenResult, Any]:
-    from rexcheck.facts.catalog import BASE_TYPES
-    from rexcheck.facts.loader import parse_case_json
-
-    base = dict(record=record.number, source=record.source, line=record.line)
     case = parse_case_json(record.text) if record.text is not None else None
     if case is None:  # not a JSON line, or not a valid case: the long way, which says why
         record = record.parsed()
-        case = _validated(record, base, as_of)
+        case = _validated(record, as_of)
         if isinstance(case, ScreenResult):
             return case, None
-    result = checker.check(case, as_of, lang)
-    if result.error:
-        return ScreenResult(**base, case=case.case, as_of=result.as_of, outcome="error",
-                            outcomes={}, findings=[], pending=[],
-                            error=f"record {record.number}: {result.error}",
-                            audit=result.audit), case
-    subjects = [(t, r.ref or f"{t}-{i}") for t, (_, lst) in BASE_TYPES.items()
-                if t != "exporter" for i, r in enumerate(getattr(case, lst), start=1)]
-    outcomes = subject_outcomes(result, subjects)
-    return ScreenResult(**base, case=case.case, as_of=result.as_of, outcome=overall(outcomes),
-                        outcomes=outcomes, findings=result.findings, pending=result.pending,
-                        audit=result.audit), case
+    judged = checker.judge(case, as_of, lang)
+    if judged.error:
+        return ScreenResult(record.number, record.source, record.line, case.case, judged.as_of,
+                            "error", {}, [], [], f"record {record.number}: {judged.error}",
+                            judged.audit), case
+    outcomes = subject_outcomes(judged.findings, judged.subjects)
+    return ScreenResult(record.number, record.source, record.line, case.case, judged.as_of,
+                        overall(outcomes), outcomes, judged.findings, judged.pending, None,
+                        judged.audit), case
 
 
-def _validated(record: Record, base: dict, as_of: dt.date | None) -> Any:
+def _validated(record: Record, as_of: dt.date | None) -> Any:
     """The record's case, or the error result that says why it has none."""
-    from rexcheck.facts.loader import parse_case
-
+    base = {"record": record.number, "source": record.source, "line": record.line}
     if record.problem is not None:
         return ScreenResult(**base, case=None, as_of=as_of, outcome="error", outcomes={},
                             findings=[], pending=[], error=record.problem.format())

@@ -31,6 +31,10 @@ SHORT = {
 }
 
 
+# the documents a case's outcomes are given for: every base fact but the exporter (a goods item
+# counts for its application)
+SUBJECT_TYPES = frozenset(t for t in BASE_TYPES if t != "exporter")
+
 _EPOCH_ORDINAL = EPOCH.toordinal()
 _ONE, _HUNDRED = Decimal(1), Decimal(100)
 

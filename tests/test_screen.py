@@ -190,3 +190,20 @@ def _outcome(read, text):
 def test_json_lines_orjson_refuses_go_through_the_standard_library(text):
     standard = _outcome(lambda t: json.loads(t, parse_constant=records._no_constant), text)
     assert _outcome(parse_json_line, text) == standard
+
+
+def test_a_document_without_a_ref_gets_one_outcome_named_as_its_findings_name_it(tmp_path):
+    # a change report with no ref, reported late (p.13: 3 working days) and applied anyway:
+    # its findings name it "change-report-1", and so must its outcome, once
+    case = {"case": "U-1", "as_of": "2026-09-01",
+            "exporter": {"tin": "KZ070540003333", "name": "Steppe Grain LLP"},
+            "registrations": [{"ref": "R1", "number": "KZREX750120220250014",
+                               "registered": "2025-02-12", "valid_from": "2025-02-10"}],
+            "change_reports": [{"registration": "R1", "changed": "2026-07-01",
+                                "reported": "2026-07-08", "kinds": ["legal_form_name_location"],
+                                "decision": {"outcome": "applied", "date": "2026-07-15"}}]}
+    result = json.loads(screen(tmp_path, jsonl([case])).stdout.splitlines()[0])
+    assert {f["subject"]["ref"] for f in result["findings"]
+            if f["subject"]["type"] == "change_report"} == {"change-report-1"}
+    assert result["outcomes"] == {"change_report change-report-1": "refuse_change",
+                                  "registration R1": "findings"}

@@ -15,18 +15,15 @@ from typing import Any
 
 from rexcheck import __version__
 from rexcheck.engine.audit import Audit, case_digest
-from rexcheck.engine.calendar import CalendarError, WorkingCalendar
-from rexcheck.engine.errors import EngineFailure, InvalidInput
+from rexcheck.engine.calendar import WorkingCalendar
+from rexcheck.engine.errors import InvalidInput
 from rexcheck.engine.findings import CaseResult, Finding, build_result, collect
 from rexcheck.engine.loader import RuleSet, load_rules
-from rexcheck.engine.runtime import Evaluation, Runtime
+from rexcheck.engine.runtime import CASE_ERRORS, Evaluation, Runtime
 from rexcheck.engine.yamlsource import Positions
 from rexcheck.facts.loader import parse_case
 from rexcheck.facts.models import Case
 from rexcheck.facts.normalise import SUBJECT_TYPES, TYPE_KEY
-
-# what an evaluation may fail with, case by case: the case's result says why, the batch goes on
-CASE_ERRORS = (EngineFailure, CalendarError, InvalidInput)
 
 
 @dataclass
@@ -80,15 +77,31 @@ class Checker:
         """`check` of a validated case for screening: the same evaluation and findings,
         without the trace and the pydantic result (screening outputs neither), and with the
         case's subjects."""
-        when = as_of or case.as_of or dt.date.today()
-        try:
-            evaluation, audit = self._evaluate(case, when)
-            findings, pending = collect(evaluation, self.calendar, lang)
-        except CASE_ERRORS as exc:
-            return Judgement(when, None, [], [], [], str(exc))
-        return Judgement(when, audit, findings, pending,
-                         [(f[TYPE_KEY], f["ref"]) for f in evaluation.facts
-                          if f[TYPE_KEY] in SUBJECT_TYPES])
+        return self.judge_all([case], as_of, lang)[0]
+
+    def judge_all(self, cases: list[Case], as_of: dt.date | None = None, lang: str = "en"
+                  ) -> list[Judgement]:
+        """`judge` of each case, stage by stage over the list (`Runtime.evaluate_all`): how
+        screening runs, a dozen cases at a time."""
+        today = dt.date.today()
+        whens = [as_of or case.as_of or today for case in cases]
+        evaluations = self.runtime.evaluate_all(list(zip(cases, whens)))
+        digests = [case_digest(case) if isinstance(evaluation, Evaluation) else None
+                   for case, evaluation in zip(cases, evaluations)]
+        out = []
+        for when, evaluation, digest in zip(whens, evaluations, digests):
+            try:
+                if not isinstance(evaluation, Evaluation):
+                    raise evaluation
+                findings, pending = collect(evaluation, self.calendar, lang)
+            except CASE_ERRORS as exc:
+                out.append(Judgement(when, None, [], [], [], str(exc)))
+                continue
+            out.append(Judgement(
+                when, Audit(__version__, self.ruleset.digest, when, digest), findings, pending,
+                [(f[TYPE_KEY], f["ref"]) for f in evaluation.facts
+                 if f[TYPE_KEY] in SUBJECT_TYPES]))
+        return out
 
     def _evaluate(self, case: Case, when: dt.date) -> tuple[Evaluation, Audit]:
         evaluation = self.runtime.evaluate(case, when)

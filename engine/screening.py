@@ -25,6 +25,14 @@ from rexcheck.engine.findings import Finding
 from rexcheck.facts.loader import parse_case, parse_case_json
 from rexcheck.facts.records import Record
 
+# Records screened together, stage by stage (validation, engine facts, engine, digests,
+# findings): over a few cases each stage's code and data stay in the processor's caches, where
+# case by case every stage evicts the others'. Measured (20,000 generated cases, one process,
+# after start-up; 3 runs each, relative to one record at a time): 8 records 1.21x, 12 1.18x,
+# 16 1.18x, 24 1.19x; 32 and 64 fall back to 1.1x. Results still come out one per record, in
+# input order, and are the same bytes whatever the batch (tests/test_screen.py).
+STAGE_BATCH = 8
+
 # Outcomes, most significant first: a record's `outcome` is the first of its subjects'.
 OUTCOME_ORDER = ["error", "refuse", "revoke", "refuse_change", "invalid", "not_covered",
                  "findings", "register", "apply_change", "do_not_revoke", "valid", "clean"]
@@ -130,13 +138,17 @@ class Screened:
     counted: bool  # has findings that count (not only information notices)
 
 
-def screen_record(record: Record, as_of: dt.date | None, lang: str,
-                  audit_log: bool = False) -> Screened:
-    """One record, done in the worker, so serialising is spread over the workers too."""
-    result, case = _screen(_Worker.checker, record, as_of, lang)
-    log = audit_entry(case, result) if audit_log and case is not None and result.audit else None
-    return Screened(result.to_json(), log, result.outcome,
-                    any(f.severity != "info" for f in result.findings))
+def screen_records(records: list[Record], as_of: dt.date | None, lang: str,
+                   audit_log: bool = False) -> list[Screened]:
+    """A few records (`STAGE_BATCH`), done in the worker, so serialising is spread over the
+    workers too."""
+    out = []
+    for result, case in _screen_all(_Worker.checker, records, as_of, lang):
+        log = (audit_entry(case, result) if audit_log and case is not None and result.audit
+               else None)
+        out.append(Screened(result.to_json(), log, result.outcome,
+                            any(f.severity != "info" for f in result.findings)))
+    return out
 
 
 def audit_entry(case: Any, result: ScreenResult) -> str:
@@ -152,21 +164,39 @@ def screen_one(checker: Any, record: Record, as_of: dt.date | None, lang: str) -
 
 def _screen(checker: Any, record: Record, as_of: dt.date | None, lang: str
             ) -> tuple[ScreenResult, Any]:
-    case = parse_case_json(record.text) if record.text is not None else None
-    if case is None:  # not a JSON line, or not a valid case: the long way, which says why
-        record = record.parsed()
-        case = _validated(record, as_of)
-        if isinstance(case, ScreenResult):
-            return case, None
-    judged = checker.judge(case, as_of, lang)
+    return _screen_all(checker, [record], as_of, lang)[0]
+
+
+def _screen_all(checker: Any, records: list[Record], as_of: dt.date | None, lang: str
+                ) -> list[tuple[ScreenResult, Any]]:
+    """Each record's result and case (None when it has none), in order. The valid cases are
+    judged together, stage by stage (`Checker.judge_all`)."""
+    out: list[Any] = [None] * len(records)
+    valid: list[tuple[int, Record, Any]] = []
+    for i, record in enumerate(records):
+        case = parse_case_json(record.text) if record.text is not None else None
+        if case is None:  # not a JSON line, or not a valid case: the long way, which says why
+            record = record.parsed()
+            case = _validated(record, as_of)
+            if isinstance(case, ScreenResult):
+                out[i] = (case, None)
+                continue
+        valid.append((i, record, case))
+    judgements = checker.judge_all([case for _, _, case in valid], as_of, lang)
+    for (i, record, case), judged in zip(valid, judgements, strict=True):
+        out[i] = (_result(record, case, judged), case)
+    return out
+
+
+def _result(record: Record, case: Any, judged: Any) -> ScreenResult:
     if judged.error:
         return ScreenResult(record.number, record.source, record.line, case.case, judged.as_of,
                             "error", {}, [], [], f"record {record.number}: {judged.error}",
-                            judged.audit), case
+                            judged.audit)
     outcomes = subject_outcomes(judged.findings, judged.subjects)
     return ScreenResult(record.number, record.source, record.line, case.case, judged.as_of,
                         overall(outcomes), outcomes, judged.findings, judged.pending, None,
-                        judged.audit), case
+                        judged.audit)
 
 
 def _validated(record: Record, as_of: dt.date | None) -> Any:
@@ -195,8 +225,8 @@ def screen(records: Iterable[Record], rules: Path | str | None, as_of: dt.date |
     rules_arg = str(rules) if rules is not None else None
     if workers <= 1:
         _Worker.start(rules_arg, calendar_file)
-        for record in records:
-            yield screen_record(record, as_of, lang, audit_log)
+        for batch in _windows(records, STAGE_BATCH):
+            yield from screen_records(batch, as_of, lang, audit_log)
         return
     context = multiprocessing.get_context("fork" if "fork" in
                                           multiprocessing.get_all_start_methods() else "spawn")
@@ -239,12 +269,12 @@ def _payload(record: Record) -> Record | tuple:
 
 def _screen_chunk(args: tuple) -> list[tuple]:
     payloads, as_of, lang, audit_log = args
+    records = [payload if isinstance(payload, Record) else Record(
+        payload[0], payload[1], payload[2], text=payload[3]) for payload in payloads]
     out = []
-    for payload in payloads:
-        record = payload if isinstance(payload, Record) else Record(
-            payload[0], payload[1], payload[2], text=payload[3])
-        item = screen_record(record, as_of, lang, audit_log)
-        out.append((item.line, item.log, item.outcome, item.counted))
+    for start in range(0, len(records), STAGE_BATCH):
+        for item in screen_records(records[start:start + STAGE_BATCH], as_of, lang, audit_log):
+            out.append((item.line, item.log, item.outcome, item.counted))
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -207,3 +208,30 @@ def test_a_document_without_a_ref_gets_one_outcome_named_as_its_findings_name_it
             if f["subject"]["type"] == "change_report"} == {"change-report-1"}
     assert result["outcomes"] == {"change_report change-report-1": "refuse_change",
                                   "registration R1": "findings"}
+
+
+def test_records_screened_stage_by_stage_give_the_bytes_of_one_at_a_time(tmp_path, monkeypatch):
+    from rexcheck.engine import screening
+
+    # an engine failure (a due date before the years the calendar knows) and broken records
+    # inside a stage batch must not touch the results of the records around them
+    unknown_year = case_with(received="2015-03-02")
+    unknown_year["case"] = "E-2015"
+    cases = population(20)
+    cases[5:5] = BROKEN[:3] + [unknown_year]
+    cases[17:17] = [unknown_year] + BROKEN[3:]
+    path = tmp_path / "in.jsonl"
+    path.write_text(jsonl(cases), encoding="utf-8")
+
+    def lines(batch):
+        monkeypatch.setattr(screening, "STAGE_BATCH", batch)
+        return [item.line for item in screening.screen(
+            records.read_records([str(path)]), None, dt.date(2026, 3, 20))]
+
+    one = lines(1)
+    assert len(one) == len(cases)
+    assert [json.loads(x)["outcome"] for x in one].count("error") == 8
+    failed = json.loads(one[8])
+    assert failed["case"] == "E-2015" and "due date" in failed["error"]
+    for batch in (2, 3, 8, 64):
+        assert lines(batch) == one

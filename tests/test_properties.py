@@ -156,8 +156,10 @@ def test_nearly_valid_rule_files_are_refused_with_a_location_never_a_crash(tmp_p
         assert all(d.line >= 1 and d.file.endswith("pack.yaml") for d in exc.diagnostics)
 
 
+# starts late enough in 2027 run past the calendar's last year, an error tested in
+# test_calendar.py: 30 working days are at most about seven weeks
 @SETTINGS
-@given(st.dates(dt.date(2021, 1, 1), dt.date(2027, 11, 30)), st.integers(0, 30))
+@given(st.dates(dt.date(2021, 1, 1), dt.date(2027, 10, 31)), st.integers(0, 30))
 def test_a_due_date_in_working_days_is_a_working_day_n_working_days_later(checker, start, n):
     cal = checker.calendar
     due = cal.add_working_days(start, n)

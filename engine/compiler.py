@@ -199,10 +199,22 @@ def _patterns(rule: Rule, scope: cond.Scope, by_alias: dict[str, list]) -> list[
         compiled[alias] = cond.compile_pattern(items, alias, guards)
     patterns = []
     for alias in order + [m.alias for m in rule.without]:
-        parts = [{TYPE_KEY: scope.aliases[alias]}] + compiled.get(alias, []) + guards.get(alias, [])
+        parts = _unique([{TYPE_KEY: scope.aliases[alias]}] + compiled.get(alias, [])
+                        + guards.get(alias, []))
         body = parts[0] if len(parts) == 1 else {"$and": parts}
         patterns.append({f"{alias}$not" if alias not in order else alias: body})
     return patterns
+
+
+def _unique(tests: list[dict]) -> list[dict]:
+    """Each test of a pattern once, in order: a rule's own `exists` and the existence guards
+    of its comparisons often say the same, and every copy is one more node the engine tests
+    each fact against."""
+    out: list[dict] = []
+    for test in tests:
+        if test not in out:
+            out.append(test)
+    return out
 
 
 def _placeholders(rule: Rule, scope: cond.Scope) -> dict[str, Placeholder]:

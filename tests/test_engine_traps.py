@@ -183,3 +183,20 @@ def test_one_engine_state_serves_case_after_case_and_keeps_nothing_between_them(
             assert checker.check(case, AS_OF).model_dump_json() == expected
     assert deleted == []  # every case was retracted cleanly; no state was thrown away
     assert alone[0] != alone[1]  # the two refused cases do differ
+
+
+def test_no_pattern_tests_the_same_thing_twice(checker):
+    # a rule's own `exists` and the guards of its comparisons often coincide; each copy would
+    # be one more alpha node every fact of the type is tested against
+    import json
+
+    program = compile_program(checker.ruleset, AS_OF)
+    checked = 0
+    for rule in program.definition.values():
+        for pattern in rule["all"]:
+            (body,) = pattern.values()
+            if "$and" in body:
+                tests = [json.dumps(t, sort_keys=True) for t in body["$and"]]
+                assert len(tests) == len(set(tests)), pattern
+                checked += 1
+    assert checked > 50

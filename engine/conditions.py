@@ -67,6 +67,59 @@ class FieldRef:
         return engine_key(self.path)
 
 
+# A pattern's tokens: a class, a counted repeat, a repeat, a group mark, or one character.
+_TOKEN = re.compile(r"\[[^\]]*\]|\{([0-9]+)(,([0-9]*))?\}|[*+?()|]|.")
+MAX_WAYS = 1000
+
+
+def slow_pattern(pattern: str) -> str | None:
+    """Why matching `pattern` could backtrack without bound, or None.
+
+    Python's `re` backtracks, and the values it is run on come from screened records, so the
+    shapes that make backtracking explode are refused when the rules load: a repeated group
+    (`(a+)+`, `(a|ab)*`), more than one open-ended repeat (`.*x.*`, quadratic), a repeat of a
+    repeat, and more than MAX_WAYS ways for the counted repeats and alternatives to split a
+    value (`[0-9]{0,9}[0-9]{0,9}...`). What is left matches a value in time proportional to
+    its length. (durable_rules' own regular expressions, compiled to automata, needed no such
+    limit, but the engine cannot test that a value does not match: see the module docstring.)
+    """
+    unbounded = 0
+    ways = 1
+    groups = [1]  # alternatives of each open group, the whole pattern first
+    previous = None  # what a repeat would apply to: "atom", "group", "repeat" or None
+    for token in _TOKEN.finditer(pattern):
+        text = token.group(0)
+        if text in ("*", "+", "?") or token.group(1) is not None:
+            if previous == "group":
+                return "a repeated group"
+            if previous != "atom":
+                return f"'{text}' repeats nothing, or repeats a repeat"
+            if text in ("*", "+") or (token.group(2) and not token.group(3)):
+                unbounded += 1
+            elif text == "?":
+                ways *= 2
+            elif token.group(2):
+                ways *= int(token.group(3)) - int(token.group(1)) + 1
+            previous = "repeat"
+        elif text == "(":
+            groups.append(1)
+            previous = None
+        elif text == "|":
+            groups[-1] += 1
+            previous = None
+        elif text == ")":
+            ways *= groups.pop() if len(groups) > 1 else 1
+            previous = "group"
+        else:
+            previous = "atom"
+    ways *= groups[0]
+    if unbounded > 1:
+        return "more than one open-ended repeat (*, + or {n,})"
+    if ways > MAX_WAYS:
+        return f"its repeats and alternatives split a value in more than {MAX_WAYS} ways"
+    return None
+
+
 @dataclass(frozen=True)
 class Literal:
     value: Any
@@ -260,6 +313,12 @@ def _parse_value(raw: Any, op: str, ref: FieldRef, scope: Scope, where: tuple) -
             re.compile(raw)
         except re.error as exc:
             scope.error(where, f"pattern does not compile: {exc}", "bad-pattern", fld=name)
+            return None
+        slow = slow_pattern(raw)
+        if slow:
+            scope.error(where, f"pattern could take very long to match: {slow}", "bad-pattern",
+                        fld=name, hint="repeat single characters or classes ([0-9]{12}), with "
+                        "at most one open-ended repeat (*, + or {n,})")
             return None
         scope.patterns.add(PatternSpec(ref.alias, ref.path, raw))
         return Literal(raw)

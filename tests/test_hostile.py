@@ -104,6 +104,32 @@ def test_a_rule_pattern_cannot_smuggle_a_regex_bomb(tmp_path):
     assert result.exit_code == 2 and "bad-pattern" in result.output
 
 
+@pytest.mark.parametrize("pattern, why", [
+    ("(a+)+b", "a repeated group"),
+    ("(KZ|KZ0)*[0-9]", "a repeated group"),
+    (".*x.*", "more than one open-ended repeat"),
+    ("[0-9]+[0-9]{3,}", "more than one open-ended repeat"),
+    ("[0-9]{0,9}[0-9]{0,9}[0-9]{0,9}[0-9]{0,9}", "more than 1000 ways"),
+    ("(?:KZ)", "repeats nothing"),
+])
+def test_a_pattern_that_could_backtrack_without_bound_is_refused(tmp_path, pattern, why):
+    # patterns are matched by Python's backtracking `re` on values from screened records
+    text = MINIMAL_RULE.replace("{field: application.channel, eq: email}",
+                                f"{{field: application.tin, matches: '{pattern}'}}")
+    rules = write_pack(tmp_path / "rules", text)
+    result = run("rules", "lint", str(rules))
+    assert result.exit_code == 2 and "bad-pattern" in result.output and why in result.output
+
+
+@pytest.mark.parametrize("pattern", ["KZ[0-9]{12}", "KZREX[0-9]{3}[0-9]{8}[0-9]{4}",
+                                     "(NO|CH)[0-9]{2,4}", "Altyn.Dala.*"])
+def test_patterns_of_the_usual_shapes_are_accepted(tmp_path, pattern):
+    text = MINIMAL_RULE.replace("{field: application.channel, eq: email}",
+                                f"{{field: application.tin, matches: '{pattern}'}}")
+    result = run("rules", "lint", str(write_pack(tmp_path / "rules", text)))
+    assert "0 error(s)" in result.output and "bad-pattern" not in result.output
+
+
 def test_a_very_long_line_in_a_yaml_file_is_refused_with_a_short_message(tmp_path):
     path = tmp_path / "long.yaml"
     path.write_text(CLEAN.replace("title: Altyn Dala LLP", "title: " + "x" * 1_500_000),

@@ -50,11 +50,11 @@ def run_rexcheck(population: str, results: str, workers: int) -> tuple[float, fl
     Returns (total seconds, seconds to the first result: start-up and rule compilation)."""
     start = time.perf_counter()
     first = None
-    with open(results, "w", encoding="utf-8") as out:
+    with open(results, "wb") as out:
         for item in screen(read_records([population]), None, None, workers=workers):
             if first is None:
                 first = time.perf_counter() - start
-            out.write(item.line + "\n")
+            out.write(item.line + b"\n")
     return time.perf_counter() - start, first or 0.0
 
 

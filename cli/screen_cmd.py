@@ -74,13 +74,20 @@ def _write(results: Iterable[Screened], fmt: str, out: TextIO) -> Iterator[Scree
     if fmt == "json":
         out.write("[")
     first = True
+    # JSON lines are UTF-8 (as JSON must be) and come as bytes: written as they are
+    binary = getattr(out, "buffer", None) if fmt == "jsonl" else None
+    if binary is not None:
+        out.flush()
     for item in results:
         line = item.line
         data = json.loads(line) if fmt in ("csv", "text") else {}
         if fmt == "jsonl":
-            out.write(line + "\n")
+            if binary is not None:
+                binary.write(line + b"\n")
+            else:
+                out.write(line.decode() + "\n")
         elif fmt == "json":
-            out.write(("\n" if first else ",\n") + line)
+            out.write(("\n" if first else ",\n") + line.decode())
         elif writer:
             writer.writerow([data["record"], data["source"], data["line"], data["case"] or "",
                              data["outcome"], len(data["findings"]),

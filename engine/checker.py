@@ -82,7 +82,7 @@ class Checker:
     def judge_all(self, cases: list[Case], as_of: dt.date | None = None, lang: str = "en"
                   ) -> list[Judgement]:
         """`judge` of each case, stage by stage over the list (`Runtime.evaluate_all`): how
-        screening runs, a dozen cases at a time."""
+        screening runs, a few cases at a time (`screening.STAGE_BATCH`)."""
         today = dt.date.today()
         whens = [as_of or case.as_of or today for case in cases]
         evaluations = self.runtime.evaluate_all(list(zip(cases, whens)))
@@ -90,12 +90,14 @@ class Checker:
                    for case, evaluation in zip(cases, evaluations)]
         out = []
         for when, evaluation, digest in zip(whens, evaluations, digests):
-            try:
-                if not isinstance(evaluation, Evaluation):
-                    raise evaluation
-                findings, pending = collect(evaluation, self.calendar, lang)
-            except CASE_ERRORS as exc:
-                out.append(Judgement(when, None, [], [], [], str(exc)))
+            failure = None if isinstance(evaluation, Evaluation) else evaluation
+            if failure is None:
+                try:
+                    findings, pending = collect(evaluation, self.calendar, lang)
+                except CASE_ERRORS as exc:
+                    failure = exc
+            if failure is not None:
+                out.append(Judgement(when, None, [], [], [], str(failure)))
                 continue
             out.append(Judgement(
                 when, Audit(__version__, self.ruleset.digest, when, digest), findings, pending,

@@ -242,7 +242,7 @@ def screen(records: Iterable[Record], rules: Path | str | None, as_of: dt.date |
                     context=context) as pool:
         # Two windows in flight: the workers compute one while the results of the previous
         # are written; memory stays bounded by two windows however long the input is. Each
-        # window goes out in 16 chunks per worker. Measured with two workers (60,000 cases):
+        # window goes out in 8 chunks per worker. Measured with two workers (60,000 cases):
         # windows of 2,000 records 9,600-10,000 cases/s at 63 MiB, 4,000 10,300 at 65 MiB,
         # 8,000 10,200-10,350 at 81 MiB: fewer, larger messages wake the parent, and
         # interrupt the workers, less often.

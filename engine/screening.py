@@ -245,9 +245,11 @@ def screen(records: Iterable[Record], rules: Path | str | None, as_of: dt.date |
         # window goes out in 8 chunks per worker. Measured with two workers (60,000 cases):
         # windows of 2,000 records 9,600-10,000 cases/s at 63 MiB, 4,000 10,300 at 65 MiB,
         # 8,000 10,200-10,350 at 81 MiB: fewer, larger messages wake the parent, and
-        # interrupt the workers, less often.
+        # interrupt the workers, less often. The first window is small, so that the workers
+        # start on small chunks as soon as they have loaded the rules, and the first results
+        # come without waiting for the first large chunk.
         pending: Iterator[list[tuple]] | None = None
-        for batch in _windows(records, window):
+        for batch in _windows(records, window, first=FIRST_WINDOW):
             size = max(1, len(batch) // (workers * 8))
             chunks = [([_payload(r) for r in batch[i:i + size]], as_of, lang, audit_log)
                       for i in range(0, len(batch), size)]
@@ -257,6 +259,9 @@ def screen(records: Iterable[Record], rules: Path | str | None, as_of: dt.date |
             pending = current
         if pending is not None:
             yield from _unpacked(pending)
+
+
+FIRST_WINDOW = 400
 
 
 class _QuietPool(multiprocessing.pool.Pool):
@@ -273,13 +278,16 @@ class _QuietPool(multiprocessing.pool.Pool):
         return [self._change_notifier._reader]
 
 
-def _windows(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+def _windows(records: Iterable[Record], size: int, first: int | None = None
+             ) -> Iterator[list[Record]]:
+    """Lists of `size` records (the first of `first`, when given), the last maybe shorter."""
     batch: list[Record] = []
+    limit = first or size
     for record in records:
         batch.append(record)
-        if len(batch) >= size:
+        if len(batch) >= limit:
             yield batch
-            batch = []
+            batch, limit = [], size
     if batch:
         yield batch
 

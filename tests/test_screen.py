@@ -235,3 +235,33 @@ def test_records_screened_stage_by_stage_give_the_bytes_of_one_at_a_time(tmp_pat
     assert failed["case"] == "E-2015" and "due date" in failed["error"]
     for batch in (2, 3, 8, 64):
         assert lines(batch) == one
+
+
+def test_json_lines_are_written_as_utf8_with_non_ascii_as_is(tmp_path):
+    # result lines travel as UTF-8 bytes and are written to the binary stdout as they are
+    result = screen(tmp_path, jsonl([case_with(languages=["ru"])]), "--lang", "ru",
+                    "--as-of", "2026-03-20")
+    raw = result.stdout_bytes
+    line = json.loads(raw.decode("utf-8").splitlines()[0])
+    message = line["findings"][0]["message"]
+    assert any("а" <= ch <= "я" for ch in message)  # Russian, decoded from UTF-8
+    assert "\\u04" not in raw.decode("utf-8")  # not escaped
+
+
+def test_the_worker_pool_does_not_wait_on_its_result_pipe():
+    # multiprocessing.Pool's worker-handler thread also waits on the result pipe and so spins
+    # while results are read (bpo-35493); _QuietPool waits on the change notifier only. This
+    # reads Pool's internals on purpose: a Python that changes them must fail here, not slow
+    # screening down unseen.
+    import multiprocessing
+
+    from rexcheck.engine import screening
+
+    pool = screening._QuietPool(1, context=multiprocessing.get_context())
+    try:
+        assert pool._get_sentinels() == [pool._change_notifier._reader]
+        assert pool._outqueue._reader not in pool._get_sentinels()
+        assert pool.apply(len, ([1, 2],)) == 2
+    finally:
+        pool.terminate()
+        pool.join()

@@ -25,6 +25,14 @@ from rexcheck.facts.loader import parse_case
 from rexcheck.facts.models import Case
 from rexcheck.facts.normalise import SUBJECT_TYPES, TYPE_KEY
 
+# Cases evaluated together, stage by stage (validation, engine facts, engine, digests,
+# findings): over a few cases each stage's code and data stay in the processor's caches, where
+# case by case every stage evicts the others'. Measured (20,000 generated cases, one process,
+# after start-up; 3 runs each, relative to one case at a time): 8 cases 1.21x, 12 1.18x,
+# 16 1.18x, 24 1.19x; 32 and 64 fall back to 1.1x. Each case is still evaluated in isolation,
+# and the results are the same bytes whatever the batch (tests/test_screen.py).
+STAGE_BATCH = 8
+
 
 @dataclass
 class Judgement:
@@ -56,22 +64,50 @@ class Checker:
         cannot evaluate (e.g. a due date outside the calendar's years), gives a result with
         `error` set and no findings, never an exception: a batch never loses a record.
         """
-        if isinstance(case, dict):
-            try:
-                case = parse_case(case, Positions("<case>"))
-            except InvalidInput as exc:
-                name = case.get("case") if isinstance(case.get("case"), str) else "<unnamed>"
-                return CaseResult(case=name, as_of=as_of or dt.date.today(), findings=[],
-                                  pending=[], trace=[], error=str(exc))
-        when = as_of or case.as_of or dt.date.today()
-        try:
-            evaluation, audit = self._evaluate(case, when)
-            return build_result(evaluation, self.calendar, lang, audit)
-        except CASE_ERRORS as exc:
+        return self._check_batch([case], as_of, lang)[0]
+
+    def check_all(self, cases: Iterable[Case | dict[str, Any]], as_of: dt.date | None = None,
+                  lang: str = "en") -> Iterator[CaseResult]:
+        """`check` of each case, in order. The cases are evaluated a few at a time
+        (STAGE_BATCH), stage by stage, as screening does: the same results, each case in
+        isolation, about a fifth faster in bulk than one `check` after another."""
+        batch: list[Case | dict[str, Any]] = []
+        for case in cases:
+            batch.append(case)
+            if len(batch) >= STAGE_BATCH:
+                yield from self._check_batch(batch, as_of, lang)
+                batch = []
+        if batch:
+            yield from self._check_batch(batch, as_of, lang)
+
+    def _check_batch(self, cases: list[Case | dict[str, Any]], as_of: dt.date | None,
+                     lang: str) -> list[CaseResult]:
+        out: list[Any] = [None] * len(cases)
+        valid: list[tuple[int, Case]] = []
+        for i, case in enumerate(cases):
+            if isinstance(case, dict):
+                try:
+                    case = parse_case(case, Positions("<case>"))
+                except InvalidInput as exc:
+                    name = case.get("case") if isinstance(case.get("case"), str) else "<unnamed>"
+                    out[i] = CaseResult(case=name, as_of=as_of or dt.date.today(), findings=[],
+                                        pending=[], trace=[], error=str(exc))
+                    continue
+            valid.append((i, case))
+        staged = self._evaluate_all([case for _, case in valid], as_of)
+        for (i, case), (when, evaluation, audit) in zip(valid, staged, strict=True):
+            failure = None if isinstance(evaluation, Evaluation) else evaluation
+            if failure is None:
+                try:
+                    out[i] = build_result(evaluation, self.calendar, lang, audit)
+                    continue
+                except CASE_ERRORS as exc:
+                    failure = exc
             # e.g. days late counted up to an as-of date the calendar does not know, or a
             # parameter with no value on the as-of date
-            return CaseResult(case=case.case, title=case.title, as_of=when, findings=[],
-                              pending=[], trace=[], error=str(exc))
+            out[i] = CaseResult(case=case.case, title=case.title, as_of=when, findings=[],
+                                pending=[], trace=[], error=str(failure))
+        return out
 
     def judge(self, case: Case, as_of: dt.date | None = None, lang: str = "en") -> Judgement:
         """`check` of a validated case for screening: the same evaluation and findings,
@@ -81,15 +117,10 @@ class Checker:
 
     def judge_all(self, cases: list[Case], as_of: dt.date | None = None, lang: str = "en"
                   ) -> list[Judgement]:
-        """`judge` of each case, stage by stage over the list (`Runtime.evaluate_all`): how
-        screening runs, a few cases at a time (`screening.STAGE_BATCH`)."""
-        today = dt.date.today()
-        whens = [as_of or case.as_of or today for case in cases]
-        evaluations = self.runtime.evaluate_all(list(zip(cases, whens)))
-        digests = [case_digest(case) if isinstance(evaluation, Evaluation) else None
-                   for case, evaluation in zip(cases, evaluations)]
+        """`judge` of each case, stage by stage over the list: how screening runs, a few
+        cases at a time (STAGE_BATCH)."""
         out = []
-        for when, evaluation, digest in zip(whens, evaluations, digests):
+        for when, evaluation, audit in self._evaluate_all(cases, as_of):
             failure = None if isinstance(evaluation, Evaluation) else evaluation
             if failure is None:
                 try:
@@ -99,17 +130,19 @@ class Checker:
             if failure is not None:
                 out.append(Judgement(when, None, [], [], [], str(failure)))
                 continue
-            out.append(Judgement(
-                when, Audit(__version__, self.ruleset.digest, when, digest), findings, pending,
-                [(f[TYPE_KEY], f["ref"]) for f in evaluation.facts
-                 if f[TYPE_KEY] in SUBJECT_TYPES]))
+            out.append(Judgement(when, audit, findings, pending,
+                                 [(f[TYPE_KEY], f["ref"]) for f in evaluation.facts
+                                  if f[TYPE_KEY] in SUBJECT_TYPES]))
         return out
 
-    def _evaluate(self, case: Case, when: dt.date) -> tuple[Evaluation, Audit]:
-        evaluation = self.runtime.evaluate(case, when)
-        return evaluation, Audit(__version__, self.ruleset.digest, when, case_digest(case))
-
-    def check_all(self, cases: Iterable[Case | dict[str, Any]], as_of: dt.date | None = None,
-                  lang: str = "en") -> Iterator[CaseResult]:
-        for case in cases:
-            yield self.check(case, as_of, lang)
+    def _evaluate_all(self, cases: list[Case], as_of: dt.date | None
+                      ) -> list[tuple[dt.date, Any, Audit | None]]:
+        """Each case's as-of date, evaluation (or the exception it failed with) and audit
+        block: the engine stage by stage (`Runtime.evaluate_all`), then the digests."""
+        today = dt.date.today()
+        whens = [as_of or case.as_of or today for case in cases]
+        evaluations = self.runtime.evaluate_all(list(zip(cases, whens)))
+        return [(when, evaluation,
+                 Audit(__version__, self.ruleset.digest, when, case_digest(case))
+                 if isinstance(evaluation, Evaluation) else None)
+                for case, when, evaluation in zip(cases, whens, evaluations)]

@@ -21,18 +21,11 @@ from typing import Any, NamedTuple
 import orjson
 from pydantic import TypeAdapter
 from rexcheck.engine.audit import Audit
+from rexcheck.engine.checker import STAGE_BATCH  # records screened together, stage by stage
 from rexcheck.engine.errors import InvalidInput
 from rexcheck.engine.findings import Finding
 from rexcheck.facts.loader import parse_case, parse_case_json
 from rexcheck.facts.records import Record
-
-# Records screened together, stage by stage (validation, engine facts, engine, digests,
-# findings): over a few cases each stage's code and data stay in the processor's caches, where
-# case by case every stage evicts the others'. Measured (20,000 generated cases, one process,
-# after start-up; 3 runs each, relative to one record at a time): 8 records 1.21x, 12 1.18x,
-# 16 1.18x, 24 1.19x; 32 and 64 fall back to 1.1x. Results still come out one per record, in
-# input order, and are the same bytes whatever the batch (tests/test_screen.py).
-STAGE_BATCH = 8
 
 # Outcomes, most significant first: a record's `outcome` is the first of its subjects'.
 OUTCOME_ORDER = ["error", "refuse", "revoke", "refuse_change", "invalid", "not_covered",

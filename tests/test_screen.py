@@ -265,3 +265,22 @@ def test_the_worker_pool_does_not_wait_on_its_result_pipe():
     finally:
         pool.terminate()
         pool.join()
+
+
+def test_check_all_gives_what_check_gives_case_by_case(checker):
+    # check_all evaluates a few cases at a time, stage by stage; each result must be check's
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import generate
+
+    unknown_year = case_with(received="2015-03-02")  # fails in the engine: a due date too early
+    cases = [json.loads(line) for line in generate.lines(40, seed=3)]
+    cases[7:7] = [unknown_year, {"case": "bad"}, unknown_year]
+    together = list(checker.check_all(cases))
+    alone = [checker.check(case) for case in cases]
+    assert len(together) == len(cases) == 43
+    assert [r.model_dump_json() for r in together] == [r.model_dump_json() for r in alone]
+    assert sum(1 for r in together if r.error) == 3

@@ -27,6 +27,8 @@ from rexcheck.engine.findings import Finding
 from rexcheck.facts.loader import parse_case, parse_case_json
 from rexcheck.facts.records import Record
 
+FIRST_WINDOW = 400  # records in the workers' first window (see `screen`)
+
 # Outcomes, most significant first: a record's `outcome` is the first of its subjects'.
 OUTCOME_ORDER = ["error", "refuse", "revoke", "refuse_change", "invalid", "not_covered",
                  "findings", "register", "apply_change", "do_not_revoke", "valid", "clean"]
@@ -252,9 +254,6 @@ def screen(records: Iterable[Record], rules: Path | str | None, as_of: dt.date |
             pending = current
         if pending is not None:
             yield from _unpacked(pending)
-
-
-FIRST_WINDOW = 400
 
 
 class _QuietPool(multiprocessing.pool.Pool):

@@ -76,6 +76,7 @@ def _write(results: Iterable[Screened], fmt: str, out: TextIO) -> Iterator[Scree
     first = True
     # JSON lines are UTF-8 (as JSON must be) and come as bytes: written as they are
     binary = getattr(out, "buffer", None) if fmt == "jsonl" else None
+    each_line = getattr(out, "line_buffering", False)  # a terminal: show each line at once
     if binary is not None:
         out.flush()
     for item in results:
@@ -84,6 +85,8 @@ def _write(results: Iterable[Screened], fmt: str, out: TextIO) -> Iterator[Scree
         if fmt == "jsonl":
             if binary is not None:
                 binary.write(line + b"\n")
+                if each_line:
+                    binary.flush()
             else:
                 out.write(line.decode() + "\n")
         elif fmt == "json":
@@ -146,8 +149,8 @@ def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | Non
     evaluated, or the rules are invalid.
     """
     from rexcheck.engine.loader import load_rules
+    from rexcheck.engine.screening import STAGE_BATCH, summarise
     from rexcheck.engine.screening import screen as run_screen
-    from rexcheck.engine.screening import summarise
     from rexcheck.facts.records import read_records
 
     try:
@@ -165,8 +168,9 @@ def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | Non
 
     out = sys.stdout
     log = open(audit_log, "a", encoding="utf-8") if audit_log else None
+    typed = "-" in inputs and sys.stdin.isatty()  # a person typing: answer each record at once
     pairs = run_screen(counted(read_records(list(inputs), input_format)), rules_dir, as_of,
-                       workers, lang, audit_log=log is not None)
+                       workers, lang, audit_log=log is not None, stage=1 if typed else STAGE_BATCH)
 
     def logged(results):
         for item in results:

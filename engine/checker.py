@@ -67,18 +67,26 @@ class Checker:
         return self._check_batch([case], as_of, lang)[0]
 
     def check_all(self, cases: Iterable[Case | dict[str, Any]], as_of: dt.date | None = None,
-                  lang: str = "en") -> Iterator[CaseResult]:
-        """`check` of each case, in order. The cases are evaluated a few at a time
-        (STAGE_BATCH), stage by stage, as screening does: the same results, each case in
-        isolation, about a fifth faster in bulk than one `check` after another."""
-        batch: list[Case | dict[str, Any]] = []
-        for case in cases:
-            batch.append(case)
-            if len(batch) >= STAGE_BATCH:
-                yield from self._check_batch(batch, as_of, lang)
-                batch = []
-        if batch:
-            yield from self._check_batch(batch, as_of, lang)
+                  lang: str = "en", batch: int = STAGE_BATCH) -> Iterator[CaseResult]:
+        """`check` of each case, in order. The cases are evaluated `batch` at a time, stage
+        by stage, as screening does: the same results, each case in isolation, about a fifth
+        faster in bulk than one `check` after another. It reads up to `batch` cases ahead, so
+        a caller that makes each case from the previous result passes `batch=1`. If reading
+        the cases fails, the results of those read before come first, then the exception."""
+        cases = iter(cases)
+        while True:
+            taken: list[Case | dict[str, Any]] = []
+            try:
+                for case in cases:
+                    taken.append(case)
+                    if len(taken) >= batch:
+                        break
+            except Exception:
+                yield from self._check_batch(taken, as_of, lang)
+                raise
+            if not taken:
+                return
+            yield from self._check_batch(taken, as_of, lang)
 
     def _check_batch(self, cases: list[Case | dict[str, Any]], as_of: dt.date | None,
                      lang: str) -> list[CaseResult]:

@@ -67,52 +67,88 @@ class FieldRef:
         return engine_key(self.path)
 
 
-# A pattern's tokens: a class, a counted repeat, a repeat, a group mark, or one character.
-_TOKEN = re.compile(r"\[[^\]]*\]|\{([0-9]+)(,([0-9]*))?\}|[*+?()|]|.")
+# A pattern's tokens: a class, anything in braces, a repeat, a group mark, or one character.
+_TOKEN = re.compile(r"\[[^\]]*\]|\{[^{}]*\}|[*+?()|]|.")
+_COUNTED = re.compile(r"\{([0-9]+)(,([0-9]+)?)?\}")
 MAX_WAYS = 1000
+MAX_COUNT = 1000  # the largest count of a counted repeat
 
 
 def slow_pattern(pattern: str) -> str | None:
     """Why matching `pattern` could backtrack without bound, or None.
 
     Python's `re` backtracks, and the values it is run on come from screened records, so the
-    shapes that make backtracking explode are refused when the rules load: a repeated group
-    (`(a+)+`, `(a|ab)*`), more than one open-ended repeat (`.*x.*`, quadratic), a repeat of a
-    repeat, and more than MAX_WAYS ways for the counted repeats and alternatives to split a
-    value (`[0-9]{0,9}[0-9]{0,9}...`). What is left matches a value in time proportional to
-    its length. (durable_rules' own regular expressions, compiled to automata, needed no such
-    limit, but the engine cannot test that a value does not match: see the module docstring.)
+    shapes that make backtracking explode are refused when the rules load:
+    - more than one open-ended repeat (`*`, `+`, `{n,}`) anywhere (`.*x.*` is quadratic);
+    - an open-ended repeat of a group (`(a|ab)+`, `(AB)*`), or any repeat of a group that holds
+      an open-ended repeat (`(a+)?`), or a repeat of a repeat (`a**`, lazy `a*?`);
+    - braces that are not a counted repeat `{n}`, `{n,m}` or `{n,}` (Python reads `{,m}` as
+      one, and a stray brace is a literal that policy staff would not mean);
+    - more than MAX_WAYS ways for the counted repeats and alternatives to split a value
+      (`[0-9]{0,9}[0-9]{0,9}[0-9]{0,9}[0-9]{0,9}`, `(a|aa){0,20}`), counting a bounded repeat
+      of a group as the group's ways to the power of its largest count.
+    What is left matches a value in time proportional to its length. (durable_rules' own
+    regular expressions, compiled to automata, needed no such limit, but the engine cannot
+    test that a value does not match: see the module docstring.) Common shapes pass:
+    `KZ[0-9]{12}`, `(KZ)?[0-9]{12}`, `(NO|CH)[0-9]{2,4}`, `.*LLP.*` is refused but `.*LLP` not.
     """
     unbounded = 0
-    ways = 1
-    groups = [1]  # alternatives of each open group, the whole pattern first
+    frames = [[1, 1, False]]  # per open group: ways so far, alternatives, open-ended inside
+    closed: tuple[int, bool] | None = None  # the group just closed: its ways, open-ended inside
     previous = None  # what a repeat would apply to: "atom", "group", "repeat" or None
     for token in _TOKEN.finditer(pattern):
         text = token.group(0)
-        if text in ("*", "+", "?") or token.group(1) is not None:
+        if text.startswith("{") or text in ("*", "+", "?"):
+            low, high = 0, 1  # "?"
+            if text in ("*", "+"):
+                high = None
+            elif text.startswith("{"):
+                counted = _COUNTED.fullmatch(text)
+                if counted is None:
+                    return f"'{text}' is not a counted repeat ({{n}}, {{n,m}} or {{n,}})"
+                low = int(counted.group(1))
+                high = (low if counted.group(2) is None
+                        else int(counted.group(3)) if counted.group(3) else None)
+                if high is not None and (high < low or high > MAX_COUNT):
+                    return f"'{text}' counts more than {MAX_COUNT} or backwards"
             if previous == "group":
-                return "a repeated group"
-            if previous != "atom":
+                assert closed is not None
+                ways, inner_unbounded = closed
+                if high is None or inner_unbounded:
+                    return "a repeated group holding or making an open-ended repeat"
+                frames[-1][0] *= ways ** high * (high - low + 1) if ways > 1 else high - low + 1
+            elif previous == "atom":
+                if high is None:
+                    unbounded += 1
+                    frames[-1][2] = True
+                else:
+                    frames[-1][0] *= high - low + 1
+            else:
                 return f"'{text}' repeats nothing, or repeats a repeat"
-            if text in ("*", "+") or (token.group(2) and not token.group(3)):
-                unbounded += 1
-            elif text == "?":
-                ways *= 2
-            elif token.group(2):
-                ways *= int(token.group(3)) - int(token.group(1)) + 1
             previous = "repeat"
-        elif text == "(":
-            groups.append(1)
+            if frames[-1][0] > MAX_WAYS:
+                return f"its repeats and alternatives split a value in more than {MAX_WAYS} ways"
+            continue
+        if previous == "group":  # the group closed before was not repeated
+            assert closed is not None
+            frames[-1][0] *= closed[0]
+            frames[-1][2] |= closed[1]
+        if text == "(":
+            frames.append([1, 1, False])
             previous = None
         elif text == "|":
-            groups[-1] += 1
+            frames[-1][1] += 1
             previous = None
-        elif text == ")":
-            ways *= groups.pop() if len(groups) > 1 else 1
+        elif text == ")" and len(frames) > 1:
+            ways, alternatives, inner_unbounded = frames.pop()
+            closed = (ways * alternatives, inner_unbounded)
             previous = "group"
         else:
             previous = "atom"
-    ways *= groups[0]
+    if previous == "group":
+        assert closed is not None
+        frames[-1][0] *= closed[0]
+    ways = frames[0][0] * frames[0][1]
     if unbounded > 1:
         return "more than one open-ended repeat (*, + or {n,})"
     if ways > MAX_WAYS:

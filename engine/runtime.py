@@ -35,7 +35,13 @@ from rexcheck.engine.errors import EngineFailure, InvalidInput
 from rexcheck.engine.loader import RuleSet
 from rexcheck.facts.catalog import base_fields
 from rexcheck.facts.models import Case
-from rexcheck.facts.normalise import TYPE_KEY, case_facts, day_number, from_day_number
+from rexcheck.facts.normalise import (
+    TYPE_KEY,
+    case_facts,
+    check_width,
+    day_number,
+    from_day_number,
+)
 
 # what evaluating one case may fail with: that case's result says why, a batch goes on
 CASE_ERRORS = (EngineFailure, CalendarError, InvalidInput)
@@ -342,6 +348,7 @@ class Runtime:
             tests = patterns.get(fact[TYPE_KEY])
             if tests:
                 add_pattern_tests(fact, tests)
+        check_width(facts)  # again: due dates and pattern tests are fields too
         return facts
 
     def due_day(self, start: int, unit: str, days: int) -> int:

@@ -222,13 +222,14 @@ def _validated(record: Record, as_of: dt.date | None) -> Any:
 
 def screen(records: Iterable[Record], rules: Path | str | None, as_of: dt.date | None,
            workers: int = 1, lang: str = "en", window: int = 4000,
-           calendar_file: str | None = None, audit_log: bool = False
-           ) -> Iterator[Screened]:
-    """One `Screened` per record, in input order."""
+           calendar_file: str | None = None, audit_log: bool = False,
+           stage: int = STAGE_BATCH) -> Iterator[Screened]:
+    """One `Screened` per record, in input order. One process screens `stage` records at a
+    time (it reads that many ahead: 1 for a person typing records at a terminal)."""
     rules_arg = str(rules) if rules is not None else None
     if workers <= 1:
         _Worker.start(rules_arg, calendar_file)
-        for batch in _windows(records, STAGE_BATCH):
+        for batch in _windows(records, stage):
             yield from screen_records(batch, as_of, lang, audit_log)
         return
     context = multiprocessing.get_context("fork" if "fork" in

@@ -231,12 +231,13 @@ def case_facts(case: Case) -> list[dict[str, Any]]:
                     child_fact[fact_type] = ref
                     child_fact[TYPE_KEY] = child_type
                     facts.append(child_fact)
-    _check_width(facts)
+    check_width(facts)
     facts.sort(key=_CANONICAL_ORDER)
     return facts
 
 
-def _check_width(facts: list[dict[str, Any]]) -> None:
+def check_width(facts: list[dict[str, Any]]) -> None:
+    """Refuse facts too wide for the engine (its process dies at 253 properties)."""
     limit = MAX_FACT_FIELDS  # read at each call: tests lower it
     if facts and max(map(len, facts)) > limit:
         for fact in facts:

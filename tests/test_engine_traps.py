@@ -200,3 +200,15 @@ def test_no_pattern_tests_the_same_thing_twice(checker):
                 assert len(tests) == len(set(tests)), pattern
                 checked += 1
     assert checked > 50
+
+
+def test_the_width_limit_counts_the_fields_added_for_due_dates_and_patterns(checker,
+                                                                              monkeypatch):
+    from rexcheck.facts import normalise
+    from rexcheck.facts.normalise import case_facts
+
+    case = parse_case(case_with(), Positions("<case>"))
+    widest = max(len(fact) for fact in case_facts(case))
+    monkeypatch.setattr(normalise, "MAX_FACT_FIELDS", widest)  # the case's own facts fit
+    result = checker.check(case, AS_OF)
+    assert "more than the engine can take" in result.error  # with `_as_of` and due dates not

@@ -284,3 +284,45 @@ def test_check_all_gives_what_check_gives_case_by_case(checker):
     assert len(together) == len(cases) == 43
     assert [r.model_dump_json() for r in together] == [r.model_dump_json() for r in alone]
     assert sum(1 for r in together if r.error) == 3
+
+
+def test_check_all_gives_the_results_read_before_a_failing_input_then_its_error(checker):
+    def cases():
+        for i in range(3):
+            case = case_with()
+            case["case"] = f"C{i}"
+            yield case
+        raise OSError("the source went away")
+
+    got = []
+    with pytest.raises(OSError, match="went away"):
+        for result in checker.check_all(cases()):
+            got.append(result.case)
+    assert got == ["C0", "C1", "C2"]
+
+
+def test_check_all_one_at_a_time_reads_no_case_ahead(checker):
+    read = []
+
+    def cases():
+        for i in range(3):
+            read.append(i)
+            yield case_with()
+
+    for i, _ in enumerate(checker.check_all(cases(), batch=1)):
+        assert read == list(range(i + 1))  # the next case is read only after this result
+
+
+def test_json_lines_on_a_terminal_are_shown_one_by_one():
+    import io
+
+    from rexcheck.cli.screen_cmd import _write
+    from rexcheck.engine.screening import Screened
+
+    raw = io.BytesIO()  # what reaches the terminal: only what the buffer in front flushes
+    terminal = io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8", line_buffering=True)
+    items = [Screened(b'{"record":%d}' % i, None, "clean", False) for i in (1, 2)]
+    shown = []
+    for _ in _write(items, "jsonl", terminal):
+        shown.append(raw.getvalue())
+    assert shown == [b'{"record":1}\n', b'{"record":1}\n{"record":2}\n']

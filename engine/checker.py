@@ -117,16 +117,11 @@ class Checker:
                                 pending=[], trace=[], error=str(failure))
         return out
 
-    def judge(self, case: Case, as_of: dt.date | None = None, lang: str = "en") -> Judgement:
-        """`check` of a validated case for screening: the same evaluation and findings,
-        without the trace and the pydantic result (screening outputs neither), and with the
-        case's subjects."""
-        return self.judge_all([case], as_of, lang)[0]
-
     def judge_all(self, cases: list[Case], as_of: dt.date | None = None, lang: str = "en"
                   ) -> list[Judgement]:
-        """`judge` of each case, stage by stage over the list: how screening runs, a few
-        cases at a time (STAGE_BATCH)."""
+        """`check` of each validated case for screening: the same evaluation and findings,
+        without the trace and the pydantic result (screening outputs neither), and with the
+        case's subjects; stage by stage over the list, a few cases at a time (STAGE_BATCH)."""
         out = []
         for when, evaluation, audit in self._evaluate_all(cases, as_of):
             failure = None if isinstance(evaluation, Evaluation) else evaluation

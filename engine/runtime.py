@@ -303,12 +303,6 @@ class Runtime:
             self._sessions[period] = session
         return session
 
-    def evaluate(self, case: Case, as_of: dt.date) -> Evaluation:
-        (evaluation,) = self.evaluate_all([(case, as_of)])
-        if isinstance(evaluation, Exception):
-            raise evaluation
-        return evaluation
-
     def evaluate_all(self, cases: list[tuple[Case, dt.date]]
                      ) -> list[Evaluation | EngineFailure | CalendarError | InvalidInput]:
         """Several cases, each on its as-of date, stage by stage: the facts of all of them are

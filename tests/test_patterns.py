@@ -7,14 +7,10 @@ stand inside `any` and `not`, and a missing value never matches.
 
 from __future__ import annotations
 
-import copy
-
-from conftest import CLEAN_CASE, MINIMAL_RULE, write_pack
+from conftest import AS_OF, MINIMAL_RULE, case_with, write_pack
 from rexcheck.engine.checker import Checker
 from rexcheck.engine.compiler import compile_program
 from rexcheck.engine.loader import load_rules
-
-AS_OF = "2026-03-20"
 
 EMAIL_OR_BAD_TIN = MINIMAL_RULE.replace(
     "when: {field: application.channel, eq: email}",
@@ -23,22 +19,11 @@ EMAIL_OR_BAD_TIN = MINIMAL_RULE.replace(
 
 
 def fired(tmp_path, pack: str, **application) -> list[str]:
-    case = copy.deepcopy(CLEAN_CASE)
-    app = case["applications"][0]
-    for key, value in application.items():
-        if value is None:
-            app.pop(key, None)
-        else:
-            app[key] = value
-    result = Checker(load_rules(write_pack(tmp_path, pack))).check(case, _date(AS_OF))
+    """The rules of `pack` that fire on the clean case with the application's fields changed."""
+    result = Checker(load_rules(write_pack(tmp_path, pack))).check(case_with(**application),
+                                                                    AS_OF)
     assert result.error is None, result.error
     return [f.rule_id for f in result.findings]
-
-
-def _date(text):
-    import datetime as dt
-
-    return dt.date.fromisoformat(text)
 
 
 def test_not_matches_inside_any_fires_on_a_value_that_does_not_match(tmp_path):
@@ -120,7 +105,7 @@ def test_patterns_are_tested_on_derived_facts_too(tmp_path):
 
 def test_not_matches_needs_no_helper_rule_and_no_later_stratum(tmp_path):
     ruleset = load_rules(write_pack(tmp_path, EMAIL_OR_BAD_TIN))
-    program = compile_program(ruleset, _date(AS_OF))
+    program = compile_program(ruleset, AS_OF)
     assert sorted(program.actions) == ["T-1-channel"]
     assert program.strata == 0
     (test,) = program.patterns_by_type()["application"]

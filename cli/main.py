@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import click
-from rexcheck import __version__
+from rexcheck.engine.version import __version__
 from rexcheck.engine.errors import Diagnostic, InvalidInput
 
 
@@ -92,20 +92,24 @@ def check(facts: tuple[Path, ...], rules_dir: Path | None, as_of: dt.date | None
           explain: bool, lang: str, audit_log: Path | None) -> None:
     """Evaluate case files (YAML or JSON; directories are searched) against the rules.
 
-    Each finding names the rule, its citation, the subject (e.g. application A1), the message
-    and the facts that made it fire. Steps not yet due are listed as pending.
+    Each case gets the outcome of each of its documents (application A1: refuse) and its own,
+    each decided by a cited outcome rule; each finding names the rule, its citation, the
+    subject (e.g. application A1), the message and the facts that made it fire; notices
+    (a reading applied, the data set published) and steps not yet due (pending) are listed
+    apart. Each rule is judged by the law in force on the date of its document.
 
     \b
     Examples:
       rexcheck check facts/examples/refused-no-english.yaml
       rexcheck check facts/examples/ --format json --as-of 2026-05-01
 
-    Exit codes: 0 no findings (information notices do not count); 1 findings (errors or
-    warnings); 2 invalid input or rules (nothing is evaluated) or a case that could not be
-    evaluated.
+    Exit codes: 0 no findings (notices do not count); 1 findings (errors or warnings); 2
+    invalid input or rules (nothing is evaluated), or a case that could not be judged (its
+    dates after the as-of date, a document no rule in force decides).
     """
-    from rexcheck.engine.checker import Checker
+    from rexcheck.engine.checker import Checker, Item
     from rexcheck.engine.render import to_json, to_text
+    from rexcheck.engine.result import Source
     from rexcheck.facts.loader import load_case_file
 
     try:
@@ -125,23 +129,22 @@ def check(facts: tuple[Path, ...], rules_dir: Path | None, as_of: dt.date | None
     if problems:
         fail(problems, fmt)
     cases.sort(key=lambda item: (item[0].case, item[1]))
-    results = [checker.check(case, as_of, lang) for case, _ in cases]
+    results = checker.results([Item(case, Source(path)) for case, path in cases], as_of, lang,
+                              explain)
     if audit_log is not None:
         from rexcheck.engine.audit import AuditLog
 
         log = AuditLog(audit_log)
         for (case, _), result in zip(cases, results):
             if result.audit is not None:
-                outcome = ("error" if result.error else
-                           "findings" if result.has_findings else "clean")
-                log.write(case, result.audit, outcome, result.findings)
+                log.write(case, result.audit, result.outcome, result.findings)
         log.close()
     meta = {"rexcheck": __version__, "rules": {"digest": checker.ruleset.digest}}
     if fmt == "json":
-        click.echo(to_json(results, [], meta, explain), nl=False)
+        click.echo(to_json(results, [], meta), nl=False)
     else:
-        click.echo(to_text(results, [], explain), nl=False)
-    if any(r.error for r in results):
+        click.echo(to_text(results, []), nl=False)
+    if any(r.errors for r in results):
         sys.exit(2)
     sys.exit(1 if any(r.has_findings for r in results) else 0)
 

@@ -340,9 +340,13 @@ def _parse_value(raw: Any, op: str, ref: FieldRef, scope: Scope, where: tuple) -
                     "type-mismatch", fld=name)
         return None
     if op == "matches":
+        if (isinstance(raw, dict) and set(raw) == {"param"} and raw["param"] in scope.params
+                and scope.params[raw["param"]][1] == "pattern"):
+            raw = scope.params[raw["param"]][0]  # a structure parameter, as its pattern
         if kind.kind != "str" or not isinstance(raw, str) or not PATTERN_OK.match(raw):
-            scope.error(where, "'matches' takes an ASCII pattern on a text field, matched "
-                        "against the whole value", "bad-pattern", fld=name,
+            scope.error(where, "'matches' takes an ASCII pattern, or a parameter of unit "
+                        "'structure', on a text field, matched against the whole value",
+                        "bad-pattern", fld=name,
                         hint="use [0-9] for a digit and no ^, $ or backslash")
             return None
         try:

@@ -1,11 +1,12 @@
-"""From engine firings to findings: the public result of evaluating a case.
+"""From engine firings to findings, notices, pending steps, outcomes and the trace.
 
 A `Finding` says which rule fired (id, title, citation with the quoted law), about what subject
 (application A1), the message, the facts that made it fire, the reading it depends on if any,
-and for a late step the due date, the actual date and the working days counted. Rules that only
-derive facts produce no finding but appear in the trace (`--explain`). `CaseResult` is a
-pydantic model and its parts are dataclasses: the JSON output is their dump, and their field
-names are a public interface.
+the date it was judged on (whose law applied), and for a late step the due date, the actual date
+and the working days counted. Rules that only derive facts produce no finding but appear in the
+trace (`--explain`); outcome rules decide each document's outcome (engine/outcomes.py). The
+parts are plain dataclasses, gathered in `engine/result.py`'s `CaseResult`: their field names
+are a public interface (docs/result.md).
 """
 
 from __future__ import annotations
@@ -17,10 +18,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
-from rexcheck.engine.audit import Audit
 from rexcheck.engine.compiler import CompiledRule
-from rexcheck.engine.loader import PLACEHOLDER
+from rexcheck.engine.loader import PLACEHOLDER, params_used
 from rexcheck.engine.runtime import Evaluation, Firing, subject_of
 from rexcheck.facts.normalise import TYPE_KEY, from_day_number
 
@@ -87,7 +86,9 @@ class Finding:
     facts: list[FactRef]
     reading: ReadingOut | None
     deadline: Deadline | None
+    judged_on: dt.date  # the day whose law judged it (the event's date, docs/readings.md)
     firing: int  # index into the trace
+    assumption: str | None = None  # an unconfirmed fact of the law it depends on
 
 
 @dataclass
@@ -97,26 +98,10 @@ class TraceStep:
     variant: str
     citation: str
     facts: list[FactRef]
+    judged_on: dt.date
+    law: str  # the period of the law applied, and the parameter values it used
     derived: dict[str, Any] | None = None
-
-
-class CaseResult(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    case: str
-    title: str | None = None
-    as_of: dt.date
-    audit: Audit | None = None
-    findings: list[Finding]
-    pending: list[Finding]
-    trace: list[TraceStep]
-    error: str | None = None
-
-    @property
-    def has_findings(self) -> bool:
-        """Findings that count (errors and warnings); info notices, such as a reading that
-        was applied, do not change an exit code or an outcome."""
-        return any(f.severity != "info" for f in self.findings)
+    outcome: str | None = None
 
 
 def display(value: Any, kind: str) -> str:
@@ -203,30 +188,41 @@ def _rule_parts(c: CompiledRule) -> tuple[CitationOut, ReadingOut | None]:
     return c.output_parts
 
 
-def build_result(evaluation: Evaluation, calendar: Any, lang: str = "en",
-                 audit: Audit | None = None) -> CaseResult:
-    trace: list[TraceStep] = []
-    findings, pending = collect(evaluation, calendar, lang, trace)
-    # every part was built from validated data: nothing to validate again
-    return CaseResult.model_construct(
-        case=evaluation.case.case, title=evaluation.case.title, as_of=evaluation.as_of,
-        audit=audit, findings=findings, pending=pending, trace=trace, error=None)
+@dataclass
+class Collected:
+    """What a case's firings say: findings (errors, warnings), notices (information), steps
+    still pending, the trace if asked, and the firings of outcome rules."""
+
+    findings: list[Finding]
+    notices: list[Finding]
+    pending: list[Finding]
+    trace: list[TraceStep] | None
+    decided: list[Firing]
 
 
-def collect(evaluation: Evaluation, calendar: Any, lang: str = "en",
-            trace: list[TraceStep] | None = None) -> tuple[list[Finding], list[Finding]]:
-    """The findings and the pending steps of a case's firings, in their output order; the
-    trace step of every firing is appended to `trace` when one is given (screening, which
-    does not output the trace, gives none)."""
-    findings: dict[tuple, Finding] = {}
+Windows = dict[str, list[tuple[int, int, str]]]  # act -> (first day, last day, note), day numbers
+
+
+def collect(evaluation: Evaluation, calendar: Any, lang: str = "en", explain: bool = False,
+            uncertain: Windows | None = None) -> Collected:
+    """The findings, notices and pending steps of a case's firings, in their output order,
+    and the outcome firings; the trace of every firing when `explain` (screening, which does
+    not output it, does not ask)."""
+    found: dict[tuple, Finding] = {}
     pending: dict[tuple, Finding] = {}
+    trace: list[TraceStep] | None = [] if explain else None
+    decided: list[Firing] = []
     for firing in evaluation.firings:
         c = firing.rule
         rule = c.rule
         facts = _facts(firing)
+        on = firing.matched[c.judged.alias].get(c.judged.key)
+        judged = from_day_number(on) if on is not None else evaluation.as_of
         if trace is not None:
             trace.append(TraceStep(firing.index, rule.id, c.variant, rule.citation.ref, facts,
-                                   firing.derived))
+                                   judged, law_applied(c), firing.derived, rule.then.outcome))
+        if rule.then.outcome is not None:
+            decided.append(firing)
         spec = rule.then.finding
         if spec is None:
             continue
@@ -237,11 +233,39 @@ def collect(evaluation: Evaluation, calendar: Any, lang: str = "en",
         citation, reading = _rule_parts(c)
         finding = Finding(rule.id, rule.title, spec.kind,
                           "info" if c.variant == "pending" else spec.severity, citation, subject,
-                          message, facts, reading, deadline, firing.index)
+                          message, facts, reading, deadline, judged, firing.index,
+                          _assumption(c, on, uncertain) if uncertain else None)
         key = (subject.type, subject.ref, rule.id, message)
-        target = pending if c.variant == "pending" else findings
+        target = pending if c.variant == "pending" else found
         target.setdefault(key, finding)
-    return _sorted(findings), _sorted(pending)
+    ordered = _sorted(found)
+    return Collected([f for f in ordered if f.severity != "info"],
+                     [f for f in ordered if f.severity == "info"], _sorted(pending), trace,
+                     decided)
+
+
+def law_applied(c: CompiledRule) -> str:
+    """The period of the law a compiled rule stands for and the values it applies, as text."""
+    if c.law_text is None:
+        start, end = c.period
+        text = f"in force {start.isoformat()} to {end.isoformat() if end else '(no end)'}"
+        used = sorted(n for n in params_used(c.rule) if n in c.params)
+        if used:
+            text += "; " + ", ".join(f"{n} = {_param_text(repr(c.params[n][0]), c.params[n][1])}"
+                                     for n in used)
+        c.law_text = text
+    return c.law_text
+
+
+def _assumption(c: CompiledRule, on: int | None, uncertain: Windows) -> str | None:
+    """A note when the rule was judged on a day on which it is not confirmed which version of
+    its act was in force."""
+    if on is None:
+        return None
+    for start, end, note in uncertain.get(c.loaded.act, ()):
+        if start <= on <= end:
+            return note
+    return None
 
 
 def _sorted(found: dict[tuple, Finding]) -> list[Finding]:

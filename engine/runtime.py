@@ -19,7 +19,6 @@ from inside the action, and the engine decides which rules they trigger.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import itertools
 import json
@@ -30,9 +29,9 @@ import durable_rules_engine as dre
 import orjson
 from rexcheck.engine.calendar import CalendarError, WorkingCalendar
 from rexcheck.engine.compiler import MARKER, WARMUP, CompiledRule, Program, compile_program
-from rexcheck.engine.conditions import PatternSpec
 from rexcheck.engine.errors import EngineFailure, InvalidInput
-from rexcheck.engine.loader import RuleSet
+from rexcheck.engine.factplan import FactPlan, Inconsistent, add_due_dates, add_pattern_tests
+from rexcheck.engine.loader import JUDGED_ON_KEY, RuleSet
 from rexcheck.facts.catalog import base_fields
 from rexcheck.facts.models import Case
 from rexcheck.facts.normalise import (
@@ -44,7 +43,7 @@ from rexcheck.facts.normalise import (
 )
 
 # what evaluating one case may fail with: that case's result says why, a batch goes on
-CASE_ERRORS = (EngineFailure, CalendarError, InvalidInput)
+CASE_ERRORS = (EngineFailure, CalendarError, InvalidInput, Inconsistent)
 
 _names = itertools.count(1)
 RESERVED = {"sid", "id"}
@@ -76,8 +75,9 @@ class Evaluation:
 class _Session:
     """One compiled program loaded into durable_rules."""
 
-    def __init__(self, program: Program):
+    def __init__(self, program: Program, due_day: Any):
         self.program = program
+        self.due_day = due_day  # the runtime's due-date arithmetic, for derived facts
         self.name = f"rexcheck_{program.key}_{next(_names)}"
         self.handle = dre.create_ruleset(self.name, json.dumps(program.definition,
                                                                 ensure_ascii=False))
@@ -200,6 +200,9 @@ class _Session:
         if spec is not None:
             firing.derived = derive(compiled, matched)
             fact = dict(firing.derived, sid=sid)
+            dues = self.program.dues_by_type().get(spec.fact)
+            if dues:
+                add_due_dates(fact, dues, self.due_day)
             tests = self.program.patterns_by_type().get(spec.fact)
             if tests:
                 add_pattern_tests(fact, tests)
@@ -209,15 +212,6 @@ class _Session:
             if result[0] not in (0, 1, 2, 3):
                 raise EngineFailure(f"engine error {result[0]} asserting {spec.fact}")
         return firing
-
-
-def add_pattern_tests(fact: dict[str, Any], tests: list[PatternSpec]) -> None:
-    """The computed fields of the patterns rules test on this fact: each present, and true,
-    when the whole value matches (conditions.py says why the engine's regex is not used)."""
-    for test in tests:
-        value = fact.get(test.field_key)
-        if type(value) is str and test.regex.fullmatch(value):
-            fact[test.key] = True
 
 
 def to_json(value: Any) -> str:
@@ -259,13 +253,19 @@ def derive(compiled: CompiledRule, matched: dict) -> dict[str, Any]:
             fact[name] = day_number(value)
         else:
             fact[name] = value
-    if "_as_of" in matched[rule.applies_to]:
-        fact["_as_of"] = matched[rule.applies_to]["_as_of"]
+    primary = matched[rule.applies_to]
+    if "_as_of" in primary:
+        fact["_as_of"] = primary["_as_of"]
+    # a derived fact is judged on the date the rule that derived it was judged on
+    judged = compiled.judged
+    on = matched[judged.alias].get(judged.key)
+    if on is not None:
+        fact[JUDGED_ON_KEY] = on
     return fact
 
 
 class Runtime:
-    """Evaluates cases against a rule set; one durable_rules ruleset per date in force."""
+    """Evaluates cases against a rule set: one program, compiled once, for every date."""
 
     def __init__(self, ruleset: RuleSet, calendar: WorkingCalendar | None = None):
         clash = sorted(RESERVED & {name for fields in base_fields().values() for name in fields})
@@ -273,38 +273,19 @@ class Runtime:
             raise EngineFailure(f"fact fields {clash} are reserved by the engine; rename them")
         self.ruleset = ruleset
         self.calendar = calendar or WorkingCalendar.load()
-        self._changes = ruleset.change_points()
-        self._sessions: dict[int, _Session] = {}  # period between two change points -> session
-        self._by_law: dict[tuple, _Session] = {}
-        self._by_key: dict[str, _Session] = {}
         self._due_days: dict[tuple[int, str, int], int] = {}
+        self.program = compile_program(ruleset)
+        self.plan = FactPlan(ruleset, self.program)
+        self._session: _Session | None = None
 
-    def law_on(self, as_of: dt.date) -> tuple:
-        """What the compiled program depends on: the rules and parameter values in force."""
-        rules = tuple(lr.rule.id for lr in self.ruleset.rules
-                      if lr.rule.enabled and lr.in_force(as_of))
-        params = tuple(sorted((name, repr(value))
-                              for name, (value, _) in self.ruleset.params_on(as_of).items()))
-        return rules, params
+    @property
+    def session(self) -> _Session:
+        """The engine session, created on first use (creating it costs the ruleset's build)."""
+        if self._session is None:
+            self._session = _Session(self.program, self.due_day)
+        return self._session
 
-    def session(self, as_of: dt.date) -> _Session:
-        """The engine session for the law in force on `as_of`: compiled once per version of
-        the law, not once per date, and looked up by the period the date falls in (the law
-        cannot change between two change points)."""
-        period = bisect.bisect_right(self._changes, as_of)
-        session = self._sessions.get(period)
-        if session is None:
-            law = self.law_on(as_of)
-            session = self._by_law.get(law)
-            if session is None:
-                program = compile_program(self.ruleset, as_of)
-                session = self._by_key.get(program.key) or _Session(program)
-                self._by_key[program.key] = self._by_law[law] = session
-            self._sessions[period] = session
-        return session
-
-    def evaluate_all(self, cases: list[tuple[Case, dt.date]]
-                     ) -> list[Evaluation | EngineFailure | CalendarError | InvalidInput]:
+    def evaluate_all(self, cases: list[tuple[Case, dt.date]]) -> list[Any]:
         """Several cases, each on its as-of date, stage by stage: the facts of all of them are
         made, then all are run in the engine. Each case is evaluated in isolation as ever; run
         stage by stage over a small batch, each stage's code and data stay in the processor's
@@ -314,34 +295,24 @@ class Runtime:
         prepared = []
         for i, (case, as_of) in enumerate(cases):
             try:
-                session = self.session(as_of)
-                prepared.append((i, session, self.prepare(case, as_of, session.program)))
+                prepared.append((i, self.prepare(case, as_of)))
             except CASE_ERRORS as exc:
                 out[i] = exc
-        for i, session, facts in prepared:
+        program = self.program
+        for i, facts in prepared:
             case, as_of = cases[i]
             try:
-                out[i] = Evaluation(case, as_of, session.program, session.run(facts), facts)
+                out[i] = Evaluation(case, as_of, program, self.session.run(facts), facts)
             except CASE_ERRORS as exc:
                 out[i] = exc
         return out
 
-    def prepare(self, case: Case, as_of: dt.date, program: Program) -> list[dict[str, Any]]:
-        """The case's engine facts, with the as-of date, every due date rules compare and
-        every pattern they test."""
-        facts = case_facts(case)
-        today = day_number(as_of)
-        dues = program.dues_by_type()
-        patterns = program.patterns_by_type()
-        for fact in facts:
-            fact["_as_of"] = today
-            for spec in dues.get(fact[TYPE_KEY], ()):
-                start = fact.get(spec.start_key)
-                if start is not None:
-                    fact[spec.key] = self.due_day(start, spec.unit, spec.days)
-            tests = patterns.get(fact[TYPE_KEY])
-            if tests:
-                add_pattern_tests(fact, tests)
+    def prepare(self, case: Case, as_of: dt.date) -> list[dict[str, Any]]:
+        """The case's engine facts, with the as-of date, the date each is judged on, the
+        values the packs compute, every due date rules compare and every pattern they test."""
+        records: list[Any] = []
+        facts = case_facts(case, records)
+        self.plan.complete(facts, records, day_number(as_of), self.due_day)
         check_width(facts)  # again: due dates and pattern tests are fields too
         return facts
 

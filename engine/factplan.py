@@ -1,0 +1,180 @@
+"""What the engine facts of a case get beyond their own values, worked out once per rule set.
+
+Before a case's facts go to the engine, each gets:
+- `_as_of`, the day the case is judged at (overdue and pending steps count to it);
+- `_on`, the day whose law judges it: the first of its document's dates law.yaml names
+  (`documents: ... judged_on`) that is given, else the as-of date; a child record (a goods
+  item) takes its document's;
+- the values the rule packs compute (`computed:`), by the generic functions of
+  facts/functions.py, with the parameters in force on the fact's `_on`;
+- the due dates and pattern tests the compiled rules compare (engine/compiler.py).
+A case whose own dates come after its as-of date cannot be judged on that date: it is refused
+as inconsistent (`Inconsistent`), never judged as if its later steps had not happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rexcheck.engine.compiler import Program
+from rexcheck.engine.conditions import DueSpec, PatternSpec
+from rexcheck.engine.loader import (
+    JUDGED_ON_KEY,
+    LoadedComputed,
+    LoadedParameter,
+    RuleSet,
+    structure_regex,
+)
+from rexcheck.facts import functions
+from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES
+from rexcheck.facts.normalise import TYPE_KEY, day_number, engine_key, from_day_number
+
+Compute = Callable[[Any, dict[str, Any]], Any]
+
+
+class Inconsistent(Exception):
+    """A case that cannot be judged as given (its steps come after the day it is judged at)."""
+
+
+class FactPlan:
+    def __init__(self, ruleset: RuleSet, program: Program):
+        documents = ruleset.documents
+        self.judged: dict[str, tuple[str, ...]] = {
+            t: tuple(engine_key(p.partition(".")[2]) for p in doc.judged_on)
+            for t, doc in documents.items()}
+        self.children = {child: parent for child, (parent, _, _) in CHILD_TYPES.items()}
+        self.computed: dict[str, list[tuple[str, Compute]]] = {
+            t: [(c.name, _function(c, ruleset.parameters)) for c in values]
+            for t, values in ruleset.computed.items()}
+        computed_names = {(t, c.name) for t, values in ruleset.computed.items() for c in values}
+        self.dates: dict[str, tuple[str, ...]] = {
+            t: tuple(engine_key(p) for p, k in ruleset.fields[t].items()
+                     if k.kind == "date" and not k.is_list and (t, p) not in computed_names)
+            for t in (*BASE_TYPES, *CHILD_TYPES)}
+        self.dues = program.dues_by_type()
+        self.patterns = program.patterns_by_type()
+
+    def complete(self, facts: list[dict[str, Any]], records: list[Any], as_of: int,
+                 due_day: Callable[[int, str, int], int]) -> None:
+        """Add to each fact what the rules need (see the module docstring), in place."""
+        judged_on: dict[tuple[str, str], int] = {}
+        later: list[tuple[dict[str, Any], Any]] = []
+        for fact, record in zip(facts, records, strict=True):
+            fact_type = fact[TYPE_KEY]
+            parent = self.children.get(fact_type)
+            if parent is not None:
+                later.append((fact, record))
+                continue
+            self._check_dates(fact, as_of)
+            fact["_as_of"] = as_of
+            on = fact[JUDGED_ON_KEY] = functions.first_given(
+                fact, self.judged.get(fact_type, ()), as_of)
+            judged_on[(fact_type, fact["ref"])] = on
+        for fact, record in later:
+            self._check_dates(fact, as_of)
+            fact["_as_of"] = as_of
+            parent = self.children[fact[TYPE_KEY]]
+            fact[JUDGED_ON_KEY] = judged_on.get((parent, fact[parent]), as_of)
+        for fact, record in zip(facts, records, strict=True):
+            fact_type = fact[TYPE_KEY]
+            for name, compute in self.computed.get(fact_type, ()):
+                value = compute(record, fact)
+                if value is not None:
+                    fact[name] = value
+            dues = self.dues.get(fact_type)
+            if dues:
+                add_due_dates(fact, dues, due_day)
+            tests = self.patterns.get(fact_type)
+            if tests:
+                add_pattern_tests(fact, tests)
+
+    def _check_dates(self, fact: dict[str, Any], as_of: int) -> None:
+        for key in self.dates.get(fact[TYPE_KEY], ()):
+            value = fact.get(key)
+            if value is not None and value > as_of:
+                raise Inconsistent(
+                    f"{fact[TYPE_KEY].replace('_', ' ')} {fact['ref']}: "
+                    f"{key.replace('__', '.')} {from_day_number(value)} is after the as-of date "
+                    f"{from_day_number(as_of)}; a case is judged on or after the day of its "
+                    "last step (give a later as_of)")
+
+    def explain(self, fact: dict[str, Any]) -> list[dict[str, Any]]:
+        """The values computed for a fact, with the function and its inputs (for --explain)."""
+        out = []
+        for name, compute in self.computed.get(fact[TYPE_KEY], ()):
+            out.append({"field": name, "value": fact.get(name),
+                        "function": getattr(compute, "describe", name)})
+        return out
+
+
+def _function(c: LoadedComputed, parameters: dict[str, LoadedParameter]) -> Compute:
+    """The Python callable for one computed value: (record, fact) -> engine value or None."""
+    spec = c.spec
+    if spec.convert is not None:
+        amount = spec.convert.amount.partition(".")[2]
+        rates = spec.convert.rates.partition(".")[2]
+        to = spec.convert.to
+
+        def compute(record: Any, fact: dict[str, Any]) -> Any:
+            return functions.convert(_attr(record, amount), _attr(record, rates) or (), to)
+        compute.describe = f"convert({spec.convert.amount}, to {to}, rates {spec.convert.rates})"  # type: ignore[attr-defined]
+        return compute
+    if spec.count is not None:
+        path = spec.count.partition(".")[2]
+
+        def compute(record: Any, fact: dict[str, Any]) -> Any:
+            return functions.count(_attr(record, path))
+        compute.describe = f"count({spec.count})"  # type: ignore[attr-defined]
+        return compute
+    if spec.part is not None:
+        key = engine_key(spec.part.of.partition(".")[2])
+        name = spec.part.name
+        periods = [(day_number(start), None if end is None else day_number(end),
+                    structure_regex(value))
+                   for start, end, value in parameters[spec.part.structure].periods()]
+
+        def compute(record: Any, fact: dict[str, Any]) -> Any:
+            on = fact[JUDGED_ON_KEY]
+            for start, end, regex in periods:
+                if start <= on and (end is None or on <= end):
+                    return functions.part(fact.get(key), regex, name)
+            return None
+        compute.describe = (f"part {name} of {spec.part.of} "  # type: ignore[attr-defined]
+                            f"(structure {spec.part.structure})")
+        return compute
+    assert spec.date is not None
+    key = engine_key(spec.date.of.partition(".")[2])
+    written = spec.date.format
+
+    def compute(record: Any, fact: dict[str, Any]) -> Any:
+        return functions.date_from_text(fact.get(key), written)
+    compute.describe = f"date({spec.date.of} written {written})"  # type: ignore[attr-defined]
+    return compute
+
+
+def _attr(record: Any, path: str) -> Any:
+    for part in path.split("."):
+        record = getattr(record, part, None)
+        if record is None:
+            return None
+    return record
+
+
+
+def add_due_dates(fact: dict[str, Any], dues: list[DueSpec],
+                  due_day: Callable[[int, str, int], int]) -> None:
+    """The due dates rules compare on this fact, each counted from its start date."""
+    for spec in dues:
+        start = fact.get(spec.start_key)
+        if start is not None:
+            fact[spec.key] = due_day(start, spec.unit, spec.days)
+
+
+def add_pattern_tests(fact: dict[str, Any], tests: list[PatternSpec]) -> None:
+    """The computed fields of the patterns rules test on this fact: each present, and true,
+    when the whole value matches (conditions.py says why the engine's regex is not used)."""
+    for test in tests:
+        value = fact.get(test.field_key)
+        if type(value) is str and test.regex.fullmatch(value):
+            fact[test.key] = True

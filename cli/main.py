@@ -241,7 +241,8 @@ def rules_lint(rules_root: Path | None, readings_file: Path | None, fmt: str) ->
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("schema"), show_default=True, help="Folder to write the schemas to.")
 def rules_schema(out_dir: Path) -> None:
-    """Write JSON Schemas for rule files, rule test files and case files.
+    """Write JSON Schemas: rule files, law.yaml, rule test files, case files, and the result
+    of a case (result.schema.json, the rexcheck.result/1 contract of check, screen and serve).
 
     An editor with a YAML language server (VS Code with the Red Hat YAML extension) then
     completes field names, operators and fact fields and flags mistakes while you type; see
@@ -251,13 +252,12 @@ def rules_schema(out_dir: Path) -> None:
     Example:
       rexcheck rules schema --out schema/
     """
-    from rexcheck.engine.jsonschema import case_file_schema, rule_file_schema, test_file_schema
+    from rexcheck.engine.jsonschema import SCHEMAS
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name, schema in (("rule-file", rule_file_schema()), ("rule-test-file", test_file_schema()),
-                         ("case-file", case_file_schema())):
+    for name, make in SCHEMAS.items():
         path = out_dir / f"{name}.schema.json"
-        path.write_text(json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+        path.write_text(json.dumps(make(), indent=2, sort_keys=True, ensure_ascii=False) + "\n",
                         encoding="utf-8")
         click.echo(f"wrote {path}")
 
@@ -291,16 +291,19 @@ def rules_docs(rules_root: Path | None, out_dir: Path) -> None:
 @click.argument("rules_root", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-def rules_test(rules_root: Path | None, fmt: str) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="List every test, passed or failed.")
+def rules_test(rules_root: Path | None, fmt: str, verbose: bool) -> None:
     """Run the rule tests written as YAML under RULES_ROOT/tests (default: the shipped rules).
 
     Each test names a case (a fixture varied with `set`, an inline case or a case file), a
-    date, the findings expected and the rules that must not fire; a failure shows the
-    expected and the actual findings. See docs/editing-rules.md.
+    date, the findings expected, the outcomes expected and the rules that must not fire; a
+    failure shows what was expected and what happened. Only failures and the summary are
+    shown, every test with -v. See docs/rule-tests.md.
 
     \b
     Example:
       rexcheck rules test
+      rexcheck rules test my-rules/ -v
       rexcheck rules test my-rules/ --format json
 
     Exit codes: 0 all pass; 1 some fail; 2 invalid rules or tests.
@@ -312,7 +315,7 @@ def rules_test(rules_root: Path | None, fmt: str) -> None:
     root = rules_root or default_rules_dir()
     try:
         checker = Checker(root)
-        tests = load_tests(root)
+        tests = load_tests(root, checker.ruleset)
     except InvalidInput as exc:
         fail(exc.diagnostics, fmt)
     outcomes = [run_test(checker, t) for t in tests]
@@ -324,7 +327,7 @@ def rules_test(rules_root: Path | None, fmt: str) -> None:
             "passed": sum(o.passed for o in outcomes),
             "failed": sum(not o.passed for o in outcomes)}, indent=2, ensure_ascii=False))
     else:
-        click.echo(report(outcomes), nl=False)
+        click.echo(report(outcomes, verbose), nl=False)
     sys.exit(0 if all(o.passed for o in outcomes) else 1)
 
 

@@ -63,7 +63,8 @@ def _count_lines(inputs: tuple[str, ...]) -> int | None:
     return total
 
 
-CSV_COLUMNS = ["record", "source", "line", "case", "outcome", "findings", "rule_ids", "error"]
+CSV_COLUMNS = ["record", "source", "line", "case", "outcome", "findings", "notices", "pending",
+               "rule_ids", "error"]
 
 
 def _write(results: Iterable[Screened], fmt: str, out: TextIO) -> Iterator[Screened]:
@@ -92,10 +93,12 @@ def _write(results: Iterable[Screened], fmt: str, out: TextIO) -> Iterator[Scree
         elif fmt == "json":
             out.write(("\n" if first else ",\n") + line.decode())
         elif writer:
-            writer.writerow([data["record"], data["source"], data["line"], data["case"] or "",
-                             data["outcome"], len(data["findings"]),
+            source = data["source"] or {}
+            writer.writerow([source.get("record"), source.get("file"), source.get("line"),
+                             data["case"] or "", data["outcome"], len(data["findings"]),
+                             len(data["notices"]), len(data["pending"]),
                              " ".join(f["rule_id"] for f in data["findings"]),
-                             data["error"] or ""])
+                             "; ".join(p["message"] for p in data["errors"])])
         else:
             out.write(_text(data))
         first = False
@@ -105,12 +108,17 @@ def _write(results: Iterable[Screened], fmt: str, out: TextIO) -> Iterator[Scree
 
 
 def _text(data: dict) -> str:
-    head = f"#{data['record']} {data['case'] or '?'}: {data['outcome']}"
+    source = data["source"] or {}
+    head = f"#{source.get('record')} {data['case'] or '?'}: {data['outcome']}"
     lines = [head]
-    if data["error"]:
-        lines.append(f"  {data['error']}")
-    for f in data["findings"]:
-        lines.append(f"  {f['severity'].upper():7} {f['rule_id']} [{f['citation']['ref']}] "
+    for o in data["outcomes"]:
+        lines.append(f"  {o['document']}: {o['outcome']}")
+    for p in data["errors"]:
+        where = f"{p['file']}:{p['line']}:{p['column']}: " if p.get("file") else ""
+        lines.append(f"  ERROR   {where}{p['message']} [{p['code']}]")
+    for f in data["findings"] + data["notices"]:
+        label = "NOTICE" if f["severity"] == "info" else f["severity"].upper()
+        lines.append(f"  {label:7} {f['rule_id']} [{f['citation']['ref']}] "
                      f"{f['subject']['type']} {f['subject']['ref']}: {f['message']}")
     return "\n".join(lines) + "\n"
 
@@ -133,10 +141,12 @@ def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | Non
            input_format: str | None, workers: int, lang: str, audit_log: Path | None) -> None:
     """Screen case records in bulk: JSONL, JSON, YAML or CSV files, or - for standard input.
 
-    Streams one result per record, in input order, to standard output: the record number,
-    the case id, the outcome per document and overall (register, refuse, valid, invalid,
-    not_covered, revoke, ..., or error) and the findings with citations. A record that cannot
-    be read or validated gets an error result naming the record and field, and the run goes
+    Streams one result per record, in input order, to standard output: the same result
+    object as `rexcheck check --format json` gives (schema rexcheck.result/1, docs/result.md),
+    with the record number, file and line in `source`: the outcome of each document and of
+    the case (register, refuse, valid, invalid, not_covered, revoke, ..., or error), the
+    findings with citations, the notices and pending steps apart. A record that cannot be
+    read or validated gets an error result naming the record and field, and the run goes
     on. The summary (records in, results out, errors, outcomes) goes to standard error.
 
     \b
@@ -191,8 +201,7 @@ def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | Non
     if log is not None:
         log.close()
     progress.close()
-    summary = {"records_in": records_in, "results_out": summary["results"], **summary}
-    summary.pop("results")
+    summary = {"records_in": records_in, "results_out": summary["cases"], **summary}
     click.echo(f"screened {summary['records_in']} record(s): {summary['results_out']} "
                f"result(s), {summary['errors']} error(s); outcomes: "
                + ", ".join(f"{k} {v}" for k, v in summary["outcomes"].items()), err=True)

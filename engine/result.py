@@ -126,7 +126,7 @@ def summarise(results: Iterable[Any]) -> dict[str, Any]:
         findings += len(r.findings)
         notices += len(r.notices)
         pending += len(r.pending)
-        errors += r.outcome == "error"
+        errors += r.outcome in ("error", "undetermined")
         counts[r.outcome] = counts.get(r.outcome, 0) + 1
     return {"cases": total, "with_findings": with_findings, "findings": findings,
             "notices": notices, "pending": pending, "errors": errors,

@@ -210,7 +210,7 @@ def summarise(results: Iterable[Screened]) -> dict[str, Any]:
         findings += item.findings
         notices += item.notices
         pending += item.pending
-        errors += item.outcome == "error"
+        errors += item.outcome in ("error", "undetermined")
         counts[item.outcome] = counts.get(item.outcome, 0) + 1
     return {"cases": total, "with_findings": with_findings, "findings": findings,
             "notices": notices, "pending": pending, "errors": errors,

@@ -54,6 +54,10 @@ class FactPlan:
             for t in (*BASE_TYPES, *CHILD_TYPES)}
         self.dues = program.dues_by_type()
         self.patterns = program.patterns_by_type()
+        # a time limit that starts before any rule is in force judges nothing: its due date is
+        # not computed (the calendar need not know those years)
+        starts = [lr.spans[0][0] for lr in ruleset.rules if lr.spans]
+        self.first_day = day_number(min(starts)) if starts else 0
 
     def complete(self, facts: list[dict[str, Any]], records: list[Any], as_of: int,
                  due_day: Callable[[int, str, int], int]) -> None:
@@ -84,7 +88,7 @@ class FactPlan:
                     fact[name] = value
             dues = self.dues.get(fact_type)
             if dues:
-                add_due_dates(fact, dues, due_day)
+                add_due_dates(fact, dues, due_day, self.first_day)
             tests = self.patterns.get(fact_type)
             if tests:
                 add_pattern_tests(fact, tests)
@@ -163,11 +167,12 @@ def _attr(record: Any, path: str) -> Any:
 
 
 def add_due_dates(fact: dict[str, Any], dues: list[DueSpec],
-                  due_day: Callable[[int, str, int], int]) -> None:
-    """The due dates rules compare on this fact, each counted from its start date."""
+                  due_day: Callable[[int, str, int], int], first_day: int = 0) -> None:
+    """The due dates rules compare on this fact, each counted from its start date (none for
+    a start before `first_day`, the first day any rule is in force)."""
     for spec in dues:
         start = fact.get(spec.start_key)
-        if start is not None:
+        if start is not None and start >= first_day:
             fact[spec.key] = due_day(start, spec.unit, spec.days)
 
 

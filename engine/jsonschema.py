@@ -45,7 +45,11 @@ def condition_schema() -> dict[str, Any]:
         "required": ["field"],
         "properties": {"field": {"$ref": "#/$defs/FieldPath"},
                        **{op: ({"type": "boolean"} if op == "exists" else
-                               {"type": "string"} if op == "matches" else value)
+                               {"anyOf": [{"type": "string"}, {
+                                   "type": "object", "additionalProperties": False,
+                                   "required": ["param"],
+                                   "properties": {"param": {"type": "string"}}}]}
+                               if op == "matches" else value)
                           for op in sorted(OPERATORS)}},
         "additionalProperties": False,
         "minProperties": 2,

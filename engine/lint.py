@@ -30,7 +30,7 @@ from rexcheck.engine.loader import (
     load_rules,
     rule_scope,
 )
-from rexcheck.engine.ruletests import coverage, load_tests
+from rexcheck.engine.ruletests import coverage, load_tests, needs_silent_test
 
 READING_HEADING = re.compile(r"^#+\s.*?`?([a-z0-9]+(?:-[a-z0-9]+)+)`?", re.MULTILINE)
 
@@ -67,7 +67,7 @@ def lint(root: Path, readings_file: Path | None = None) -> list[Diagnostic]:
         if rule.id not in fires:
             out.append(_warn(lr, ("id",), "no rule test fires this rule", "untested-fires",
                              "add a test with this rule under 'expect' in rules/tests/"))
-        if rule.id not in silent and not _unconditional(rule):
+        if rule.id not in silent and needs_silent_test(rule):
             out.append(_warn(lr, ("id",), "no rule test shows this rule silent",
                              "untested-silent",
                              "add a test with this rule under 'expect_not' in rules/tests/"))
@@ -78,13 +78,6 @@ def lint(root: Path, readings_file: Path | None = None) -> list[Diagnostic]:
             out.append(_warn(lr, ("then", "finding", "message"), "the message has no Russian "
                              "translation", "missing-translation", "add 'message_ru'"))
     return sorted(out)
-
-
-def _unconditional(rule: Any) -> bool:
-    """A rule with no condition at all fires for every fact it applies to: no test can show
-    it silent."""
-    return (rule.when is None and not rule.with_ and not rule.without
-            and rule.deadline is None)
 
 
 def _error(lr: LoadedRule, where: tuple, message: str, code: str, hint: str | None = None

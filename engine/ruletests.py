@@ -327,6 +327,12 @@ def run_test(checker: Any, loaded: LoadedTest) -> Outcome:
                    actual)
 
 
+def needs_silent_test(rule: Any) -> bool:
+    """A rule with no condition at all fires for every fact it applies to: no test can show
+    it silent, and none is asked for."""
+    return bool(rule.when is not None or rule.with_ or rule.without or rule.deadline)
+
+
 def coverage(tests: list[LoadedTest]) -> tuple[set[str], set[str]]:
     """Rule ids with a test that fires them, and with a test where they must not fire (an
     outcome rule counts as fired by a test that expects its outcome)."""

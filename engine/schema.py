@@ -244,6 +244,6 @@ class Document(Strict):
 class LawFile(Strict):
     title: Text
     acts: dict[Annotated[str, StringConstraints(pattern=r"^Order [0-9]+$")], Act]
-    documents: dict[Name, Document]
-    case_outcome: list[Name] = Field(min_length=1, description=(
+    documents: dict[Name, Document] = Field(default_factory=dict)
+    case_outcome: list[Name] = Field(default_factory=list, description=(
         "the case's outcome: the first of these that any of its documents has"))

@@ -24,7 +24,7 @@ def run(*args):
 def test_results_carry_version_rules_digest_as_of_and_case_digest():
     doc = json.loads(run("check", str(EXAMPLES / "refused-no-english.yaml"), "--format",
                          "json").output)
-    audit = doc["cases"][0]["audit"]
+    audit = doc["results"][0]["audit"]
     assert audit["version"] == __version__
     assert audit["rules_digest"] == doc["rules"]["digest"]
     assert audit["as_of"] == "2026-04-15"
@@ -111,7 +111,7 @@ def test_canonical_json_is_pydantics_json_of_every_example_and_generated_case():
 
 EDGE_AMOUNTS = ["1E+2", "0.000001", "1e-7", "100.00", "0", "0E-10", "1e15", 12500.0, 1e-05,
                 "123456789012345.123456789", 3]
-EDGE_TEXT = ["a\x00b", "\x1f", "\x7f", "\u2028\u2029", "😀", '\\"/', "Беркут", "  padded  "]
+EDGE_TEXT = ["a\u2028\u2029b", "😀", '\\"/', "Беркут", "  padded  ", "tab\tinside"]
 
 
 @pytest.mark.parametrize("amount", EDGE_AMOUNTS)
@@ -126,6 +126,14 @@ def test_canonical_json_writes_edge_amounts_as_pydantic_does(amount):
 def test_canonical_json_writes_edge_text_as_pydantic_does(text):
     case = Case.model_validate({**_MINIMAL, "exporter": {"tin": "KZ1", "name": text}})
     assert canonical_json(case) == case.model_dump_json().encode()
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "a\x1fb", "a\x7fb", "a\x1b[2Jb"])
+def test_control_characters_in_a_text_are_refused(text):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="exporter.name"):
+        Case.model_validate({**_MINIMAL, "exporter": {"tin": "KZ1", "name": text}})
 
 
 def test_an_integer_orjson_cannot_write_goes_through_pydantic():

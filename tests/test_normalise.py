@@ -64,6 +64,17 @@ def reference_facts(case) -> list[dict]:
                     child_fact.update({"ref": f"{ref}/{lst}-{j}", fact_type: ref,
                                        TYPE_KEY: child_type})
                     facts.append(child_fact)
+    numbers = {f["ref"]: f["number"] for f in facts if f[TYPE_KEY] == "registration"}
+    refs = {}
+    for f in facts:
+        if f[TYPE_KEY] == "registration":
+            refs.setdefault(f["number"], f["ref"])
+    for f in facts:  # a document names its registration by ref or number: it gets both
+        if f[TYPE_KEY] in ("change_report", "revocation_request", "verification_request"):
+            if "registration" in f and "registration_number" not in f and f["registration"] in numbers:
+                f["registration_number"] = numbers[f["registration"]]
+            elif "registration_number" in f and "registration" not in f and f["registration_number"] in refs:
+                f["registration"] = refs[f["registration_number"]]
     return sorted(facts, key=lambda f: (f[TYPE_KEY], f["ref"]))
 
 

@@ -77,7 +77,8 @@ class Source:
     def label(self) -> str:
         if self.kind == HOLIDAYS_PACKAGE:
             return f"holidays {self.version}"
-        return f"{self.file}:{self.line} ({self.section}): {self.citation}"
+        where = f"{self.file}:{self.line}" if self.line else f"{self.file}"
+        return f"{where} ({self.section}): {self.citation}"
 
     def as_dict(self) -> dict:
         if self.kind == HOLIDAYS_PACKAGE:
@@ -206,6 +207,9 @@ class WorkingCalendar:
         self.first_year = data.first_year
         self.last_year = data.last_year
         self.source = source
+        # the shipped file is named as in the repository, wherever the package is installed
+        self.file_name = (SHIPPED_FILE_NAME if Path(source) == default_calendar_file()
+                          else source)
         self.holidays_version = holidays.__version__
         self._package = Source(HOLIDAYS_PACKAGE, version=self.holidays_version)
         years = range(data.first_year, data.last_year + 1)
@@ -214,29 +218,8 @@ class WorkingCalendar:
         confirmed_years = {e.date.year for e in data.confirmed_holidays}
         self._off: dict[dt.date, CalendarDay] = {
             day.date: day for day in _package_days(package, self._package, confirmed_years)}
-        self._working: dict[dt.date, CalendarDay] = {}
-        moved_to = {d.moved_from: d.date for d in self._off.values() if d.moved_from
-                    and d.kind == TRANSFERRED_DAY_OFF}
-        for day in sorted(getattr(package, "weekend_workdays", ())):
-            if self.first_year <= day.year <= self.last_year:
-                off = moved_to.get(day)
-                to = f"moved to {_day_name(off)}" if off else "moved to a weekday"
-                self._working[day] = CalendarDay(
-                    day, True, TRANSFERRED_WORKING_DAY,
-                    f"working day, its day off {to} (Government transfer of days off)",
-                    self._package, moved_to=off)
-        for section, entry, where in self._entries(data, positions):
-            if section == "confirmed_holidays":
-                name = entry.name or entry.reason
-                self._off[entry.date] = CalendarDay(
-                    entry.date, False, PUBLIC_HOLIDAY, f"{name} (public holiday; announced date)",
-                    where, name=name)
-            elif section == "days_off":
-                self._off[entry.date] = CalendarDay(entry.date, False, ADDED_DAY_OFF,
-                                                    entry.reason or "day off", where)
-            else:
-                self._working[entry.date] = CalendarDay(entry.date, True, ADDED_WORKING_DAY,
-                                                        entry.reason or "working day", where)
+        self._working = self._weekend_days_worked(package)
+        self._apply(data, positions)
         self.day = lru_cache(maxsize=8192)(self._day)  # type: ignore[method-assign]
         # working days counted from the first known day: counting becomes a subtraction
         self._origin = dt.date(self.first_year, 1, 1)
@@ -247,17 +230,45 @@ class WorkingCalendar:
             self._count.append(total)
             d += ONE_DAY
 
+    def _weekend_days_worked(self, package: holidays.HolidayBase) -> dict[dt.date, CalendarDay]:
+        """The Government's transfers: each Saturday or Sunday worked, with its day off."""
+        moved_to = {d.moved_from: d.date for d in self._off.values()
+                    if d.kind == TRANSFERRED_DAY_OFF and d.moved_from}
+        worked = {}
+        for day in sorted(getattr(package, "weekend_workdays", ())):
+            if self.first_year <= day.year <= self.last_year:
+                off = moved_to.get(day)
+                to = f"moved to {_day_name(off)}" if off else "moved to a weekday"
+                worked[day] = CalendarDay(
+                    day, True, TRANSFERRED_WORKING_DAY,
+                    f"working day, its day off {to} (Government transfer of days off)",
+                    self._package, moved_to=off)
+        return worked
+
+    def _apply(self, data: CalendarFile, positions: Positions | None) -> None:
+        """The data file's corrections, each entry its own source."""
+        for section, entry, where in self._entries(data, positions):
+            if section == "confirmed_holidays":
+                name = entry.name or entry.reason or "public holiday"
+                self._off[entry.date] = CalendarDay(
+                    entry.date, False, PUBLIC_HOLIDAY, f"{name} (public holiday; announced date)",
+                    where, name=name)
+            elif section == "days_off":
+                self._off[entry.date] = CalendarDay(entry.date, False, ADDED_DAY_OFF,
+                                                    entry.reason or "day off", where)
+            else:
+                self._working[entry.date] = CalendarDay(entry.date, True, ADDED_WORKING_DAY,
+                                                        entry.reason or "working day", where)
+
     def _entries(self, data: CalendarFile, positions: Positions | None
                  ) -> Iterable[tuple[str, _Entry, Source]]:
         """The data file's entries with their sources; later sections win (confirmed holidays,
         then days off, then working days), as they always have."""
-        shown = (SHIPPED_FILE_NAME if Path(self.source) == default_calendar_file()
-                 else self.source)
         for section in ("confirmed_holidays", "days_off", "working_days"):
             for i, entry in enumerate(getattr(data, section)):
                 line = positions.of((section, i))[0] if positions else None
-                yield section, entry, Source(DATA_FILE, file=shown, line=line, section=section,
-                                             citation=entry.source)
+                yield section, entry, Source(DATA_FILE, file=self.file_name, line=line,
+                                             section=section, citation=entry.source)
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> WorkingCalendar:

@@ -106,7 +106,7 @@ def main() -> None:
       rexcheck whatif --proposed proposal.yaml population.jsonl
       rexcheck rules list | lint | test | docs        for the people who edit the rules
       rexcheck calendar add 2026-03-19 5              a due date on the Kazakhstan calendar
-      rexcheck audit verify decisions.jsonl           replay logged decisions
+      rexcheck audit verify decisions.jsonl           check an audit log, replay it
 
     Exit codes: 0 no findings (information notices do not count); 1 findings (errors or
     warnings); 2 invalid input or rules. Each command's --help has examples.
@@ -579,8 +579,8 @@ def audit_head(log_file: Path, audit_key_file: Path | None, fmt: str) -> None:
     chain = chain_of(log_file, key)
     if chain.problems or chain.head is None:
         _show_problems(chain.problems)
-        click.echo(f"{log_file}: the chain is broken: no head to anchor; see "
-                   "`rexcheck audit verify`", err=True)
+        click.echo(f"{log_file}: no head printed: the chain is not whole (see `rexcheck "
+                   "audit verify`), and a broken chain is no head to anchor", err=True)
         sys.exit(2)
     if fmt == "json":
         click.echo(json.dumps({"log": str(log_file), "count": chain.head.count,

@@ -261,8 +261,8 @@ def _walk(chain: Chain, path: Path | str, key: AuditKey | None, anchors: Any,
     prev: str | None = None   # the hash of the line before, None before the header
     known = True              # False when the line before could not be read
     last_time: dt.datetime | None = None
-    keyed = False
-    for number, raw in read_lines(path):
+    keyed: bool | None = None  # None: no header read, so MACs cannot be judged
+    for number, raw in _lines_of(chain, path):
         chain.lines = number
         if isinstance(raw, str):
             chain.problem(number, raw, "audit-line")
@@ -286,7 +286,7 @@ def _walk(chain: Chain, path: Path | str, key: AuditKey | None, anchors: Any,
             chain.problem(number, f"the line says it is line {entry.get('seq')!r}: a line was "
                           "deleted, inserted, duplicated or moved")
         if number == 1:
-            keyed = _header(chain, entry, key) if kind == "header" else False
+            keyed = _header(chain, entry, key) if kind == "header" else None
             if kind != "header":
                 chain.problem(1, "the log does not open with a header line: it is not a "
                               "chained rexcheck audit log, or its first lines were removed")
@@ -316,6 +316,13 @@ def _walk(chain: Chain, path: Path | str, key: AuditKey | None, anchors: Any,
         chain.problem(1, "the log is empty: not even a header line")
     for anchor in anchors:
         _anchor(chain, anchor)
+
+
+def _lines_of(chain: Chain, path: Path | str) -> Iterator[tuple[int, bytes | str]]:
+    try:
+        yield from read_lines(path)
+    except OSError as exc:
+        chain.problem(chain.lines + 1, f"cannot read the log: {exc.strerror}", "audit-line")
 
 
 def _kind(chain: Chain, number: int, entry: dict) -> str | None:
@@ -356,7 +363,10 @@ def _header(chain: Chain, entry: dict, key: AuditKey | None) -> bool:
     return True
 
 
-def _mac(chain: Chain, number: int, entry: dict, keyed: bool, key: AuditKey | None) -> None:
+def _mac(chain: Chain, number: int, entry: dict, keyed: bool | None, key: AuditKey | None
+         ) -> None:
+    if keyed is None:
+        return
     if not keyed:
         if "mac" in entry:
             chain.problem(number, "a MAC in a log whose header names no key", "audit-key")

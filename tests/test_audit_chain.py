@@ -241,6 +241,15 @@ def test_a_keyed_log_rewritten_without_its_key_passes_only_without_the_key(keyed
     assert "the log names no key, but a key was given" in result.output
 
 
+def test_a_keyed_log_rebuilt_without_its_key_is_caught_by_an_anchor(keyed):
+    anchor = json.loads(run("audit", "head", keyed, "--format", "json").output)["anchor"]
+    entries = lines(keyed)
+    del entries[0]["header"]["key_id"]
+    write(keyed, rechain(entries))
+    result = verified(keyed, "--anchor", anchor)
+    assert result.exit_code == 2 and "the log was rewritten up to there" in result.output
+
+
 def test_a_log_verified_with_another_key_is_refused(keyed, tmp_path):
     other = make_key(tmp_path / "other.key", b"another key of 32 bytes, honest!")
     result = verified(keyed, "--audit-key", other)
@@ -372,6 +381,22 @@ def test_a_garbage_log_gives_located_errors_and_no_traceback(tmp_path):
     assert "Traceback" not in out
 
 
+def test_a_log_that_cannot_be_read_is_a_problem_not_a_traceback(tmp_path, checker):
+    report = verify(tmp_path, checker)  # a folder
+    assert [p.format() for p in report.problems] == [
+        f"{tmp_path}:1:1: error: cannot read the log: Is a directory [audit-line]",
+        f"{tmp_path}:1:1: error: the log is empty: not even a header line [audit-chain]"]
+
+
+def test_a_keyed_log_without_its_header_is_one_problem_not_one_per_line(keyed):
+    entries = lines(keyed)[1:]
+    write(keyed, rechain(entries))
+    result = verified(keyed)
+    assert result.exit_code == 2
+    assert result.output.count(": error: ") == 1
+    assert f"{keyed}:1:1: error: the log does not open with a header line" in result.output
+
+
 def test_an_empty_log_is_refused(tmp_path):
     empty = tmp_path / "empty.jsonl"
     empty.write_bytes(b"")
@@ -418,7 +443,7 @@ def test_head_of_a_broken_chain_is_refused(log):
     write(log, entries)
     result = run("audit", "head", log)
     assert result.exit_code == 2
-    assert "the chain is broken: no head to anchor" in result.output
+    assert "no head printed: the chain is not whole" in result.output
 
 
 # -- the verify report as JSON ---------------------------------------------------------------

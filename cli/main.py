@@ -49,7 +49,8 @@ AUDIT_KEY_OPTION = click.option(
     "carries an HMAC, so forging a line needs the key. Mode 600; 16 to 4096 bytes.")
 
 
-def read_audit_key(ctx: click.Context, key_file: Path | None, needed: bool):
+def read_audit_key(ctx: click.Context, key_file: Path | None, needed: bool,
+                   fmt: str = "text"):
     """The key in `key_file`, or None; exit 2 with the reason for a bad key file, or for
     --audit-key given on the command line where nothing uses it (`needed` false)."""
     from rexcheck.engine.auditchain import read_key
@@ -59,15 +60,15 @@ def read_audit_key(ctx: click.Context, key_file: Path | None, needed: bool):
     if not needed:
         if ctx.get_parameter_source("audit_key_file") == click.core.ParameterSource.COMMANDLINE:
             fail([Diagnostic(str(key_file), 1, 1, "--audit-key is used only with --audit-log",
-                             "audit-key")])
+                             "audit-key")], fmt)
         return None  # named by REXCHECK_AUDIT_KEY_FILE for the runs that log
     try:
         return read_key(key_file)
     except InvalidInput as exc:
-        fail(exc.diagnostics)
+        fail(exc.diagnostics, fmt)
 
 
-def open_audit_log(path: Path, key, sync_each: bool = False):
+def open_audit_log(path: Path, key, sync_each: bool = False, fmt: str = "text"):
     """The audit log, opened (created with its header, or its header and head checked)
     before anything is decided; exit 2 with the reason when it cannot be."""
     from rexcheck.engine.audit import AuditLog
@@ -76,7 +77,7 @@ def open_audit_log(path: Path, key, sync_each: bool = False):
     try:
         return AuditLog(path, key, sync_each)
     except AuditLogError as exc:
-        fail([exc.diagnostic])
+        fail([exc.diagnostic], fmt)
 
 
 def audit_log_failed(diagnostic: Diagnostic) -> None:
@@ -162,7 +163,7 @@ def check(ctx: click.Context, facts: tuple[Path, ...], rules_dir: Path | None,
     from rexcheck.engine.render import to_json, to_text
     from rexcheck.facts.loader import load_case_file
 
-    key = read_audit_key(ctx, audit_key_file, needed=audit_log is not None)
+    key = read_audit_key(ctx, audit_key_file, audit_log is not None, fmt)
     try:
         checker = Checker(rules_dir)
     except InvalidInput as exc:
@@ -181,7 +182,7 @@ def check(ctx: click.Context, facts: tuple[Path, ...], rules_dir: Path | None,
         fail(problems, fmt)
     cases.sort(key=lambda item: (item[0].case, item[1]))
     if audit_log is not None:
-        _log_decisions(open_audit_log(audit_log, key, sync_each=True), checker,
+        _log_decisions(open_audit_log(audit_log, key, True, fmt), checker,
                        [case for case, _ in cases], as_of)
     results = [checker.check(case, as_of, lang) for case, _ in cases]
     meta = {"rexcheck": __version__, "rules": {"digest": checker.ruleset.digest}}

@@ -139,7 +139,6 @@ class Difference:
     now: list[str]
     logged_outcome: str = ""
     now_outcome: str = ""
-    note: str = ""
 
 
 @dataclass
@@ -162,17 +161,18 @@ def verify(path: Path | str, checker: Any, key: auditchain.AuditKey | None = Non
     date, comparing the outcome and the findings."""
     chain, decisions = auditchain.walk(path, key, anchors)
     report = Verification(chain, checker.ruleset.digest)
-    versions: dict[tuple[str, str], list[int]] = {}
+    in_use = {"rules": ("rules_digest", checker.ruleset.digest),
+              "rexcheck": ("version", _version())}
+    others: dict[tuple[str, str], list[int]] = {}  # (rules|rexcheck, value) -> lines
     for number, decision in decisions:
         report.entries += 1
         logged = _logged(chain, number, decision)
         if logged is None:
             continue
         case, as_of, outcome, findings, audit = logged
-        for name, used in (("rules", checker.ruleset.digest), ("rexcheck", _version())):
-            value = audit.get("rules_digest" if name == "rules" else "version")
-            if value != used:
-                versions.setdefault((name, str(value)), []).append(number)
+        for what, (name, used) in in_use.items():
+            if audit.get(name) != used:
+                others.setdefault((what, str(audit.get(name))), []).append(number)
         now = decide(checker, case, as_of)
         now_keys = now.findings if not now.error else [f"error: {now.error}"]
         if now_keys != findings or now.outcome != outcome:
@@ -180,11 +180,9 @@ def verify(path: Path | str, checker: Any, key: auditchain.AuditKey | None = Non
                                                  findings, now_keys, outcome, now.outcome))
         else:
             report.same += 1
-    for (name, value), lines in sorted(versions.items()):
-        in_use = checker.ruleset.digest if name == "rules" else _version()
-        what = "rules" if name == "rules" else "rexcheck"
+    for (what, value), lines in sorted(others.items()):
         chain.notes.append(f"{len(lines)} decision(s) were taken with {what} {value}, not "
-                           f"the {in_use} in use now (line(s) {_spans(lines)})")
+                           f"the {in_use[what][1]} in use now (line(s) {_spans(lines)})")
     return report
 
 

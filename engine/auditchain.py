@@ -327,6 +327,11 @@ def _lines_of(chain: Chain, path: Path | str) -> Iterator[tuple[int, bytes | str
 
 def _kind(chain: Chain, number: int, entry: dict) -> str | None:
     kinds = [k for k in KINDS if k in entry]
+    if not kinds and {"audit", "case", "findings"} <= set(entry):
+        chain.problem(number, "a line of an unchained audit log (written before "
+                      f"{FORMAT}): it proves nothing; screen its case again to replay it",
+                      "audit-line")
+        return None
     unknown = sorted(set(entry) - set(KINDS) - set(CHAIN_FIELDS))
     if len(kinds) != 1 or unknown or not isinstance(entry[kinds[0]], dict):
         chain.problem(number, "not a line of a rexcheck audit log (it must hold one of "

@@ -66,7 +66,7 @@ def test_check_and_screen_log_the_same_decision_for_the_same_case(tmp_path):
     assert checked == screened
 
 
-def test_a_case_that_is_logged_is_logged_before_its_result_is_shown(tmp_path):
+def test_check_logs_every_case_it_shows(tmp_path):
     log = tmp_path / "d.jsonl"
     result = run("check", EXAMPLES, "--audit-log", log)
     assert result.exit_code == 1
@@ -193,6 +193,15 @@ def test_a_key_that_is_not_a_regular_file_is_refused(tmp_path):
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo, 0o600)
     assert "the audit key file is not a regular file" in _refused(tmp_path, "--audit-key", fifo)
+
+
+def test_a_refused_key_is_reported_as_json_when_json_is_asked(tmp_path):
+    key = make_key(tmp_path / "k", b"")
+    result = run("check", REFUSED, "--audit-log", tmp_path / "d.jsonl", "--audit-key", key,
+                 "--format", "json")
+    assert result.exit_code == 2
+    (error,) = json.loads(result.stdout)["errors"]
+    assert error["code"] == "audit-key" and error["message"] == "the audit key file is empty"
 
 
 def test_a_final_newline_is_not_part_of_the_key(tmp_path):

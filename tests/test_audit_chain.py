@@ -340,13 +340,14 @@ def test_a_second_header_is_found(log):
     assert f"{log}:5:1: error: a second header" in result.output
 
 
-def test_a_log_from_before_the_chain_is_refused_and_still_replayed(tmp_path):
+def test_a_log_from_before_the_chain_is_refused_as_unchained(tmp_path):
     old = tmp_path / "old.jsonl"
     entry = lines_of_check(tmp_path)[1]["decision"]
     old.write_text(json.dumps({**entry, "logged_at": "2026-04-15T10:00:00+00:00"}) + "\n")
     result = verified(old)
     assert result.exit_code == 2
-    assert f"{old}:1:1: error: not a line of a rexcheck audit log" in result.output
+    assert f"{old}:1:1: error: a line of an unchained audit log (written before " \
+           "rexcheck-audit/2): it proves nothing" in result.output
 
 
 def lines_of_check(tmp_path: Path) -> list[dict]:

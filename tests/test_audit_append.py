@@ -103,8 +103,7 @@ def test_two_screens_at_once_keep_the_chain_whole(tmp_path):
     assert len(entries) == 1 + 3000
     seeds = [e["decision"]["case"]["case"][:2] for e in entries[1:]]  # S1-..., S2-...
     assert seeds.count("S1") == seeds.count("S2") == 1500
-    report = run("audit", "verify", log)
-    assert report.exit_code == 0, report.output[-2000:]
+    assert auditchain.chain_of(log).problems == []
 
 
 def _append_many(path: str, name: str, count: int, start) -> None:

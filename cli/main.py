@@ -46,7 +46,8 @@ AUDIT_KEY_OPTION = click.option(
     "--audit-key", "audit_key_file", type=click.Path(dir_okay=False, path_type=Path),
     envvar="REXCHECK_AUDIT_KEY_FILE", show_envvar=True,
     help="File holding the operator's key (never the key itself): each log line then "
-    "carries an HMAC, so forging a line needs the key. Mode 600; 16 to 4096 bytes.")
+    "carries an HMAC, so forging a line needs the key. Not readable by others (chmod 600); "
+    "16 to 4096 bytes.")
 
 
 def read_audit_key(ctx: click.Context, key_file: Path | None, needed: bool,

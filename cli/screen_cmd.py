@@ -12,7 +12,17 @@ from pathlib import Path
 from typing import TextIO
 
 import click
-from rexcheck.cli.main import RULES_OPTION, fail, main, parse_date
+from rexcheck.cli.main import (
+    AUDIT_KEY_OPTION,
+    AUDIT_LOG_OPTION,
+    RULES_OPTION,
+    audit_log_failed,
+    fail,
+    main,
+    open_audit_log,
+    parse_date,
+    read_audit_key,
+)
 from rexcheck.engine.errors import InvalidInput
 from rexcheck.engine.screening import Screened
 
@@ -135,10 +145,12 @@ def _text(data: dict) -> str:
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Processes to spread records over; output is identical for any N.")
 @click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True)
-@click.option("--audit-log", type=click.Path(dir_okay=False, path_type=Path),
-              help="Append one JSON line per decision to this file (never rewritten).")
-def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | None, fmt: str,
-           input_format: str | None, workers: int, lang: str, audit_log: Path | None) -> None:
+@AUDIT_LOG_OPTION
+@AUDIT_KEY_OPTION
+@click.pass_context
+def screen(ctx: click.Context, inputs: tuple[str, ...], rules_dir: Path | None,
+           as_of: dt.date | None, fmt: str, input_format: str | None, workers: int, lang: str,
+           audit_log: Path | None, audit_key_file: Path | None) -> None:
     """Screen case records in bulk: JSONL, JSON, YAML or CSV files, or - for standard input.
 
     Streams one result per record, in input order, to standard output: the same result
@@ -154,19 +166,23 @@ def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | Non
       rexcheck screen population.jsonl > results.jsonl
       python bench/generate.py --cases 1000 --seed 1 | rexcheck screen - --workers 2
       rexcheck screen cases.csv --format csv --as-of 2026-05-01
+      rexcheck screen cases.jsonl --audit-log decisions.jsonl --audit-key audit.key
 
     Exit codes: 0 no findings; 1 findings; 2 some record could not be read, validated or
     evaluated, or the rules are invalid.
     """
+    from rexcheck.engine.auditchain import AuditLogError
     from rexcheck.engine.loader import load_rules
     from rexcheck.engine.screening import STAGE_BATCH, summarise
     from rexcheck.engine.screening import screen as run_screen
     from rexcheck.facts.records import read_records
 
+    key = read_audit_key(ctx, audit_key_file, needed=audit_log is not None)
     try:
         load_rules(rules_dir)  # fail fast, before any record is read
     except InvalidInput as exc:
         fail(exc.diagnostics)
+    log = open_audit_log(audit_log, key) if audit_log else None
     progress = Progress(_count_lines(inputs), sys.stderr)
     records_in = 0
 
@@ -177,16 +193,14 @@ def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | Non
             yield record
 
     out = sys.stdout
-    log = open(audit_log, "a", encoding="utf-8") if audit_log else None
     typed = "-" in inputs and sys.stdin.isatty()  # a person typing: answer each record at once
     pairs = run_screen(counted(read_records(list(inputs), input_format)), rules_dir, as_of,
                        workers, lang, audit_log=log is not None, stage=1 if typed else STAGE_BATCH)
 
     def logged(results):
-        for item in results:
+        for item in results:  # logged before it is written out
             if log is not None and item.log is not None:
-                log.write(item.log + "\n")
-                log.flush()
+                log.append_decision(item.log)
             yield item
 
     lines = logged(pairs)
@@ -196,10 +210,15 @@ def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | Non
             progress.tick()
             yield data
 
-    summary = summarise(ticking(_write(lines, fmt, out)))
+    try:
+        summary = summarise(ticking(_write(lines, fmt, out)))
+        if log is not None:
+            log.close()
+    except AuditLogError as exc:
+        out.flush()
+        progress.close()
+        audit_log_failed(exc.diagnostic)
     out.flush()
-    if log is not None:
-        log.close()
     progress.close()
     summary = {"records_in": records_in, "results_out": summary["cases"], **summary}
     click.echo(f"screened {summary['records_in']} record(s): {summary['results_out']} "

@@ -47,7 +47,7 @@ def test_audit_log_appends_and_verify_finds_a_reversed_decision(tmp_path):
     first = log.read_text(encoding="utf-8")
     run("check", str(EXAMPLES / "registered-clean.yaml"), "--audit-log", str(log))
     text = log.read_text(encoding="utf-8")
-    assert text.startswith(first) and len(text.splitlines()) == 2  # appended, not rewritten
+    assert text.startswith(first) and len(text.splitlines()) == 3  # appended, not rewritten
 
     result = run("audit", "verify", str(log))
     assert result.exit_code == 0 and "2 stand, 0 would change" in result.output
@@ -68,8 +68,9 @@ def test_screen_writes_one_log_line_per_decision(tmp_path):
     log = tmp_path / "screen.jsonl"
     population = ROOT / "examples" / "whatif" / "population.jsonl"
     result = run("screen", str(population), "--audit-log", str(log))
-    assert len(log.read_text().splitlines()) == len(result.stdout.splitlines()) == 9
-    entry = json.loads(log.read_text().splitlines()[0])
+    _header, *decisions = log.read_text().splitlines()
+    assert len(decisions) == len(result.stdout.splitlines()) == 9
+    entry = json.loads(decisions[0])["decision"]
     assert entry["case"]["case"] == "W-01" and entry["audit"]["as_of"] == "2026-06-01"
     assert run("audit", "verify", str(log)).exit_code == 0
 
@@ -77,13 +78,14 @@ def test_screen_writes_one_log_line_per_decision(tmp_path):
 def test_a_tampered_log_line_is_reported(tmp_path):
     log = tmp_path / "decisions.jsonl"
     run("check", str(EXAMPLES / "registered-clean.yaml"), "--audit-log", str(log))
-    entry = json.loads(log.read_text())
-    entry["case"]["exporter"]["name"] = "Someone Else LLP"
-    log.write_text(json.dumps(entry) + "\n{broken\n")
+    header, line = log.read_text().splitlines()
+    entry = json.loads(line)
+    entry["decision"]["case"]["exporter"]["name"] = "Someone Else LLP"
+    log.write_text(header + "\n" + json.dumps(entry) + "\n{broken\n")
     result = run("audit", "verify", str(log))
     assert result.exit_code == 2
     assert "does not match its digest" in result.output
-    assert "line 2: not valid JSON" in result.output
+    assert f"{log}:3:1: error: not valid JSON" in result.output
 
 
 # The case digest hashes the case's canonical JSON, which orjson writes for speed; it must be

@@ -75,6 +75,7 @@ class CompiledRule:
     output_parts: tuple | None = None  # citation and reading as output, built on first use
     templates: dict[str, list[str]] = field(default_factory=dict)  # message text -> its parts
     law_text: str | None = None  # the period and values applied, as the trace shows them
+    title_text: str | None = None  # the title with its parameters' values, built on first use
 
     @property
     def rule(self) -> Rule:

@@ -215,15 +215,17 @@ def collect(evaluation: Evaluation, calendar: Any, lang: str = "en", explain: bo
     for firing in evaluation.firings:
         c = firing.rule
         rule = c.rule
+        spec = rule.then.finding
+        if rule.then.outcome is not None:
+            decided.append(firing)
+        if trace is None and spec is None:
+            continue  # a derivation or an outcome: nothing to report but in the trace
         facts = _facts(firing)
         on = firing.matched[c.judged.alias].get(c.judged.key)
-        judged = from_day_number(on) if on is not None else evaluation.as_of
+        judged = _date(on) if on is not None else evaluation.as_of
         if trace is not None:
             trace.append(TraceStep(firing.index, rule.id, c.variant, rule.citation.ref, facts,
                                    judged, law_applied(c), firing.derived, rule.then.outcome))
-        if rule.then.outcome is not None:
-            decided.append(firing)
-        spec = rule.then.finding
         if spec is None:
             continue
         subject = Subject(*subject_of(c, firing.matched))
@@ -231,7 +233,7 @@ def collect(evaluation: Evaluation, calendar: Any, lang: str = "en", explain: bo
         text = spec.message_ru if lang == "ru" and spec.message_ru else spec.message
         message = _message(c, firing, deadline, evaluation.as_of, text)
         citation, reading = _rule_parts(c)
-        finding = Finding(rule.id, rule.title, spec.kind,
+        finding = Finding(rule.id, _title(c), spec.kind,
                           "info" if c.variant == "pending" else spec.severity, citation, subject,
                           message, facts, reading, deadline, judged, firing.index,
                           _assumption(c, on, uncertain) if uncertain else None)
@@ -242,6 +244,16 @@ def collect(evaluation: Evaluation, calendar: Any, lang: str = "en", explain: bo
     return Collected([f for f in ordered if f.severity != "info"],
                      [f for f in ordered if f.severity == "info"], _sorted(pending), trace,
                      decided)
+
+
+_date = functools.lru_cache(maxsize=4096)(from_day_number)
+
+
+def _title(c: CompiledRule) -> str:
+    """The rule's title, its parameters shown with the values this compiled rule applies."""
+    if c.title_text is None:
+        c.title_text = _message(c, None, None, None, c.rule.title)  # type: ignore[arg-type]
+    return c.title_text
 
 
 def law_applied(c: CompiledRule) -> str:

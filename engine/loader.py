@@ -634,6 +634,12 @@ def check_rule(lr: LoadedRule, ruleset: RuleSet) -> list[Diagnostic]:
         if rule.then.finding.message_ru:
             _check_message(rule.then.finding.message_ru, rule, scope,
                            ("then", "finding", "message_ru"))
+    for name in PLACEHOLDER.findall(rule.title):
+        if not name.startswith("param.") or name[6:] not in scope.params:
+            scope.error(("title",), f"a title may name parameters only ('{{param.NAME}}'), not "
+                        f"'{{{name}}}'", "bad-message",
+                        hint=did_you_mean(name[6:], scope.params) if name.startswith("param.")
+                        else None)
     _check_params_in_force(lr, scope, ruleset)
     return scope.diagnostics
 

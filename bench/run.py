@@ -6,8 +6,10 @@ Generates N cases (bench/generate.py) into a temporary file, screens them throug
 code path as `rexcheck screen` (engine/screening.py `screen()`: reading, JSON parsing,
 validation, engine, results as JSON lines, written to a temporary file as they come), runs the
 baseline (bench/baseline.py: JSON parsing and the plain-Python checks) on the same cases, then
-checks that both give the same findings for the baseline's subset of rules (a differential
-test, streamed line by line: print the mismatches, exit 1 on any). Nothing is kept in memory,
+checks that both give the same findings and notices for the baseline's subset of rules (a
+differential test, streamed line by line: print the mismatches, exit 1 on any; a case rexcheck
+could not judge wholly, `error` or `undetermined`, is a mismatch too, since every generated case
+is valid and falls under the law). Nothing is kept in memory,
 so the peak RSS is screening's own at any N. Prints the figures and ends with one JSON line:
 cases, workers, cases_per_s, baseline_cases_per_s, ratio, peak_rss_mib (the larger of this
 process and its largest worker; both are given too). `--profile` then screens the population

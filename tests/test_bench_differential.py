@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import subprocess
 import sys
 
@@ -17,6 +18,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import baseline
 import generate
 from rexcheck.cli.main import main
+from rexcheck.engine.checker import Checker
 from rexcheck.engine.screening import screen
 from rexcheck.facts.records import read_records
 
@@ -117,18 +119,63 @@ def test_the_baseline_reads_default_refs_and_goods_items(checker):
 
 
 def test_the_baseline_reads_the_values_of_the_law_from_the_packs():
+    law = baseline.SHIPPED.law
     # the thresholds and the structure of the number are the packs' parameters, by date
-    assert baseline.THRESHOLDS["CH"][:2] == ("CHF", "statement_threshold_chf")
-    assert baseline.THRESHOLDS["NO"][:2] == ("NOK", "statement_threshold_nok")
-    assert baseline.parameter("statement_threshold_chf", dt.date(2026, 1, 1)) == 10300
-    assert baseline.parameter("statement_threshold_nok", dt.date(2026, 1, 1)) == 60000
-    parts = baseline.parameter(baseline.NUMBER_STRUCTURE, dt.date(2026, 1, 1))
+    assert law.thresholds["CH"][:2] == ("CHF", "statement_threshold_chf")
+    assert law.thresholds["NO"][:2] == ("NOK", "statement_threshold_nok")
+    assert law.parameter("statement_threshold_chf", dt.date(2026, 1, 1)) == 10300
+    assert law.parameter("statement_threshold_nok", dt.date(2026, 1, 1)) == 60000
+    parts = law.parameter(law.number_structure, dt.date(2026, 1, 1))
     assert [p["name"] for p in parts] == ["country", "system", "region", "date", "serial"]
-    assert baseline.DATE_FORMAT == "DDMMYYYY" and baseline.FEW_HEADINGS == 20
-    assert baseline.CHANNELS == {"post", "in_person", "electronic"}
+    assert law.date_format == "DDMMYYYY" and law.few_headings == 20
+    assert law.channels == {"post", "in_person", "electronic"}
     # no rule of Order 244 judges a document dated before the Order was in force
-    assert not baseline.in_force(baseline.REFUSAL, dt.date(2021, 4, 10))
-    assert baseline.in_force(baseline.REFUSAL, dt.date(2021, 4, 11))
+    assert not law.refusal.in_force(dt.date(2021, 4, 10))
+    assert law.refusal.in_force(dt.date(2021, 4, 11))
+
+
+CHANGED_PARAMETERS = """
+      - {from: 2021-04-11, value: 10300}
+      - {from: 2024-01-01, value: 10000}"""
+CHANGED_STRUCTURE = """
+          - {name: serial, digits: 4}
+      - from: 2025-01-01
+        value:
+          - {name: country, text: KZ}
+          - {name: system, text: REX}
+          - {name: region, digits: 3}
+          - {name: date, digits: 8}
+          - {name: serial, digits: 5}"""
+
+
+def _consignment(ref: str, amount: str, date: str) -> dict:
+    return {"ref": ref, "destination": "CH", "value": {"amount": amount, "currency": "CHF"},
+            "statement": {"date": date, "document": "invoice", "language": "en",
+                          "hs_code": "1001", "goods_description": "Durum wheat"}}
+
+
+def test_a_value_changed_in_the_packs_changes_both_sides(tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    params = rules / "order-244" / "parameters.yaml"
+    text = params.read_text(encoding="utf-8")
+    text = text.replace("\n      - {from: 2021-04-11, value: 10300}", CHANGED_PARAMETERS, 1)
+    text = text.replace("\n          - {name: serial, digits: 4}", CHANGED_STRUCTURE, 1)
+    params.write_text(text, encoding="utf-8")
+    case = {"case": "P-1", "as_of": "2025-12-31",
+            "exporter": {"tin": "KZ010140000123", "name": "Altyn Dala LLP"},
+            "registrations": [{"ref": "R1", "number": "KZREX7500106202500012",
+                               "registered": "2025-06-01", "valid_from": "2025-06-01"}],
+            "consignments": [_consignment("C1", "10000.00", "2024-06-01"),
+                             _consignment("C2", "10100.00", "2023-06-01"),
+                             _consignment("C3", "10100.00", "2024-06-01")]}
+    shipped = baseline.check(case)
+    changed = baseline.Baseline(rules).check(case)
+    assert shipped == [("R244-6-number-structure", "registration", "R1")]
+    assert changed == [("R244-11-rex-number-required-ch", "consignment", "C3"),
+                       ("R244-11-value-at-threshold", "consignment", "C1")]
+    assert baseline.from_rexcheck(Checker().check(case).to_dict()) == shipped
+    assert baseline.from_rexcheck(Checker(rules).check(case).to_dict()) == changed
 
 
 def test_malformed_records_are_reported_by_number_and_in_equals_out(tmp_path):

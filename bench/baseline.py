@@ -34,7 +34,8 @@ SUBSET = (
     "R244-8-1-no-goods", "R244-8-1-inaccurate", "R244-8-1-tin-format",
     "R244-8-2-no-documents", "R244-8-2-list-not-checked", "R244-8-3-origin",
     "R244-App1-chapters-for-few-headings", "R244-App1-chapters-unconfirmed",
-    "R244-9-already-registered", "R244-9-already-registered-before",
+    "R244-9-already-registered", "R244-9-already-registered-revoked-later",
+    "R244-9-already-registered-restored",
     "R244-19-revocation-cause-not-corrected", "R244-19-revocation-not-declared",
     "R244-8-registered-despite-ground", "R244-8-refused-without-ground",
     "R244-6-number-structure", "R244-6-number-date", "R244-6-number-date-not-real",
@@ -429,11 +430,14 @@ def _grounds_in_the_file(case: dict[str, Any], app: dict[str, Any], ref: str,
         if _id(reg.get("holder_tin")) != holder:
             continue
         revoked, valid_from = _date(reg.get("revoked")), _date(reg["valid_from"])
-        linked = _t(reg.get("application"))
-        if revoked is None and linked is not None and linked != ref and valid_from <= received:
-            rules.add("R244-9-already-registered")
-        if revoked is None and linked is None and valid_from < received:
-            rules.add("R244-9-already-registered-before")
+        court = _date(reg.get("revocation_cancelled_by_court"))
+        if valid_from < received:  # in force before this application came (p.5)
+            if revoked is None:
+                rules.add("R244-9-already-registered")
+            elif revoked > received:
+                rules.add("R244-9-already-registered-revoked-later")
+            elif court is not None and court <= received:
+                rules.add("R244-9-already-registered-restored")
         if (box5.get("previous_registration_revoked") is False and revoked is not None
                 and revoked <= received):
             rules.add("R244-19-revocation-not-declared")

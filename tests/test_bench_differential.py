@@ -227,6 +227,13 @@ EDGES = [
     {("applications", 0, "ref"): " Z1", ("registrations", 0, "application"): "Z1 "},
     # p.9: registered before this application, from another one or from none named
     {("registrations", 0, "application"): None, ("registrations", 0, "valid_from"): "2021-06-01"},
+    # registered before the application came, revoked only after it was received (p.9)
+    {("registrations", 0, "application"): None, ("registrations", 0, "valid_from"): "2021-06-01",
+     ("registrations", 0, "revoked"): "2026-10-30", ("as_of",): "2026-10-31"},
+    # ... or revoked before it, and given back by a court before it too (p.9 with p.20)
+    {("registrations", 0, "application"): None, ("registrations", 0, "valid_from"): "2021-06-01",
+     ("registrations", 0, "revoked"): "2021-06-02",
+     ("registrations", 0, "revocation_cancelled_by_court"): "2021-06-03"},
     {("applications", 1): lambda case: dict(case["applications"][0], ref="A2",
                                             received=case["as_of"])},
     # box 5(2): a revocation the application does not declare

@@ -196,7 +196,10 @@ def _compile_rule(lr: LoadedRule, scope: cond.Scope, period: Span, suffix: str
     judged = judged_on(lr, scope)
     if judged is None:
         return []
-    by_alias.setdefault(judged.alias, []).extend(_in_period(judged, period))
+    # the period's tests come first, right after the fact type: every rule of the same
+    # period then shares the engine's node for them, and a fact outside the period is
+    # dropped before any other test
+    by_alias[judged.alias] = _in_period(judged, period) + by_alias.get(judged.alias, [])
     placeholders = _placeholders(rule, scope)
     derive = dict(rule.then.derive.set) if rule.then.derive else {}
     base = dict(aliases=dict(scope.aliases), placeholders=placeholders, derive_fields=derive,

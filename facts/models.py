@@ -30,48 +30,45 @@ Ref = Annotated[
     str,
     StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$"),
 ]
-# Text is stripped; a text that is blank (white space only) is a missing value, never a filled
-# box (an optional field becomes None, a required one is refused); control characters (NUL,
-# escape sequences) are refused: they are never part of a name or an address.
+# Text is stripped (the models' config); a required text that is blank (white space only) is
+# refused, an optional one left blank is kept as "" and is a missing value for the rules (the
+# engine facts leave it out, exactly as a field not given), never a filled box. Control
+# characters (NUL, escape sequences) are refused: they are never part of a name or an address.
+# Every check is a constraint pydantic applies in its compiled core: no Python runs per value
+# (screening validates millions of them).
 _PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-
-
-def _blank_is_missing(value: object) -> object:
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value
-
-
-def _not_blank(value: object) -> object:
-    if isinstance(value, str) and not value.strip():
-        raise ValueError("is blank; write the value, or leave the field out if it is unknown")
-    return value
-
-
-Text = Annotated[str, BeforeValidator(_not_blank),
-                 StringConstraints(min_length=1, max_length=2000, pattern=_PRINTABLE)]
-OptText = Annotated[Text | None, BeforeValidator(_blank_is_missing)]
+BLANK_MESSAGE = "is blank; write the value, or leave the field out if it is unknown"
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=_PRINTABLE)]
+OptText = Annotated[str, StringConstraints(max_length=2000, pattern=_PRINTABLE)] | None
 # A code from a closed list of documents or kinds, as a screening system sends it.
-Code = Annotated[str, BeforeValidator(_not_blank),
-                 StringConstraints(min_length=1, max_length=200, pattern=_PRINTABLE)]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_PRINTABLE)]
+
+# TINs and registration numbers: trimmed, upper case, and made of ASCII letters, digits and
+# - . / only. A look-alike letter (the Cyrillic К of "КZ...") or an invisible character (a
+# zero-width space) would make a join silently miss, so it is refused; `identifier_problem`
+# names the character in the error (facts/loader.py, engine/diagnose.py).
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9./-]+$"  # tested before the upper-casing
+OPT_IDENTIFIER_PATTERN = r"^[A-Za-z0-9./-]*$"
+Identifier = Annotated[str, StringConstraints(to_upper=True, min_length=1, max_length=64,
+                                              pattern=IDENTIFIER_PATTERN)]
+OptIdentifier = Annotated[str, StringConstraints(to_upper=True, max_length=64,
+                                                 pattern=OPT_IDENTIFIER_PATTERN)] | None
 
 
-def _identifier(value: object) -> object:
-    """TINs and registration numbers: normalised (Unicode NFC, trimmed, upper case) and made of
-    ASCII letters, digits and - . / only. A look-alike letter (the Cyrillic К of КZ...) or an invisible
-    character (a zero-width space) would make a join silently miss, so it is refused here,
-    naming the character."""
+def identifier_problem(value: object) -> str | None:
+    """Why a text is not an identifier: the first character that is not an ASCII letter, digit
+    or - . /, by its Unicode name, and the Latin letter it looks like if it looks like one."""
     if not isinstance(value, str):
-        return value
+        return None
     text = unicodedata.normalize("NFC", value).strip()
     for i, char in enumerate(text, start=1):
         if not (char.isascii() and (char.isalnum() or char in "-./")):
             name = unicodedata.name(char, "a control character")
             looks = _LOOKALIKE.get(char)
             hint = f", which looks like the Latin {looks}" if looks else ""
-            raise ValueError(f"character {i} is {name} (U+{ord(char):04X}){hint}; an "
-                             "identifier is ASCII letters, digits and - . / only")
-    return text.upper()
+            return (f"character {i} is {name} (U+{ord(char):04X}){hint}; an identifier is "
+                    "ASCII letters, digits and - . / only")
+    return None
 
 
 # Cyrillic and Greek letters that look like the Latin letters of TINs and REX numbers.
@@ -79,9 +76,6 @@ _LOOKALIKE = {c: latin for latin, chars in {
     "A": "АΑ", "B": "ВΒ", "C": "С", "E": "ЕΕ", "H": "НΗ", "I": "ІΙ", "K": "КΚ", "M": "МΜ",
     "O": "ОΟ", "P": "РΡ", "T": "ТΤ", "X": "ХΧ", "Y": "УΥ", "Z": "Ζ", "a": "а", "c": "с",
     "e": "е", "o": "о", "p": "р", "x": "х", "y": "у"}.items() for c in chars}
-Identifier = Annotated[str, BeforeValidator(_identifier),
-                       StringConstraints(min_length=1, max_length=64)]
-OptIdentifier = Annotated[Identifier | None, BeforeValidator(_blank_is_missing)]
 Country = Literal["NO", "CH"] | Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Language = Literal["kk", "ru", "en", "other"]

@@ -84,7 +84,10 @@ def _flatten(record: BaseModel, prefix: str, out: dict[str, Any], skip: Any = ()
     """
     for name, value in record.__dict__.items():
         kind = type(value)
-        if kind is str or kind is bool:
+        if kind is str:
+            if value and name not in skip:  # a text left blank is a missing value
+                out[prefix + name] = value
+        elif kind is bool:
             if name not in skip:
                 out[prefix + name] = value
         elif value is None or name in skip:

@@ -150,5 +150,5 @@ def test_an_overlong_value_is_not_echoed_whole(tmp_path):
     path.write_text(CLEAN.replace("title: Altyn Dala LLP", "title: " + "x" * 50_000),
                     encoding="utf-8")
     result = run("check", str(path))
-    assert result.exit_code == 2 and "characters)) [too-long]" in result.output
+    assert result.exit_code == 2 and "characters)) [string-too-long]" in result.output
     assert len(result.output) < 500

@@ -39,7 +39,7 @@ from rexcheck.engine.loader import (
     rule_scope,
 )
 from rexcheck.engine.schema import Rule
-from rexcheck.facts.catalog import FieldKind
+from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES, FieldKind
 from rexcheck.facts.normalise import TYPE_KEY, day_number
 
 MARKER = "$stratum"
@@ -76,10 +76,22 @@ class CompiledRule:
     templates: dict[str, list[str]] = field(default_factory=dict)  # message text -> its parts
     law_text: str | None = None  # the period and values applied, as the trace shows them
     title_text: str | None = None  # the title with its parameters' values, built on first use
+    derive_plan: tuple | None = None  # what the runtime's `derive` needs, built on first use
 
-    @property
-    def rule(self) -> Rule:
-        return self.loaded.rule
+    # read on every firing: plain attributes, set once (see __post_init__)
+    rule: Rule = field(init=False, repr=False)
+    rule_id: str = field(init=False, repr=False)
+    finding: Any = field(init=False, repr=False)  # the FindingSpec, or None
+    outcome: str | None = field(init=False, repr=False)
+    severity: str = field(init=False, repr=False)  # of its findings ("info" when pending)
+
+    def __post_init__(self) -> None:
+        self.rule = self.loaded.rule
+        self.rule_id = self.rule.id
+        self.finding = self.rule.then.finding
+        self.outcome = self.rule.then.outcome
+        self.severity = ("info" if self.variant == "pending" or self.finding is None
+                         else self.finding.severity)
 
 
 @dataclass
@@ -96,6 +108,8 @@ class Program:
     # per stratum, the sets of fact types some rule of it needs: a stratum none of whose rules
     # could match the facts present is skipped (its marker would wake nothing)
     needs: dict[int, list[frozenset[str]]] = field(default_factory=dict)
+    # the order the case's own facts are sent in, by type (`base_order`)
+    type_order: dict[str, int] = field(default_factory=dict)
 
     def dues_by_type(self) -> dict[str, list[cond.DueSpec]]:
         """The due dates to compute per fact type, in a fixed order (by key)."""
@@ -139,7 +153,8 @@ def compile_program(ruleset: RuleSet) -> Program:
             compiled.extend(variants)
     if problems:
         raise InvalidInput(sorted(set(problems)))
-    strata = _strata([c for c, _ in compiled], problems)
+    order, relying = base_order([c for c, _ in compiled])
+    strata = _strata([c for c, _ in compiled], problems, relying)
     if problems:
         raise InvalidInput(problems)
     definition: dict = {WARMUP: {"all": [{"w": {TYPE_KEY: WARMUP}}]}}
@@ -156,7 +171,8 @@ def compile_program(ruleset: RuleSet) -> Program:
         needs.setdefault(c.stratum, []).append(frozenset(c.positives))
     return Program(definition, actions, max(strata.values(), default=0), dues, tests,
                    hashlib.sha256(text.encode()).hexdigest()[:16],
-                   sorted({c.rule.id for c, _ in compiled}), needs)
+                   sorted({c.rule.id for c, _ in compiled}), needs,
+                   {t: i for i, t in enumerate(order)})
 
 
 def rule_periods(lr: LoadedRule, ruleset: RuleSet) -> list[Span]:
@@ -280,8 +296,39 @@ def _placeholders(rule: Rule, scope: cond.Scope) -> dict[str, Placeholder]:
     return out
 
 
-def _strata(rules: list[CompiledRule], problems: list[Diagnostic]) -> dict[str, int]:
-    """Stratum of each compiled rule; a cycle through negation is a diagnostic."""
+def base_order(rules: list[CompiledRule]) -> tuple[list[str], set[str]]:
+    """An order for the case's own facts in which every fact type a rule negates comes before
+    the types it matches, and the names of the rules that may rely on it.
+
+    durable_rules decides a negation when the matched fact arrives: [licence, shipment] in one
+    batch decides "no licence" rightly, [shipment, licence] wrongly (docs/engine.md). A rule
+    that negates only base fact types, none of which it also matches, therefore needs no
+    stratum marker if the case's facts are sent negated types first: every such fact is there
+    when the rule's facts arrive, and derived facts come later still. When the rules' demands
+    on the order form a cycle, no rule relies on it (they all use markers)."""
+    base = set(BASE_TYPES) | set(CHILD_TYPES)
+    before: dict[str, set[str]] = {t: set() for t in base}  # type -> types that must precede
+    relying: set[str] = set()
+    for c in rules:
+        negated = set(c.negatives)
+        if negated and negated <= base and not negated & set(c.positives):
+            for matched in c.positives:
+                if matched in base:
+                    before[matched].update(negated)
+            relying.add(c.name)
+    order: list[str] = []
+    while len(order) < len(base):
+        ready = sorted(t for t in base if t not in order and before[t] <= set(order))
+        if not ready:  # a cycle
+            return sorted(base), set()
+        order.append(ready[0])
+    return order, relying
+
+
+def _strata(rules: list[CompiledRule], problems: list[Diagnostic],
+            relying: set[str] = frozenset()) -> dict[str, int]:  # type: ignore[assignment]
+    """Stratum of each compiled rule; a cycle through negation is a diagnostic. A rule in
+    `relying` negates base facts that arrive before its own (`base_order`): stratum 0."""
     type_stratum: dict[str, int] = {}
     stratum = {c.name: 0 for c in rules}
     limit = len(rules) + 1
@@ -289,8 +336,9 @@ def _strata(rules: list[CompiledRule], problems: list[Diagnostic]) -> dict[str, 
     while changed:
         changed = False
         for c in rules:
+            lift = 0 if c.name in relying else 1
             s = max([type_stratum.get(t, 0) for t in c.positives]
-                    + [type_stratum.get(t, 0) + 1 for t in c.negatives], default=0)
+                    + [type_stratum.get(t, 0) + lift for t in c.negatives], default=0)
             if s > limit:
                 lr = c.loaded
                 line, col = lr.positions.of(("without",))

@@ -61,10 +61,10 @@ class FieldRef:
     alias: str
     path: str  # field path, or an internal computed key such as `_as_of`
     kind: FieldKind
+    key: str = field(init=False, compare=False)  # the engine's key (read on every firing)
 
-    @property
-    def key(self) -> str:
-        return engine_key(self.path)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", engine_key(self.path))
 
 
 # A pattern's tokens: a class, anything in braces, a repeat, a group mark, or one character.

@@ -58,50 +58,63 @@ class FactPlan:
         # not computed (the calendar need not know those years)
         starts = [lr.spans[0][0] for lr in ruleset.rules if lr.spans]
         self.first_day = day_number(min(starts)) if starts else 0
+        # per fact type, all of the above at once: (date keys, judged-on keys, computed
+        # values, due dates, pattern tests, parent type of a child record or None)
+        self.plans: dict[str, tuple] = {
+            t: (self.dates.get(t, ()), self.judged.get(t, ()), tuple(self.computed.get(t, ())),
+                tuple(self.dues.get(t, ())), tuple(self.patterns.get(t, ())),
+                self.children.get(t))
+            for t in (*BASE_TYPES, *CHILD_TYPES)}
 
     def complete(self, facts: list[dict[str, Any]], records: list[Any], as_of: int,
                  due_day: Callable[[int, str, int], int]) -> None:
         """Add to each fact what the rules need (see the module docstring), in place."""
         judged_on: dict[tuple[str, str], int] = {}
-        later: list[tuple[dict[str, Any], Any]] = []
+        children: list[tuple[dict[str, Any], Any, str]] = []
+        plans = self.plans
         for fact, record in zip(facts, records, strict=True):
             fact_type = fact[TYPE_KEY]
-            parent = self.children.get(fact_type)
+            dates, judged, computed, dues, tests, parent = plans[fact_type]
+            for key in dates:
+                value = fact.get(key)
+                if value is not None and value > as_of:
+                    self._inconsistent(fact, key, value, as_of)
+            fact["_as_of"] = as_of
             if parent is not None:
-                later.append((fact, record))
+                children.append((fact, record, parent))
                 continue
-            self._check_dates(fact, as_of)
-            fact["_as_of"] = as_of
-            on = fact[JUDGED_ON_KEY] = functions.first_given(
-                fact, self.judged.get(fact_type, ()), as_of)
-            judged_on[(fact_type, fact["ref"])] = on
-        for fact, record in later:
-            self._check_dates(fact, as_of)
-            fact["_as_of"] = as_of
-            parent = self.children[fact[TYPE_KEY]]
-            fact[JUDGED_ON_KEY] = judged_on.get((parent, fact[parent]), as_of)
-        for fact, record in zip(facts, records, strict=True):
-            fact_type = fact[TYPE_KEY]
-            for name, compute in self.computed.get(fact_type, ()):
-                value = compute(record, fact)
+            on = as_of
+            for key in judged:
+                value = fact.get(key)
                 if value is not None:
-                    fact[name] = value
-            dues = self.dues.get(fact_type)
-            if dues:
-                add_due_dates(fact, dues, due_day, self.first_day)
-            tests = self.patterns.get(fact_type)
-            if tests:
-                add_pattern_tests(fact, tests)
+                    on = value
+                    break
+            fact[JUDGED_ON_KEY] = on
+            judged_on[(fact_type, fact["ref"])] = on
+            self._compute(fact, record, computed, dues, tests, due_day)
+        for fact, record, parent in children:
+            fact[JUDGED_ON_KEY] = judged_on.get((parent, fact[parent]), as_of)
+            _, _, computed, dues, tests, _ = plans[fact[TYPE_KEY]]
+            self._compute(fact, record, computed, dues, tests, due_day)
 
-    def _check_dates(self, fact: dict[str, Any], as_of: int) -> None:
-        for key in self.dates.get(fact[TYPE_KEY], ()):
-            value = fact.get(key)
-            if value is not None and value > as_of:
-                raise Inconsistent(
-                    f"{fact[TYPE_KEY].replace('_', ' ')} {fact['ref']}: "
-                    f"{key.replace('__', '.')} {from_day_number(value)} is after the as-of date "
-                    f"{from_day_number(as_of)}; a case is judged on or after the day of its "
-                    "last step (give a later as_of)")
+    def _compute(self, fact: dict[str, Any], record: Any, computed: tuple, dues: tuple,
+                 tests: tuple, due_day: Callable[[int, str, int], int]) -> None:
+        for name, compute in computed:
+            value = compute(record, fact)
+            if value is not None:
+                fact[name] = value
+        if dues:
+            add_due_dates(fact, dues, due_day, self.first_day)
+        if tests:
+            add_pattern_tests(fact, tests)
+
+    @staticmethod
+    def _inconsistent(fact: dict[str, Any], key: str, value: int, as_of: int) -> None:
+        raise Inconsistent(
+            f"{fact[TYPE_KEY].replace('_', ' ')} {fact['ref']}: "
+            f"{key.replace('__', '.')} {from_day_number(value)} is after the as-of date "
+            f"{from_day_number(as_of)}; a case is judged on or after the day of its "
+            "last step (give a later as_of)")
 
     def explain(self, fact: dict[str, Any]) -> list[dict[str, Any]]:
         """The values computed for a fact, with the function and its inputs (for --explain)."""

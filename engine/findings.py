@@ -97,6 +97,7 @@ class TraceStep:
     rule_id: str
     variant: str
     citation: str
+    subject: Subject  # what the firing is about (a derived fact's: the document behind it)
     facts: list[FactRef]
     judged_on: dt.date
     law: str  # the period of the law applied, and the parameter values it used
@@ -212,38 +213,44 @@ def collect(evaluation: Evaluation, calendar: Any, lang: str = "en", explain: bo
     pending: dict[tuple, Finding] = {}
     trace: list[TraceStep] | None = [] if explain else None
     decided: list[Firing] = []
+    as_of = evaluation.as_of
     for firing in evaluation.firings:
         c = firing.rule
-        rule = c.rule
-        spec = rule.then.finding
-        if rule.then.outcome is not None:
+        if c.outcome is not None:
             decided.append(firing)
+        spec = c.finding
         if trace is None and spec is None:
             continue  # a derivation or an outcome: nothing to report but in the trace
-        facts = _facts(firing)
-        on = firing.matched[c.judged.alias].get(c.judged.key)
-        judged = _date(on) if on is not None else evaluation.as_of
+        matched = firing.matched
+        facts = [FactRef(alias, fact[TYPE_KEY], fact["ref"], fact.get("_by"))
+                 for alias, fact in matched.items()]
+        on = matched[c.judged.alias].get(c.judged.key)
+        judged = _date(on) if on is not None else as_of
+        subject_type, subject_ref = subject_of(c, matched)
         if trace is not None:
-            trace.append(TraceStep(firing.index, rule.id, c.variant, rule.citation.ref, facts,
-                                   judged, law_applied(c), firing.derived, rule.then.outcome))
+            trace.append(TraceStep(firing.index, c.rule_id, c.variant, c.rule.citation.ref,
+                                   Subject(subject_type, subject_ref), facts, judged,
+                                   law_applied(c), firing.derived, c.outcome))
         if spec is None:
             continue
-        subject = Subject(*subject_of(c, firing.matched))
-        deadline = _deadline(firing, evaluation, calendar)
+        deadline = _deadline(firing, evaluation, calendar) if c.due is not None else None
         text = spec.message_ru if lang == "ru" and spec.message_ru else spec.message
-        message = _message(c, firing, deadline, evaluation.as_of, text)
+        message = _message(c, firing, deadline, as_of, text)
         citation, reading = _rule_parts(c)
-        finding = Finding(rule.id, _title(c), spec.kind,
-                          "info" if c.variant == "pending" else spec.severity, citation, subject,
-                          message, facts, reading, deadline, judged, firing.index,
-                          _assumption(c, on, uncertain) if uncertain else None)
-        key = (subject.type, subject.ref, rule.id, message)
+        severity = c.severity
+        finding = Finding(c.rule_id, _title(c), spec.kind, severity, citation,
+                          Subject(subject_type, subject_ref), message, facts, reading, deadline,
+                          judged, firing.index,
+                          _assumption(c, on, uncertain) if uncertain and on is not None
+                          and c.loaded.act in uncertain else None)
+        key = (SEVERITY_ORDER[severity], subject_type, subject_ref, c.rule_id, message)
         target = pending if c.variant == "pending" else found
-        target.setdefault(key, finding)
-    ordered = _sorted(found)
+        if key not in target:
+            target[key] = finding
+    ordered = [found[k] for k in sorted(found)]
     return Collected([f for f in ordered if f.severity != "info"],
-                     [f for f in ordered if f.severity == "info"], _sorted(pending), trace,
-                     decided)
+                     [f for f in ordered if f.severity == "info"],
+                     [pending[k] for k in sorted(pending)], trace, decided)
 
 
 _date = functools.lru_cache(maxsize=4096)(from_day_number)
@@ -278,8 +285,3 @@ def _assumption(c: CompiledRule, on: int | None, uncertain: Windows) -> str | No
         if start <= on <= end:
             return note
     return None
-
-
-def _sorted(found: dict[tuple, Finding]) -> list[Finding]:
-    return [found[k] for k in sorted(found, key=lambda k: (
-        SEVERITY_ORDER[found[k].severity], k[0], k[1], k[2], k[3]))]

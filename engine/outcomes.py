@@ -12,6 +12,8 @@ the law never reads as a clean decision.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,9 @@ from rexcheck.engine.loader import JUDGED_ON_KEY, RuleSet
 from rexcheck.engine.runtime import Firing, subject_of
 from rexcheck.facts.normalise import TYPE_KEY, from_day_number
 
+_date = functools.lru_cache(maxsize=4096)(from_day_number)
+
+_BY_DOCUMENT = operator.attrgetter("type", "ref")
 UNDETERMINED = "undetermined"
 ERROR = "error"
 NO_DOCUMENTS = "none"
@@ -55,35 +60,38 @@ class OutcomePolicy:
 
     def decide(self, facts: list[dict[str, Any]], decided: list[Firing]
                ) -> tuple[list[DocumentOutcome], list[Undecided]]:
-        """The outcome of every document of the case, in the order of its facts."""
+        """The outcome of every document of the case, by type and ref."""
         best: dict[tuple[str, str], tuple[int, Firing]] = {}
         for firing in decided:
             c = firing.rule
             subject = subject_of(c, firing.matched)
-            rank = self.rank[subject[0]][c.rule.then.outcome]
+            rank = self.rank[subject[0]][c.outcome]
             held = best.get(subject)
             if held is None or rank < held[0] or (rank == held[0]
                                                   and firing.index < held[1].index):
                 best[subject] = (rank, firing)
         out: list[DocumentOutcome] = []
         undecided: list[Undecided] = []
+        documents = self.documents
         for fact in facts:
             fact_type = fact[TYPE_KEY]
-            if fact_type not in self.documents:
+            if fact_type not in documents:
                 continue
-            key = (fact_type, fact["ref"])
-            name = f"{fact_type} {fact['ref']}"
-            on = from_day_number(fact[JUDGED_ON_KEY])
+            ref = fact["ref"]
+            key = (fact_type, ref)
+            name = f"{fact_type} {ref}"
+            on = _date(fact[JUDGED_ON_KEY])
             held = best.get(key)
             if held is None:
                 out.append(DocumentOutcome(name, fact_type, fact["ref"], UNDETERMINED, None,
                                            None, on))
                 undecided.append(Undecided(name, self._why_undecided(fact_type, name, on)))
                 continue
-            firing = held[1]
-            rule = firing.rule.rule
-            out.append(DocumentOutcome(name, fact_type, fact["ref"], rule.then.outcome or "",
-                                       rule.id, rule.citation.ref, on, firing.index))
+            c = held[1].rule
+            out.append(DocumentOutcome(name, fact_type, ref, c.outcome or "", c.rule_id,
+                                       c.rule.citation.ref, on, held[1].index))
+        out.sort(key=_BY_DOCUMENT)  # by type and ref, whatever order the engine had the facts in
+        undecided.sort(key=operator.attrgetter("document"))
         return out, undecided
 
     def _why_undecided(self, fact_type: str, name: str, on: dt.date) -> str:

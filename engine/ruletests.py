@@ -74,10 +74,12 @@ class Expected(Strict):
         subject = f"{step.derived.get('_subject_type')} {step.derived.get('_subject_ref')}"
         return subject == self.subject
 
-    def matches_outcome(self, decided: Any) -> bool:
-        """The outcome a rule decided for a document."""
-        return (decided.rule_id == self.rule and self.status is None and self.due is None
-                and (self.subject is None or self.subject == decided.document))
+    def matches_outcome(self, step: TraceStep) -> bool:
+        """A firing of an outcome rule for a document (whether or not its outcome won)."""
+        return (step.outcome is not None and step.rule_id == self.rule and self.status is None
+                and self.due is None
+                and (self.subject is None
+                     or self.subject == f"{step.subject.type} {step.subject.ref}"))
 
     def describe(self) -> str:
         parts = [self.rule] + [f"{k}={v}" for k, v in (("subject", self.subject),
@@ -307,7 +309,7 @@ def run_test(checker: Any, loaded: LoadedTest) -> Outcome:
     missing = [e.describe() for e in test.expect
                if not any(e.matches(f) for f in found)
                and not any(e.matches_derivation(s) for s in steps)
-               and not any(e.matches_outcome(o) for o in result.outcomes)]
+               and not any(e.matches_outcome(step) for step in result.trace or [])]
     decided = {o.document: o.outcome for o in result.outcomes}
     missing += [f"outcome of {doc}: {want} (decided: {decided.get(doc, 'no such document')})"
                 for doc, want in test.outcomes.items() if decided.get(doc) != want]

@@ -141,6 +141,9 @@ class _Session:
             fact["sid"] = sid
         batch = to_json(facts)
         result = dre.assert_facts(self.handle, batch)
+        # taken back in reverse: a fact a rule negates goes after the facts it matches, so
+        # that no rule relying on the order (compiler.base_order) fires while they go
+        back = to_json(facts[::-1]) if self.program.type_order else batch
         self._check(result, "case facts")
         self._drain(result[1], sid, firings, sent)
         present = {f[TYPE_KEY] for f in facts}
@@ -157,7 +160,7 @@ class _Session:
             result = dre.assert_fact(self.handle, marker)
             self._check(result, f"stratum {n}")
             self._drain(result[1], sid, firings, sent)
-        return batch
+        return back
 
     def _marker(self, n: int, sid: str) -> str:
         """The marker fact that wakes stratum `n`, as JSON (made once per state)."""
@@ -233,35 +236,49 @@ def subject_of(compiled: CompiledRule, matched: dict) -> tuple[str, str]:
 
 def derive(compiled: CompiledRule, matched: dict) -> dict[str, Any]:
     """The derived fact of a firing: declared fields, subject and provenance."""
-    rule = compiled.rule
-    spec = rule.then.derive
-    assert spec is not None
+    plan = compiled.derive_plan
+    if plan is None:
+        plan = compiled.derive_plan = _derive_plan(compiled)
+    fact_type, rule_id, aliases, values, judged_alias, judged_key = plan
     subject_type, subject_ref = subject_of(compiled, matched)
     # derived facts are named by the documents behind them, not by the chain of derivations
-    refs = "+".join(matched[a].get("_subject_ref", matched[a]["ref"])
-                    for a in compiled.aliases if a in matched)
-    fact: dict[str, Any] = {TYPE_KEY: spec.fact, "ref": f"{spec.fact}:{rule.id}:{refs}",
-                            "_by": rule.id, "_subject_type": subject_type,
+    refs = "+".join(matched[a].get("_subject_ref") or matched[a]["ref"]
+                    for a in aliases if a in matched)
+    fact: dict[str, Any] = {TYPE_KEY: fact_type, "ref": f"{fact_type}:{rule_id}:{refs}",
+                            "_by": rule_id, "_subject_type": subject_type,
                             "_subject_ref": subject_ref}
-    for name, value in sorted(compiled.derive_fields.items()):
-        if isinstance(value, dict):
-            alias, path = value["field"].split(".", 1)
-            got = matched[alias].get(path.replace(".", "__"))
+    for name, alias, key, literal in values:
+        if alias is None:
+            fact[name] = literal
+        else:
+            got = matched[alias].get(key)
             if got is not None:
                 fact[name] = got
-        elif isinstance(value, dt.date):
-            fact[name] = day_number(value)
-        else:
-            fact[name] = value
-    primary = matched[rule.applies_to]
+    primary = matched[compiled.rule.applies_to]
     if "_as_of" in primary:
         fact["_as_of"] = primary["_as_of"]
     # a derived fact is judged on the date the rule that derived it was judged on
-    judged = compiled.judged
-    on = matched[judged.alias].get(judged.key)
+    on = matched[judged_alias].get(judged_key)
     if on is not None:
         fact[JUDGED_ON_KEY] = on
     return fact
+
+
+def _derive_plan(compiled: CompiledRule) -> tuple:
+    """What `derive` needs of a compiled rule, worked out on its first firing."""
+    rule = compiled.rule
+    spec = rule.then.derive
+    assert spec is not None
+    values = []
+    for name, value in sorted(compiled.derive_fields.items()):
+        if isinstance(value, dict):
+            alias, path = value["field"].split(".", 1)
+            values.append((name, alias, path.replace(".", "__"), None))
+        else:
+            values.append((name, None, None,
+                           day_number(value) if isinstance(value, dt.date) else value))
+    return (spec.fact, rule.id, tuple(compiled.aliases), tuple(values),
+            compiled.judged.alias, compiled.judged.key)
 
 
 class Runtime:
@@ -311,7 +328,7 @@ class Runtime:
         """The case's engine facts, with the as-of date, the date each is judged on, the
         values the packs compute, every due date rules compare and every pattern they test."""
         records: list[Any] = []
-        facts = case_facts(case, records)
+        facts = case_facts(case, records, self.program.type_order)
         self.plan.complete(facts, records, day_number(as_of), self.due_day)
         check_width(facts)  # again: due dates and pattern tests are fields too
         return facts

@@ -11,6 +11,7 @@ the output keeps input order: byte-identical to a single-process run.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing
 import multiprocessing.pool
 from collections.abc import Iterable, Iterator
@@ -38,6 +39,23 @@ class _Worker:
 
         calendar = WorkingCalendar.load(calendar_file) if calendar_file else None
         cls.checker = Checker(rules, calendar)
+        tune_collector()
+
+
+# Python's cyclic garbage collector, tuned for screening: a case allocates thousands of small,
+# short-lived containers (facts, findings, results) that reference counting frees as soon as
+# the case is done, and the collector's older generations would otherwise be scanned every
+# few hundred cases, with the whole loaded rule set in them. The rule set is moved out of the
+# collector's sight once loaded (`gc.freeze`), and the older generations are collected rarely.
+# Measured on 3,000 generated cases, one process: 335 -> 220 us per case; memory unchanged
+# (70 MiB), since the cases make no reference cycles to speak of. bench/RESULTS.md has the
+# figures.
+GC_THRESHOLDS = (20_000, 100, 100)
+
+
+def tune_collector() -> None:
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 class Screened(NamedTuple):

@@ -129,10 +129,12 @@ _BASE_TYPES = tuple(
 _CANONICAL_ORDER = itemgetter(TYPE_KEY, "ref")
 
 
-def case_facts(case: Case, records: list[BaseModel] | None = None) -> list[dict[str, Any]]:
-    """The engine facts of one case, in a canonical order (type, then ref). When `records` is
-    given, it receives the record each fact was made from, in the same order (values the rule
-    packs compute are read from the records)."""
+def case_facts(case: Case, records: list[BaseModel] | None = None,
+               order: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """The engine facts of one case, in a canonical order: by type (alphabetically, or in the
+    given `order` of types), then by ref. When `records` is given, it receives the record each
+    fact was made from, in the same order (values the rule packs compute are read from the
+    records)."""
     facts: list[dict[str, Any]] = []
     made: list[tuple[dict[str, Any], BaseModel]] = []
     for fact_type, list_name, short, skip, children in _BASE_TYPES:
@@ -166,7 +168,10 @@ def case_facts(case: Case, records: list[BaseModel] | None = None) -> list[dict[
     if records is None:
         facts.sort(key=_CANONICAL_ORDER)
         return facts
-    made.sort(key=_MADE_ORDER)
+    if order is None:
+        made.sort(key=_MADE_ORDER)
+    else:
+        made.sort(key=lambda pair: (order[pair[0][TYPE_KEY]], pair[0]["ref"]))
     records.extend(record for _, record in made)
     return [fact for fact, _ in made]
 

@@ -214,3 +214,28 @@ def test_the_width_limit_counts_the_fields_added_for_due_dates_and_patterns(chec
     monkeypatch.setattr(normalise, "MAX_FACT_FIELDS", widest)  # the case's own facts fit
     result = checker.check(case, AS_OF)
     assert "more than the engine can take" in result.error  # with `_as_of` and due dates not
+
+
+def test_a_negation_of_the_cases_own_facts_needs_no_marker_and_decides_rightly(checker,
+                                                                                monkeypatch):
+    """R244-8-1-no-goods negates goods items, which the runtime sends before applications
+    (compiler.base_order): it runs in stratum 0, without a marker, and must decide rightly
+    with goods listed anywhere, and leave the engine state clean (docs/engine.md)."""
+    program = checker.runtime.program
+    assert program.actions["R244-8-1-no-goods"].stratum == 0
+    assert program.type_order["goods_item"] < program.type_order["application"]
+    deleted = []
+    monkeypatch.setattr(runtime_module.dre, "delete_state",
+                        lambda handle, sid, real=runtime_module.dre.delete_state:
+                        (deleted.append(sid), real(handle, sid))[1])
+    goods = case_with()["applications"][0]["goods"]
+    for case in (case_with(), case_with(goods=goods * 3), case_with(goods=[])):
+        two = copy.deepcopy(case)
+        two["applications"].append(copy.deepcopy(two["applications"][0]) | {"ref": "A0"})
+        for c in (case, two):
+            result = checker.check(c, AS_OF)
+            no_goods = [f.subject.ref for f in result.findings if f.rule_id == "R244-8-1-no-goods"]
+            expected = [] if c["applications"][0]["goods"] else sorted(
+                a["ref"] for a in c["applications"])
+            assert sorted(no_goods) == expected
+    assert deleted == []

@@ -156,7 +156,8 @@ class Checker:
         return CaseResult(SCHEMA, case.case, case.title, when,
                           self.policy.overall(outcomes, False), outcomes, collected.findings,
                           collected.notices, collected.pending, problems, audit, source,
-                          collected.trace)
+                          collected.trace,
+                          self.runtime.plan.explain(evaluation.facts) if explain else None)
 
 
 def _code(exc: BaseException) -> str:

@@ -90,7 +90,7 @@ def slow_pattern(pattern: str) -> str | None:
     What is left matches a value in time proportional to its length. (durable_rules' own
     regular expressions, compiled to automata, needed no such limit, but the engine cannot
     test that a value does not match: see the module docstring.) Common shapes pass:
-    `KZ[0-9]{12}`, `(KZ)?[0-9]{12}`, `(NO|CH)[0-9]{2,4}`, `.*LLP.*` is refused but `.*LLP` not.
+    `AB[0-9]{4}`, `(AB)?[0-9]{4}`, `(NO|CH)[0-9]{2,4}`, `.*LLP.*` is refused but `.*LLP` not.
     """
     unbounded = 0
     frames = [[1, 1, False]]  # per open group: ways so far, alternatives, open-ended inside
@@ -357,7 +357,7 @@ def _parse_value(raw: Any, op: str, ref: FieldRef, scope: Scope, where: tuple) -
         slow = slow_pattern(raw)
         if slow:
             scope.error(where, f"pattern could take very long to match: {slow}", "bad-pattern",
-                        fld=name, hint="repeat single characters or classes ([0-9]{12}), with "
+                        fld=name, hint="repeat single characters or classes ([0-9]{4}), with "
                         "at most one open-ended repeat (*, + or {n,})")
             return None
         scope.patterns.add(PatternSpec(ref.alias, ref.path, raw))

@@ -15,6 +15,7 @@ as inconsistent (`Inconsistent`), never judged as if its later steps had not hap
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from rexcheck.engine.compiler import Program
@@ -48,6 +49,8 @@ class FactPlan:
             t: [(c.name, _function(c, ruleset.parameters)) for c in values]
             for t, values in ruleset.computed.items()}
         computed_names = {(t, c.name) for t, values in ruleset.computed.items() for c in values}
+        self.kinds = {(t, c.name): c.kind for t, values in ruleset.computed.items()
+                      for c in values}
         self.dates: dict[str, tuple[str, ...]] = {
             t: tuple(engine_key(p) for p, k in ruleset.fields[t].items()
                      if k.kind == "date" and not k.is_list and (t, p) not in computed_names)
@@ -116,13 +119,41 @@ class FactPlan:
             f"{from_day_number(as_of)}; a case is judged on or after the day of its "
             "last step (give a later as_of)")
 
-    def explain(self, fact: dict[str, Any]) -> list[dict[str, Any]]:
-        """The values computed for a fact, with the function and its inputs (for --explain)."""
+    def explain(self, facts: list[dict[str, Any]]) -> list[ComputedValue]:
+        """The values computed for a case's facts, each with its function and its inputs as
+        the fact held them (for --explain)."""
         out = []
-        for name, compute in self.computed.get(fact[TYPE_KEY], ()):
-            out.append({"field": name, "value": fact.get(name),
-                        "function": getattr(compute, "describe", name)})
+        for fact in facts:
+            fact_type = fact[TYPE_KEY]
+            for name, compute in self.computed.get(fact_type, ()):
+                kind = self.kinds[(fact_type, name)]
+                inputs = {f"{fact_type}.{path}": _shown(fact.get(engine_key(path)), input_kind)
+                          for path, input_kind in getattr(compute, "inputs", ())}
+                out.append(ComputedValue(f"{fact_type} {fact['ref']}", name,
+                                         _shown(fact.get(name), kind),
+                                         getattr(compute, "describe", name), inputs))
         return out
+
+
+@dataclass
+class ComputedValue:
+    """A value the packs compute (`computed:`), as --explain shows it."""
+
+    document: str  # "registration R1"
+    field: str
+    value: str  # "(none)" when there was nothing to compute
+    function: str  # e.g. "date(registration.number_date_text written DDMMYYYY)"
+    inputs: dict[str, str]
+
+
+def _shown(value: Any, kind: str) -> str:
+    if value is None:
+        return "(none)"
+    if kind == "date" and type(value) is int:
+        return from_day_number(value).isoformat()
+    if kind == "amount" and type(value) is int:
+        return f"{value / 100:.2f}"
+    return str(value)
 
 
 def _function(c: LoadedComputed, parameters: dict[str, LoadedParameter]) -> Compute:
@@ -136,6 +167,7 @@ def _function(c: LoadedComputed, parameters: dict[str, LoadedParameter]) -> Comp
         def compute(record: Any, fact: dict[str, Any]) -> Any:
             return functions.convert(_attr(record, amount), _attr(record, rates) or (), to)
         compute.describe = f"convert({spec.convert.amount}, to {to}, rates {spec.convert.rates})"  # type: ignore[attr-defined]
+        compute.inputs = ((f"{amount}.amount", "amount"), (f"{amount}.currency", "str"))  # type: ignore[attr-defined]
         return compute
     if spec.count is not None:
         path = spec.count.partition(".")[2]
@@ -159,6 +191,7 @@ def _function(c: LoadedComputed, parameters: dict[str, LoadedParameter]) -> Comp
             return None
         compute.describe = (f"part {name} of {spec.part.of} "  # type: ignore[attr-defined]
                             f"(structure {spec.part.structure})")
+        compute.inputs = ((spec.part.of.partition(".")[2], "str"),)  # type: ignore[attr-defined]
         return compute
     assert spec.date is not None
     key = engine_key(spec.date.of.partition(".")[2])
@@ -167,6 +200,7 @@ def _function(c: LoadedComputed, parameters: dict[str, LoadedParameter]) -> Comp
     def compute(record: Any, fact: dict[str, Any]) -> Any:
         return functions.date_from_text(fact.get(key), written)
     compute.describe = f"date({spec.date.of} written {written})"  # type: ignore[attr-defined]
+    compute.inputs = ((spec.date.of.partition(".")[2], "str"),)  # type: ignore[attr-defined]
     return compute
 
 

@@ -108,13 +108,13 @@ class TraceStep:
 def display(value: Any, kind: str) -> str:
     if value is None:
         return "(none)"
-    if kind == "date" and isinstance(value, int):
-        return from_day_number(value).isoformat()
-    if kind == "amount" and isinstance(value, int):
+    if kind == "date" and type(value) is int:
+        return _date(value).isoformat()
+    if kind == "amount" and type(value) is int:
         return f"{Decimal(value) / 100:.2f}"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, bool):
+    if type(value) is list:
+        return ", ".join(map(str, value))
+    if type(value) is bool:
         return "yes" if value else "no"
     return str(value)
 
@@ -141,35 +141,55 @@ def _deadline(firing: Firing, evaluation: Evaluation, calendar: Any) -> Deadline
     return Deadline(c.variant, start, c.due.unit, c.due.days, due, done, late)
 
 
-def _message(c: CompiledRule, firing: Firing, deadline: Deadline | None, as_of: dt.date,
-             text: str) -> str:
+def _message(c: CompiledRule, firing: Firing | None, deadline: Deadline | None,
+             as_of: dt.date | None, text: str) -> str:
     """The finding's message: the rule's text with its placeholders filled in. The text is
-    split once per rule into literal, name, literal, name, ..., literal."""
+    made once per compiled rule into literal parts and fillers, one per placeholder, each
+    knowing where its value is and how to show it."""
     parts = c.templates.get(text)
     if parts is None:
-        parts = c.templates[text] = PLACEHOLDER.split(text)
+        parts = c.templates[text] = _template(c, text)
     if len(parts) == 1:
         return text
-    out = parts[:]
-    for i in range(1, len(parts), 2):
-        out[i] = _fill(c, firing, deadline, as_of, parts[i])
-    return "".join(out)
+    return "".join([part if type(part) is str else part(firing, deadline, as_of)
+                    for part in parts])
 
 
-def _fill(c: CompiledRule, firing: Firing, deadline: Deadline | None, as_of: dt.date,
-          name: str) -> str:
+_DEADLINE_PARTS = {
+    "due": lambda d: d.due.isoformat(),
+    "done": lambda d: d.done.isoformat() if d.done else "(none)",
+    "days_late": lambda d: display(d.days_late, "str"),
+    "days_counted": lambda d: str(d.days),
+}
+
+
+def _template(c: CompiledRule, text: str) -> list:
+    """A message text as literal strings and fillers (callables)."""
+    split = PLACEHOLDER.split(text)
+    out: list = []
+    for i, part in enumerate(split):
+        if i % 2 == 0:
+            out.append(part)
+        else:
+            out.append(_filler(c, part))
+    return out
+
+
+def _filler(c: CompiledRule, name: str) -> Any:
     if name == "as_of":
-        return as_of.isoformat()
-    if deadline is not None and name in ("due", "done", "days_late", "days_counted"):
-        value = {"due": deadline.due, "done": deadline.done, "days_late": deadline.days_late,
-                 "days_counted": deadline.days}[name]
-        return display(value.isoformat() if isinstance(value, dt.date) else value, "str")
+        return lambda firing, deadline, as_of: as_of.isoformat()
+    if name in _DEADLINE_PARTS:
+        show = _DEADLINE_PARTS[name]
+        return lambda firing, deadline, as_of: ("{" + name + "}" if deadline is None
+                                                else show(deadline))
     p = c.placeholders.get(name)
     if p is None:
         return "{" + name + "}"
-    if p.alias == "param":  # a parameter's value, as in force on the as-of date
-        return _param_text(p.key, p.kind)
-    return display(firing.matched[p.alias].get(p.key), p.kind)
+    if p.alias == "param":  # a parameter's value, as this compiled rule applies it
+        shown = _param_text(p.key, p.kind)
+        return shown
+    alias, key, kind = p.alias, p.key, p.kind
+    return lambda firing, deadline, as_of: display(firing.matched[alias].get(key), kind)
 
 
 @functools.lru_cache(maxsize=1024)

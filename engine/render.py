@@ -124,6 +124,12 @@ def case_text(r: CaseResult) -> list[str]:
                    f"{p.subject.ref}: due {d.due} ({d.days} {d.unit} days from {d.start})")
     if not r.findings and not r.errors:
         out.append("  no findings" + (f" ({len(r.notices)} notice(s))" if r.notices else ""))
+    if r.computed:
+        out.append("  computed:")
+        for v in r.computed:
+            inputs = ", ".join(f"{k} = {x}" for k, x in v.inputs.items())
+            out.append(f"    {v.document}: {v.field} = {v.value}  [{v.function}"
+                       + (f"; {inputs}" if inputs else "") + "]")
     if r.trace is not None:
         out.append("  trace:")
         for step in r.trace:

@@ -20,6 +20,7 @@ import orjson
 from pydantic import TypeAdapter
 from rexcheck.engine.audit import Audit
 from rexcheck.engine.errors import Diagnostic
+from rexcheck.engine.factplan import ComputedValue
 from rexcheck.engine.findings import Finding, TraceStep
 from rexcheck.engine.outcomes import DocumentOutcome
 
@@ -74,6 +75,8 @@ class CaseResult:
     audit: Audit | None
     source: Source | None = None
     trace: list[TraceStep] | None = field(default=None)
+    computed: list[ComputedValue] | None = field(default=None)  # with the trace: the values
+    # the packs computed from the facts, each with its function and inputs
 
     @property
     def has_findings(self) -> bool:

@@ -229,7 +229,7 @@ class Registration(Strict):
     """A registration in the REX system and its number (Order 244 p.5-7, p.10)."""
 
     ref: Ref | None = None
-    number: Identifier = Field(description="KZREX + region code + DDMMYYYY + serial (p.6)")
+    number: Identifier = Field(description="the registration number (its structure: p.6, the parameter registration_number)")
     application: Ref | None = Field(default=None, description="ref of the application No. 1")
     holder_tin: OptIdentifier = Field(default=None,
                                       description="TIN of the exporter holding it")

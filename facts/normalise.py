@@ -182,7 +182,7 @@ LINKED = ("change_report", "revocation_request", "verification_request")
 
 def _link_registrations(facts: list[dict[str, Any]]) -> None:
     """A document may name its registration by ref (`registration: R1`) or by number
-    (`registration_number: KZREX...`): each fact gets both, so rules that join on either
+    (`registration_number`): each fact gets both, so rules that join on either
     never miss. facts/loader.py has refused links that resolve to nothing."""
     numbers: dict[str, str] = {}
     refs: dict[str, str] = {}

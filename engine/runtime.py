@@ -330,7 +330,7 @@ class Runtime:
         records: list[Any] = []
         facts = case_facts(case, records, self.program.type_order)
         self.plan.complete(facts, records, day_number(as_of), self.due_day)
-        check_width(facts)  # again: due dates and pattern tests are fields too
+        check_width(facts)  # due dates, computed values and pattern tests are fields too
         return facts
 
     def due_day(self, start: int, unit: str, days: int) -> int:

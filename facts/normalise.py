@@ -126,7 +126,6 @@ _BASE_TYPES = tuple(
               frozenset(_NOT_ASSERTED[fact_type] | _CHILDREN[fact_type].keys()),
               tuple(_CHILDREN[fact_type].items()))
     for fact_type, (_, list_name) in BASE_TYPES.items())
-_CANONICAL_ORDER = itemgetter(TYPE_KEY, "ref")
 
 
 def case_facts(case: Case, records: list[BaseModel] | None = None,
@@ -135,14 +134,14 @@ def case_facts(case: Case, records: list[BaseModel] | None = None,
     given `order` of types), then by ref. When `records` is given, it receives the record each
     fact was made from, in the same order (values the rule packs compute are read from the
     records)."""
-    facts: list[dict[str, Any]] = []
-    made: list[tuple[dict[str, Any], BaseModel]] = []
+    by_type: dict[str, list[tuple[str, dict[str, Any], BaseModel]]] = {}
     for fact_type, list_name, short, skip, children in _BASE_TYPES:
         items = getattr(case, list_name)
         if not isinstance(items, list):
             items = [items]
         elif not items:
             continue
+        bucket = by_type.setdefault(fact_type, [])
         for i, record in enumerate(items, start=1):
             fact: dict[str, Any] = {}
             _flatten(record, "", fact, skip)
@@ -152,31 +151,33 @@ def case_facts(case: Case, records: list[BaseModel] | None = None,
                 short if fact_type == "exporter" else f"{short}#{i}")
             fact["ref"] = ref
             fact[TYPE_KEY] = fact_type
-            facts.append(fact)
-            made.append((fact, record))
+            bucket.append((ref, fact, record))
             for lst, child_type in children:
+                child_bucket = by_type.setdefault(child_type, [])
                 for j, child in enumerate(getattr(record, lst), start=1):
                     child_fact: dict[str, Any] = {}
                     _flatten(child, "", child_fact)
-                    child_fact["ref"] = f"{ref}/{lst}-{j}"
+                    child_ref = child_fact["ref"] = f"{ref}/{lst}-{j}"
                     child_fact[fact_type] = ref
                     child_fact[TYPE_KEY] = child_type
-                    facts.append(child_fact)
-                    made.append((child_fact, child))
-    _link_registrations(facts)
+                    child_bucket.append((child_ref, child_fact, child))
+    types = (sorted(by_type) if order is None
+             else sorted(by_type, key=order.__getitem__))
+    facts: list[dict[str, Any]] = []
+    for fact_type in types:
+        bucket = by_type[fact_type]
+        if len(bucket) > 1:
+            bucket.sort(key=_BY_REF)
+        facts.extend(fact for _, fact, _ in bucket)
+        if records is not None:
+            records.extend(record for _, _, record in bucket)
+    if "registration" in by_type:
+        _link_registrations(facts)
     check_width(facts)
-    if records is None:
-        facts.sort(key=_CANONICAL_ORDER)
-        return facts
-    if order is None:
-        made.sort(key=_MADE_ORDER)
-    else:
-        made.sort(key=lambda pair: (order[pair[0][TYPE_KEY]], pair[0]["ref"]))
-    records.extend(record for _, record in made)
-    return [fact for fact, _ in made]
+    return facts
 
 
-_MADE_ORDER = lambda pair: (pair[0][TYPE_KEY], pair[0]["ref"])  # noqa: E731
+_BY_REF = itemgetter(0)
 LINKED = ("change_report", "revocation_request", "verification_request")
 
 

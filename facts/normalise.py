@@ -129,11 +129,14 @@ _BASE_TYPES = tuple(
 
 
 def case_facts(case: Case, records: list[BaseModel] | None = None,
-               order: dict[str, int] | None = None) -> list[dict[str, Any]]:
+               order: dict[str, int] | None = None, index_key: str | None = None
+               ) -> list[dict[str, Any]]:
     """The engine facts of one case, in a canonical order: by type (alphabetically, or in the
     given `order` of types), then by ref. When `records` is given, it receives the record each
     fact was made from, in the same order (values the rule packs compute are read from the
-    records)."""
+    records). With `index_key`, each fact's first key is that key, holding the fact's position
+    in the list (the runtime finds the facts of a firing by it)."""
+    first = {} if index_key is None else {index_key: 0}
     by_type: dict[str, list[tuple[str, dict[str, Any], BaseModel]]] = {}
     for fact_type, list_name, short, skip, children in _BASE_TYPES:
         items = getattr(case, list_name)
@@ -143,7 +146,7 @@ def case_facts(case: Case, records: list[BaseModel] | None = None,
             continue
         bucket = by_type.setdefault(fact_type, [])
         for i, record in enumerate(items, start=1):
-            fact: dict[str, Any] = {}
+            fact: dict[str, Any] = first.copy()
             _flatten(record, "", fact, skip)
             # A record without a ref is named by its position; '#' cannot occur in a ref, so
             # the name never collides with another record's own ref.
@@ -155,7 +158,7 @@ def case_facts(case: Case, records: list[BaseModel] | None = None,
             for lst, child_type in children:
                 child_bucket = by_type.setdefault(child_type, [])
                 for j, child in enumerate(getattr(record, lst), start=1):
-                    child_fact: dict[str, Any] = {}
+                    child_fact: dict[str, Any] = first.copy()
                     _flatten(child, "", child_fact)
                     child_ref = child_fact["ref"] = f"{ref}/{lst}-{j}"
                     child_fact[fact_type] = ref
@@ -173,6 +176,9 @@ def case_facts(case: Case, records: list[BaseModel] | None = None,
             records.extend(record for _, _, record in bucket)
     if "registration" in by_type:
         _link_registrations(facts)
+    if index_key is not None:
+        for i, fact in enumerate(facts):
+            fact[index_key] = i
     check_width(facts)
     return facts
 

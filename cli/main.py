@@ -109,6 +109,7 @@ def main() -> None:
       rexcheck rules list | lint | test | docs        for the people who edit the rules
       rexcheck calendar add 2026-03-19 5              a due date on the Kazakhstan calendar
       rexcheck audit verify decisions.jsonl           check an audit log, replay it
+      rexcheck serve --port 8080                      the same checks over HTTP
 
     Exit codes: 0 no findings (information notices do not count); 1 findings (errors or
     warnings); 2 invalid input or rules. Each command's --help has examples.
@@ -606,7 +607,7 @@ def audit_head(log_file: Path, audit_key_file: Path | None, fmt: str) -> None:
 
 def _register_commands() -> None:
     """Commands that live in their own modules (they import `main` to attach themselves)."""
-    from rexcheck.cli import calendar_cmd, screen_cmd  # noqa: F401
+    from rexcheck.cli import calendar_cmd, screen_cmd, serve_cmd  # noqa: F401
 
     main.add_command(calendar_cmd.calendar)
 

@@ -68,8 +68,8 @@ def serve(ctx: click.Context, host: str, port: int, rules_dir: Path | None, work
       GET  /v1/rules, /v1/rules/{id}, /v1/parameters, /v1/calendar/due, /v1/schema/result
       GET  /healthz, /readyz
 
-    The rules are loaded once, at start, never from a request; `kill -HUP PID` replaces
-    the workers one by one with workers that load the rules afresh (each logs the digest of
+    The rules are loaded once, at start, never from a request; SIGHUP (`kill -HUP PID`)
+    replaces the workers one by one with workers that load the rules afresh (each logs the digest of
     the rules it loaded on standard error). Every decision gets a decision id and, with
     --audit-log, a line in the hash-chained log before it is answered. SIGTERM or Ctrl+C
     stop taking requests and finish those in flight.

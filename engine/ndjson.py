@@ -131,7 +131,7 @@ class Spool:
             self.held_bytes += len(data)
         else:
             if self.file is None:
-                self.file = tempfile.TemporaryFile(prefix="rexcheck-spool-")
+                self.file = tempfile.TemporaryFile(prefix="rexcheck-spool-")  # noqa: SIM115 - open until drained
                 self.written = self.read = 0
             self.file.seek(self.written)
             self.file.write(data)

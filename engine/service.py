@@ -22,7 +22,6 @@ import datetime as dt
 import hmac
 import json
 import logging
-import multiprocessing
 import os
 import sys
 import time
@@ -40,7 +39,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from rexcheck.engine.checker import Checker, Item
 from rexcheck.engine.errors import Diagnostic, InvalidInput
-from rexcheck.engine.result import CaseResult, Problem, Source, failed
+from rexcheck.engine.result import CaseResult, Problem
 from rexcheck.engine.version import __version__
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -633,8 +632,6 @@ class ScreenStream(Response):
                                       "split the population over several requests")
                     break
                 await self._judge(list(lines.feed(chunk)), spool, summary)
-            else:  # pragma: no cover
-                pass
             if stopped is None:
                 await self._judge(list(lines.close()), spool, summary)
         except TimeoutError:
@@ -647,6 +644,7 @@ class ScreenStream(Response):
             from starlette.requests import ClientDisconnect
 
             if isinstance(exc, ClientDisconnect):
+                spool.close()  # nobody to answer: the stream ends here
                 return
             log.exception("screening stream failed")
             stopped = problem("internal", "the service failed on this stream; its log says "
@@ -706,6 +704,3 @@ def _add(total: dict[str, Any], part: dict[str, Any]) -> None:
         else:
             total[key] = total.get(key, 0) + value
 
-
-def _context() -> Any:
-    return multiprocessing.get_context("spawn")

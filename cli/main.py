@@ -414,7 +414,8 @@ def whatif(baseline_dir: Path | None, proposed_path: Path, population: tuple[str
     Reports, per rule, how many cases it newly fires or stops firing in; per outcome, the
     transitions (e.g. valid -> invalid); and every changed case with its outcome before and
     after; plus the number of cases unchanged. POPULATION is one or more JSONL, JSON, YAML or
-    CSV files of cases (as for `rexcheck screen`).
+    CSV files of cases (as for `rexcheck screen`). When standard error is a terminal, the
+    cases done, their rate and the time left are shown there as it runs.
 
     \b
     Example:
@@ -436,7 +437,18 @@ def whatif(baseline_dir: Path | None, proposed_path: Path, population: tuple[str
         prop_checker = Checker(proposed, base_checker.calendar)
     except InvalidInput as exc:
         fail(exc.diagnostics, "json" if fmt == "json" else "text")
-    report = compare(base_checker, prop_checker, read_records(list(population)), as_of)
+    from rexcheck.cli.screen_cmd import Progress, _count_lines
+
+    progress = Progress(_count_lines(population), sys.stderr)
+
+    def ticking(records):
+        for record in records:
+            yield record
+            progress.tick()  # the record is judged by both rule sets when the next is asked
+
+    report = compare(base_checker, prop_checker, ticking(read_records(list(population))),
+                     as_of)
+    progress.close()
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True, ensure_ascii=False))
     else:

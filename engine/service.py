@@ -17,17 +17,20 @@ with located problems, never a trace.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import datetime as dt
 import hmac
 import json
 import logging
+import multiprocessing
 import os
 import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -37,16 +40,16 @@ import orjson
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from rexcheck.engine.checker import Checker, Item
+from rexcheck.engine.checker import STAGE_BATCH, Checker, Item
 from rexcheck.engine.errors import Diagnostic, InvalidInput
 from rexcheck.engine.result import CaseResult, Problem
+from rexcheck.engine.screening import _payload
 from rexcheck.engine.version import __version__
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 SETTINGS_ENV = "REXCHECK_SERVE_SETTINGS"  # how `rexcheck serve` hands its options to workers
 ERROR_SCHEMA = "rexcheck.error/1"
 SUMMARY_SCHEMA = "rexcheck.screen-summary/1"
-SCREEN_BATCH = 64  # records handed to the engine thread at a time
 OPEN_PATHS = {"/healthz", "/readyz"}  # probes answer without the token
 BODY_SOURCE = "<body>"
 log = logging.getLogger("rexcheck.serve")
@@ -118,32 +121,18 @@ def read_token(path: str | Path) -> bytes:
 # --------------------------------------------------------------------------- the engine
 
 
-class Engine:
-    """The worker's checker, law index and audit log, used from one thread only."""
+class Judge:
+    """The engine's side, in the engine process: the checker and the audit log."""
 
-    def __init__(self, settings: Settings):
-        from rexcheck.engine.lawinfo import LawIndex
-        from rexcheck.engine.loader import default_rules_dir
-        from rexcheck.engine.ruletests import load_tests
-
-        self.settings = settings
-        self.checker = Checker(settings.rules)
-        root = Path(settings.rules) if settings.rules else default_rules_dir()
-        try:
-            tests = load_tests(root, self.checker.ruleset)
-        except InvalidInput as exc:  # the rules are good; only their tests are not shown
-            print(f"rexcheck serve: rule tests not shown: {len(exc.diagnostics)} problem(s) "
-                  f"in {root}/tests (rexcheck rules test)", file=sys.stderr)
-            tests = []
-        self.law = LawIndex(self.checker.ruleset, tests)
+    def __init__(self, ruleset: Any, calendar: Any, audit_log: str | None,
+                 audit_key: str | None):
+        self.checker = Checker(ruleset, calendar)
         self.audit = None
-        if settings.audit_log:
+        if audit_log:
             from rexcheck.engine.audit import AuditLog
             from rexcheck.engine.auditchain import read_key
 
-            key = read_key(settings.audit_key) if settings.audit_key else None
-            self.audit = AuditLog(settings.audit_log, key)
-        self.thread = ThreadPoolExecutor(1, thread_name_prefix="rexcheck-engine")
+            self.audit = AuditLog(audit_log, read_key(audit_key) if audit_key else None)
         self._warm_up()
 
     def _warm_up(self) -> None:
@@ -153,9 +142,6 @@ class Engine:
         for entry in sorted(examples.iterdir(), key=lambda e: e.name):
             if entry.name.endswith(".yaml"):
                 self.checker.check(Path(str(entry)))
-
-    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self.thread, fn, *args)
 
     def decide(self, results: list[CaseResult], cases: list[Any]) -> list[str]:
         """A decision id per result, each decision logged (when a log is kept) before any
@@ -170,10 +156,66 @@ class Engine:
                                                          result.findings, did))
         return ids
 
+
+_judge: Judge | None = None  # the engine process's one Judge
+
+
+def _start_judge(ruleset: Any, calendar: Any, audit_log: str | None,
+                 audit_key: str | None) -> None:
+    global _judge
+    _judge = Judge(ruleset, calendar, audit_log, audit_key)
+
+
+def _ready() -> bool:
+    return _judge is not None
+
+
+class Engine:
+    """The worker's engine: one process of its own, started with the rule set the worker
+    loaded (pickled to it, never read again), which judges the cases of every request of the
+    worker in turn. In a process, not a thread: durable_rules holds the GIL while it
+    matches, so a thread would take it from the event loop for as long (measured: /v1/screen
+    ran at 0.6-0.8 of `rexcheck screen` with the engine in a thread, at ... in a process)."""
+
+    def __init__(self, settings: Settings):
+        from rexcheck.engine.calendar import WorkingCalendar
+        from rexcheck.engine.lawinfo import LawIndex
+        from rexcheck.engine.loader import default_rules_dir, load_rules
+        from rexcheck.engine.ruletests import load_tests
+
+        self.settings = settings
+        self.ruleset = load_rules(settings.rules)
+        self.calendar = WorkingCalendar.load()
+        root = Path(settings.rules) if settings.rules else default_rules_dir()
+        try:
+            tests = load_tests(root, self.ruleset)
+        except InvalidInput as exc:  # the rules are good; only their tests are not shown
+            print(f"rexcheck serve: rule tests not shown: {len(exc.diagnostics)} problem(s) "
+                  f"in {root}/tests (rexcheck rules test)", file=sys.stderr)
+            tests = []
+        self.law = LawIndex(self.ruleset, tests)
+        self.audit = settings.audit_log is not None
+        self.pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        pool = ProcessPoolExecutor(1, multiprocessing.get_context("spawn"), _start_judge, (
+            self.ruleset, self.calendar, self.settings.audit_log, self.settings.audit_key))
+        if not pool.submit(_ready).result():  # loaded and warm before the worker serves
+            raise RuntimeError("the engine process did not start")
+        return pool
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+        except BrokenProcessPool:  # the engine process died: a new one for what comes next
+            log.error("the engine process died; starting a new one")
+            self.pool = await asyncio.to_thread(self._start)
+            raise ServiceError(500, [problem(
+                "internal", "the engine failed on this request; the service's log says "
+                "why")]) from None
+
     def close(self) -> None:
-        self.thread.shutdown(wait=True)
-        if self.audit is not None:
-            self.audit.close()
+        self.pool.shutdown(wait=True)
 
 
 def with_id(decision_id: str, result_json: bytes) -> bytes:
@@ -260,7 +302,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     started = time.monotonic()
     engine = Engine(settings)
-    ruleset = engine.checker.ruleset
+    ruleset = engine.ruleset
     print(f"rexcheck serve: worker {os.getpid()} ready: rules {ruleset.digest} "
           f"({len(ruleset.rules)} rules, loaded in {time.monotonic() - started:.1f}s)",
           file=sys.stderr, flush=True)
@@ -369,8 +411,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def _routes(app: FastAPI, engine: Engine, settings: Settings) -> None:
-    checker = engine.checker
-
     def deadline() -> float:
         return time.monotonic() + settings.timeout
 
@@ -389,9 +429,9 @@ def _routes(app: FastAPI, engine: Engine, settings: Settings) -> None:
     @app.get("/readyz", summary="The rules are loaded and the engine is warm")
     async def readyz() -> Response:
         return _json({"status": "ready", "rexcheck": __version__,
-                      "rules": {"digest": checker.ruleset.digest,
-                                "count": len(checker.ruleset.rules)},
-                      "audit_log": engine.audit is not None})
+                      "rules": {"digest": engine.ruleset.digest,
+                                "count": len(engine.ruleset.rules)},
+                      "audit_log": engine.audit})
 
     @app.post("/v1/check", summary="Judge one case (JSON or YAML body)",
               responses={200: RESULT_RESPONSE, 422: RESULT_RESPONSE,
@@ -411,7 +451,7 @@ def _routes(app: FastAPI, engine: Engine, settings: Settings) -> None:
         when = parse_as_of(as_of)
         body = await read_body(request, settings.max_body, until)
         body_bytes, decision_id, outcome = await in_time(
-            until, engine.run(_check_one, engine, body, when, lang, explain))
+            until, engine.run(_check_one, body, when, lang, explain))
         status = 422 if outcome == "error" else 200
         return Response(body_bytes, status, media_type="application/json",
                         headers={"X-Decision-Id": decision_id})
@@ -448,7 +488,7 @@ def _routes(app: FastAPI, engine: Engine, settings: Settings) -> None:
         when = parse_as_of(as_of)
         body = await read_body(request, settings.max_body, until)
         job = await asyncio.to_thread(_whatif_job, body, population, when)
-        report = await run_whatif(checker, job, until)
+        report = await run_whatif(engine.ruleset, engine.calendar, job, until)
         if report is None:
             raise ServiceError(504, [problem(
                 "timeout", f"the what-if was not done within {settings.timeout:g}s",
@@ -493,7 +533,7 @@ def _routes(app: FastAPI, engine: Engine, settings: Settings) -> None:
             raise ServiceError(400, [problem(
                 "bad-parameter", "give start and one of working_days and calendar_days",
                 "e.g. /v1/calendar/due?start=2026-03-19&working_days=5")])
-        return _json(await engine.run(_due, checker, day, working_days, calendar_days))
+        return _json(_due(engine.calendar, day, working_days, calendar_days))
 
     @app.get("/v1/schema/result", summary="The JSON Schema of a case's result")
     async def schema() -> Response:
@@ -502,24 +542,24 @@ def _routes(app: FastAPI, engine: Engine, settings: Settings) -> None:
         return _json(result_file_schema())
 
 
-def _check_one(engine: Engine, body: bytes, as_of: dt.date | None, lang: str,
-               explain: bool) -> tuple[bytes, str, str]:
-    """In the engine thread: the case's result as JSON with its decision id (logged)."""
+def _check_one(body: bytes, as_of: dt.date | None, lang: str, explain: bool
+               ) -> tuple[bytes, str, str]:
+    """In the engine process: the case's result as JSON with its decision id (logged)."""
     from rexcheck.engine.render import result_json
 
     item = case_item(body)
-    result = engine.checker.results([item], as_of, lang, explain)[0]
-    [decision_id] = engine.decide([result], [item.case])
+    assert _judge is not None
+    result = _judge.checker.results([item], as_of, lang, explain)[0]
+    [decision_id] = _judge.decide([result], [item.case])
     data = result_json(result) if explain else None
     raw = orjson.dumps(data) if data is not None else result.to_json_bytes()
     return with_id(decision_id, raw), decision_id, result.outcome
 
 
-def _due(checker: Checker, start: dt.date, working: int | None, calendar: int | None
+def _due(cal: Any, start: dt.date, working: int | None, calendar: int | None
          ) -> dict[str, Any]:
     from rexcheck.engine.calendar import CalendarError
 
-    cal = checker.calendar
     days = working if working is not None else calendar
     assert days is not None
     try:
@@ -612,9 +652,11 @@ class ScreenStream(Response):
 
     async def _produce(self, spool: Any) -> None:
         from rexcheck.engine.ndjson import Lines
+        from starlette.requests import ClientDisconnect
 
         lines = Lines(BODY_SOURCE)
         summary: dict[str, Any] = {}
+        pending: collections.deque = collections.deque()
         stopped = None
         size = 0
         timeout = self.settings.timeout
@@ -627,28 +669,30 @@ class ScreenStream(Response):
                     break
                 size += len(chunk)
                 if size > self.settings.max_stream:
-                    stopped = problem("too-large", f"the stream passed {self.settings.max_stream}"
-                                      " bytes; the records after it were not read",
-                                      "split the population over several requests")
+                    stopped = problem("too-large", "the stream passed "
+                                      f"{self.settings.max_stream} bytes; the records after "
+                                      "it were not read", "split the population over several "
+                                      "requests")
                     break
-                await self._judge(list(lines.feed(chunk)), spool, summary)
+                await self._judge(list(lines.feed(chunk)), pending, spool, summary)
             if stopped is None:
-                await self._judge(list(lines.close()), spool, summary)
+                await self._judge(list(lines.close()), pending, spool, summary)
         except TimeoutError:
             stopped = problem("timeout", f"no part of the body came for {timeout:g}s; the "
                               "stream was ended", "send the records without pauses")
-        except _AuditFailed as exc:
-            stopped = problem("audit-log", f"the audit log could not be appended to: {exc}; "
-                              "the decisions after the last result were not taken")
-        except Exception as exc:  # the client went away, or the service failed
-            from starlette.requests import ClientDisconnect
-
-            if isinstance(exc, ClientDisconnect):
-                spool.close()  # nobody to answer: the stream ends here
-                return
-            log.exception("screening stream failed")
-            stopped = problem("internal", "the service failed on this stream; its log says "
-                              "why")
+        except ClientDisconnect:
+            for future in pending:
+                future.cancel()
+            spool.close()  # nobody to answer: the stream ends here
+            return
+        except Exception as exc:
+            stopped = _stopped(exc)
+        try:  # the records sent to the engine were judged (and logged): their results go out
+            await self._judge([], pending, spool, summary, keep=0)
+        except Exception as exc:
+            for future in pending:
+                future.cancel()
+            stopped = stopped or _stopped(exc)
         trailer: dict[str, Any] = {"schema": SUMMARY_SCHEMA, "summary": {
             "records_in": lines.number, "results_out": summary.get("cases", 0),
             **_empty_summary(), **summary}}
@@ -657,11 +701,17 @@ class ScreenStream(Response):
         spool.put(orjson.dumps(trailer) + b"\n")
         spool.close()
 
-    async def _judge(self, records: list, spool: Any, summary: dict[str, Any]) -> None:
-        for start in range(0, len(records), SCREEN_BATCH):
-            batch = records[start:start + SCREEN_BATCH]
-            data, part = await self.engine.run(_screen_batch, self.engine, batch, self.as_of,
-                                               self.lang)
+    async def _judge(self, records: list, pending: collections.deque, spool: Any,
+                     summary: dict[str, Any], keep: int = 2) -> None:
+        """Send the records to the engine process; put the results that are back in the
+        spool, in order. Up to `keep` batches stay in flight, so the engine judges one while
+        this process reads and cuts the next."""
+        if records:
+            payloads = [_payload(r) for r in records]
+            pending.append(asyncio.ensure_future(self.engine.run(
+                _screen_batch, payloads, self.as_of, self.lang)))
+        while len(pending) > keep:
+            data, part = await pending.popleft()
             spool.put(data)
             _add(summary, part)
 
@@ -670,17 +720,32 @@ class _AuditFailed(Exception):
     pass
 
 
-def _screen_batch(engine: Engine, records: list, as_of: dt.date | None, lang: str
+def _stopped(exc: BaseException) -> Problem:
+    """Why a stream ended before its body did."""
+    if isinstance(exc, _AuditFailed):
+        return problem("audit-log", f"the audit log could not be appended to: {exc}; the "
+                       "records after the last result were not judged")
+    log.error("screening stream failed", exc_info=exc)
+    return problem("internal", "the service failed on this stream; its log says why")
+
+
+def _screen_batch(payloads: list, as_of: dt.date | None, lang: str
                   ) -> tuple[bytes, dict[str, Any]]:
-    """In the engine thread: a few records' results as NDJSON, their decisions logged."""
+    """In the engine process: a few records' results as NDJSON, their decisions logged."""
     from rexcheck.engine.auditchain import AuditLogError
     from rexcheck.engine.result import summarise
     from rexcheck.engine.screening import screen_all
+    from rexcheck.facts.records import Record
 
-    pairs = screen_all(engine.checker, records, as_of, lang)
+    assert _judge is not None
+    records = [p if isinstance(p, Record) else Record(p[0], p[1], p[2], text=p[3])
+               for p in payloads]
+    pairs = []
+    for start in range(0, len(records), STAGE_BATCH):  # the batch that is fastest per case
+        pairs += screen_all(_judge.checker, records[start:start + STAGE_BATCH], as_of, lang)
     results = [result for result, _ in pairs]
     try:
-        ids = engine.decide(results, [case for _, case in pairs])
+        ids = _judge.decide(results, [case for _, case in pairs])
     except AuditLogError as exc:
         raise _AuditFailed(exc.diagnostic.message) from None
     out = b"".join(with_id(did, r.to_json_bytes()) + b"\n" for did, r in zip(ids, results,

@@ -58,7 +58,7 @@ def _child(conn: Any, ruleset: Any, calendar: Any, job: dict[str, Any]) -> None:
         conn.close()
 
 
-async def run_whatif(checker: Any, job: dict[str, Any], until: float
+async def run_whatif(ruleset: Any, calendar: Any, job: dict[str, Any], until: float
                      ) -> dict[str, Any] | None:
     """The report, or None when it is not done before `until` (the process is then ended)."""
     global _slots
@@ -68,7 +68,7 @@ async def run_whatif(checker: Any, job: dict[str, Any], until: float
     async with _slots:
         receiver, sender = context.Pipe(duplex=False)
         process = context.Process(target=_child, name="rexcheck-whatif", daemon=True,
-                                  args=(sender, checker.ruleset, checker.calendar, job))
+                                  args=(sender, ruleset, calendar, job))
         await asyncio.to_thread(process.start)
         sender.close()
         try:

@@ -470,3 +470,14 @@ def test_shutdown_finishes_the_streams_in_flight(tmp_path):
     assert running.process.wait(60) == 0
     trailer = json.loads(answers[0].splitlines()[-1])
     assert trailer["summary"]["results_out"] == 20 and "stopped" not in trailer
+
+
+def test_a_kept_alive_connection_answers_without_waiting_for_a_delayed_ack(http):
+    """The body of an answer goes out at once after its headers (TCP_NODELAY): without it,
+    every request after the first on a connection waited 40 ms for the client's ACK."""
+    took = []
+    for _ in range(21):
+        start = time.perf_counter()
+        http.get("/healthz")
+        took.append(time.perf_counter() - start)
+    assert sorted(took)[10] < 0.025

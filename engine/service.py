@@ -301,7 +301,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The application of one worker: the rules are loaded here, once."""
     settings = settings or Settings.from_env()
     started = time.monotonic()
-    engine = Engine(settings)
+    try:
+        engine = Engine(settings)
+    except InvalidInput as exc:  # on SIGHUP: the rules were changed, and are broken
+        for d in sorted(exc.diagnostics):
+            print(d.format(), file=sys.stderr)
+        print(f"rexcheck serve: worker {os.getpid()} not started: {len(exc.diagnostics)} "
+              "error(s) in the rules; the workers serving keep the rules they have",
+              file=sys.stderr, flush=True)
+        sys.exit(3)  # uvicorn's "could not start": the restart is given up
     ruleset = engine.ruleset
     print(f"rexcheck serve: worker {os.getpid()} ready: rules {ruleset.digest} "
           f"({len(ruleset.rules)} rules, loaded in {time.monotonic() - started:.1f}s)",

@@ -481,3 +481,25 @@ def test_a_kept_alive_connection_answers_without_waiting_for_a_delayed_ack(http)
         http.get("/healthz")
         took.append(time.perf_counter() - start)
     assert sorted(took)[10] < 0.025
+
+
+def test_rules_broken_before_a_sighup_leave_the_old_rules_serving(tmp_path):
+    import signal
+
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    running = Server(tmp_path, "--rules", rules)
+    try:
+        before = httpx.get(running.url + "/readyz").json()["rules"]["digest"]
+        with open(rules / "order-244" / "parameters.yaml", "a", encoding="utf-8") as f:
+            f.write("  - {broken\n")
+        running.signal(signal.SIGHUP)
+        deadline = time.monotonic() + 60
+        while "not started" not in running.output() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        output = running.output()
+        assert "error(s) in the rules; the workers serving keep the rules they have" in output
+        assert "parameters.yaml" in output and "Traceback" not in output
+        assert httpx.get(running.url + "/readyz").json()["rules"]["digest"] == before
+    finally:
+        assert running.stop() == 0

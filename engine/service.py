@@ -158,16 +158,25 @@ class Judge:
 
 
 _judge: Judge | None = None  # the engine process's one Judge
+_failed: str | None = None  # or why it could not be made
 
 
 def _start_judge(ruleset: Any, calendar: Any, audit_log: str | None,
                  audit_key: str | None) -> None:
-    global _judge
-    _judge = Judge(ruleset, calendar, audit_log, audit_key)
+    global _judge, _failed
+    from rexcheck.engine.auditchain import AuditLogError
+
+    try:
+        _judge = Judge(ruleset, calendar, audit_log, audit_key)
+    except AuditLogError as exc:
+        _failed = exc.diagnostic.format()
+    except InvalidInput as exc:
+        _failed = "; ".join(d.format() for d in exc.diagnostics)
 
 
-def _ready() -> bool:
-    return _judge is not None
+def _ready() -> str | None:
+    """None when the engine is ready, else why not."""
+    return None if _judge is not None else _failed or "the engine did not start"
 
 
 class Engine:
@@ -200,8 +209,10 @@ class Engine:
     def _start(self) -> ProcessPoolExecutor:
         pool = ProcessPoolExecutor(1, multiprocessing.get_context("spawn"), _start_judge, (
             self.ruleset, self.calendar, self.settings.audit_log, self.settings.audit_key))
-        if not pool.submit(_ready).result():  # loaded and warm before the worker serves
-            raise RuntimeError("the engine process did not start")
+        failed = pool.submit(_ready).result()  # loaded and warm before the worker serves
+        if failed is not None:
+            pool.shutdown()
+            raise RuntimeError(failed)
         return pool
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -310,6 +321,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
               "error(s) in the rules; the workers serving keep the rules they have",
               file=sys.stderr, flush=True)
         sys.exit(3)  # uvicorn's "could not start": the restart is given up
+    except (OSError, BrokenProcessPool, RuntimeError) as exc:  # the audit log, the engine
+        print(f"rexcheck serve: worker {os.getpid()} not started: {exc}", file=sys.stderr,
+              flush=True)
+        sys.exit(3)
     ruleset = engine.ruleset
     print(f"rexcheck serve: worker {os.getpid()} ready: rules {ruleset.digest} "
           f"({len(ruleset.rules)} rules, loaded in {time.monotonic() - started:.1f}s)",
@@ -329,7 +344,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     _install_errors(app)
     _routes(app, engine, settings)
-    _install_guard(app, settings)
+    try:
+        _install_guard(app, settings)
+    except ValueError as exc:  # the token file was changed before a SIGHUP
+        print(f"rexcheck serve: worker {os.getpid()} not started: {exc}", file=sys.stderr,
+              flush=True)
+        engine.close()
+        sys.exit(3)
     return app
 
 
@@ -693,11 +714,11 @@ class ScreenStream(Response):
                 future.cancel()
             spool.close()  # nobody to answer: the stream ends here
             return
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure ends the stream with a reason
             stopped = _stopped(exc)
         try:  # the records sent to the engine were judged (and logged): their results go out
             await self._judge([], pending, spool, summary, keep=0)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - as above
             for future in pending:
                 future.cancel()
             stopped = stopped or _stopped(exc)

@@ -70,8 +70,7 @@ def screen_partition(lines: list[str], out: str, as_of: dt.date | None,
 
     results = screen_lines(lines, as_of, rules)
     with open(out, "wb") as f:
-        for result in results:
-            f.write(result.to_json_bytes() + b"\n")
+        f.writelines(result.to_json_bytes() + b"\n" for result in results)
     return summarise(results)
 
 

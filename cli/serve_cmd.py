@@ -37,7 +37,7 @@ def refuse(message: str) -> None:
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
 @RULES_OPTION
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Processes, each with the rules loaded and one engine thread: N workers "
+              help="Processes, each with the rules loaded and an engine process: N workers "
               "judge N cases at once on N cores.")
 @click.option("--token-file", type=click.Path(dir_okay=False, path_type=Path),
               help="File holding the access token (16+ printable bytes, not readable by "

@@ -3,10 +3,10 @@
 Each uvicorn worker process loads the rule set once, at start (`create_app`), and never from a
 request; a SIGHUP to `rexcheck serve` replaces the workers one by one with new ones that load
 the rules afresh and log their digest. The engine is synchronous, CPU-bound and not
-thread-safe (durable_rules keeps global tables and holds the GIL while it matches), so in each
-worker it runs in one thread of its own (`Engine`): the event loop stays free to read and
-write other requests while a case is judged, and `--workers N` processes are what use N
-cores. A what-if compiles a second rule set: it runs in a process of its own, started for the
+thread-safe (durable_rules keeps global tables and holds the GIL while it matches), so each
+worker hands its cases to an engine process of its own (`Engine`): the event loop stays free
+to read and write other requests while a case is judged, and `--workers N` processes are what
+use N cores. A what-if compiles a second rule set: it runs in a process of its own, started for the
 request and ended after it (or when its time is up), so the worker's engine never holds it.
 
 Every answer is JSON: a case's result is the `rexcheck.result/1` object with a `decision_id`
@@ -183,8 +183,10 @@ class Engine:
     """The worker's engine: one process of its own, started with the rule set the worker
     loaded (pickled to it, never read again), which judges the cases of every request of the
     worker in turn. In a process, not a thread: durable_rules holds the GIL while it
-    matches, so a thread would take it from the event loop for as long (measured: /v1/screen
-    ran at 0.6-0.8 of `rexcheck screen` with the engine in a thread, at ... in a process)."""
+    matches, so a thread would take it from the event loop for as long, and each the other
+    (measured on a shared machine, one stream of 20,000 cases against `rexcheck screen` in
+    the same run: 0.56-0.8 with the engine in a thread, 0.75-0.90 by wall time and 0.82-0.91
+    by CPU time in a process; bench/RESULTS.md)."""
 
     def __init__(self, settings: Settings):
         from rexcheck.engine.calendar import WorkingCalendar

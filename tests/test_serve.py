@@ -503,3 +503,20 @@ def test_rules_broken_before_a_sighup_leave_the_old_rules_serving(tmp_path):
         assert httpx.get(running.url + "/readyz").json()["rules"]["digest"] == before
     finally:
         assert running.stop() == 0
+
+
+def test_an_answer_not_ready_in_time_is_504_and_the_service_goes_on(tmp_path):
+    """A what-if of 2,700 cases, each judged under both rule sets, takes longer than the
+    1 s this server gives an answer: 504, its process is ended, the next request is served."""
+    running = Server(tmp_path, "--timeout", 1)
+    try:
+        with running.client() as client:
+            population = POPULATION.read_text(encoding="utf-8") * 300
+            response = client.post("/v1/whatif", json={
+                "scenario": SCENARIO.read_text(encoding="utf-8"), "population": population})
+            assert response.status_code == 504
+            [p] = response.json()["errors"]
+            assert p["code"] == "timeout" and "1s" in p["message"]
+            assert client.get("/v1/rules").status_code == 200
+    finally:
+        assert running.stop() == 0

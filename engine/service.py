@@ -17,7 +17,6 @@ with located problems, never a trace.
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import datetime as dt
 import hmac
@@ -50,6 +49,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 SETTINGS_ENV = "REXCHECK_SERVE_SETTINGS"  # how `rexcheck serve` hands its options to workers
 ERROR_SCHEMA = "rexcheck.error/1"
 SUMMARY_SCHEMA = "rexcheck.screen-summary/1"
+# Batches of a stream (a body chunk's records each) handed to the engine and not yet answered:
+# the engine judges the next while this process reads, cuts and answers; several, so that a
+# moment the reader is not scheduled (other work on the machine) does not leave it idle.
+IN_FLIGHT = 8
 OPEN_PATHS = {"/healthz", "/readyz"}  # probes answer without the token
 BODY_SOURCE = "<body>"
 log = logging.getLogger("rexcheck.serve")
@@ -281,9 +284,7 @@ def parse_as_of(value: str | None) -> dt.date | None:
 
 def document_of(body: bytes, source: str = BODY_SOURCE) -> tuple[Any, Any]:
     """A JSON or YAML document from the body, with the positions of its values."""
-    from rexcheck.engine.yamlsource import load_yaml, read_text
-
-    from rexcheck.engine.yamlsource import Positions
+    from rexcheck.engine.yamlsource import Positions, load_yaml, read_text
 
     text = read_text(source, body)
     try:
@@ -694,21 +695,26 @@ class ScreenStream(Response):
             spool.discard()
 
     async def _produce(self, spool: Any) -> None:
+        """Read the body, a chunk at a time, and send each chunk's records to the engine;
+        `_answer` puts their results in the spool as each batch comes back, in order."""
         from rexcheck.engine.ndjson import Lines
         from starlette.requests import ClientDisconnect
 
         lines = Lines(BODY_SOURCE)
         summary: dict[str, Any] = {}
-        pending: collections.deque = collections.deque()
+        batches: asyncio.Queue = asyncio.Queue(IN_FLIGHT)  # futures, in input order
+        failed: list[Problem] = []  # why a batch failed: the stream ends with it
+        answering = asyncio.create_task(self._answer(batches, spool, summary, failed))
         stopped = None
         size = 0
         timeout = self.settings.timeout
         stream = self.request.stream().__aiter__()
         try:
-            while True:
+            while not failed:
                 try:
                     chunk = await asyncio.wait_for(stream.__anext__(), timeout)
                 except StopAsyncIteration:
+                    await self._send(list(lines.close()), batches)
                     break
                 size += len(chunk)
                 if size > self.settings.max_stream:
@@ -717,25 +723,23 @@ class ScreenStream(Response):
                                       "it were not read", "split the population over several "
                                       "requests")
                     break
-                await self._judge(list(lines.feed(chunk)), pending, spool, summary)
-            if stopped is None:
-                await self._judge(list(lines.close()), pending, spool, summary)
+                await self._send(list(lines.feed(chunk)), batches)
         except TimeoutError:
             stopped = problem("timeout", f"no part of the body came for {timeout:g}s; the "
                               "stream was ended", "send the records without pauses")
         except ClientDisconnect:
-            for future in pending:
-                future.cancel()
+            answering.cancel()
+            while not batches.empty():
+                future = batches.get_nowait()
+                if future is not None:
+                    future.cancel()
             spool.close()  # nobody to answer: the stream ends here
             return
         except Exception as exc:  # noqa: BLE001 - any failure ends the stream with a reason
             stopped = _stopped(exc)
-        try:  # the records sent to the engine were judged (and logged): their results go out
-            await self._judge([], pending, spool, summary, keep=0)
-        except Exception as exc:  # noqa: BLE001 - as above
-            for future in pending:
-                future.cancel()
-            stopped = stopped or _stopped(exc)
+        await batches.put(None)  # the records sent were judged (and logged): answered
+        await answering
+        stopped = stopped or (failed[0] if failed else None)
         trailer: dict[str, Any] = {"schema": SUMMARY_SCHEMA, "summary": {
             "records_in": lines.number, "results_out": summary.get("cases", 0),
             **_empty_summary(), **summary}}
@@ -744,17 +748,31 @@ class ScreenStream(Response):
         spool.put(orjson.dumps(trailer) + b"\n")
         spool.close()
 
-    async def _judge(self, records: list, pending: collections.deque, spool: Any,
-                     summary: dict[str, Any], keep: int = 2) -> None:
-        """Send the records to the engine process; put the results that are back in the
-        spool, in order. Up to `keep` batches stay in flight, so the engine judges one while
-        this process reads and cuts the next."""
+    async def _send(self, records: list, batches: asyncio.Queue) -> None:
+        """Hand the records to the engine process (waiting while `IN_FLIGHT` batches are)."""
         if records:
             payloads = [_payload(r) for r in records]
-            pending.append(asyncio.ensure_future(self.engine.run(
+            await batches.put(asyncio.ensure_future(self.engine.run(
                 _screen_batch, payloads, self.as_of, self.lang)))
-        while len(pending) > keep:
-            data, part = await pending.popleft()
+
+    @staticmethod
+    async def _answer(batches: asyncio.Queue, spool: Any, summary: dict[str, Any],
+                      failed: list[Problem]) -> None:
+        """Each batch's results into the spool as soon as it is back, in order, until the
+        end (None). When a batch fails, the reason goes in `failed` and the batches after it
+        are dropped (still taken from the queue, so the reader never waits on it)."""
+        while True:
+            future = await batches.get()
+            if future is None:
+                return
+            if failed:
+                future.cancel()
+                continue
+            try:
+                data, part = await future
+            except Exception as exc:  # noqa: BLE001 - the stream ends with the reason
+                failed.append(_stopped(exc))
+                continue
             spool.put(data)
             _add(summary, part)
 

@@ -520,3 +520,21 @@ def test_an_answer_not_ready_in_time_is_504_and_the_service_goes_on(tmp_path):
             assert client.get("/v1/rules").status_code == 200
     finally:
         assert running.stop() == 0
+
+
+def test_each_record_is_answered_as_it_arrives_not_when_the_body_ends(server):
+    """A record sent alone gets its result while the body is still open: the stream is
+    answered record by record, as a screening system feeding cases one at a time needs."""
+    record = json.dumps({**case_with(), "case": "LIVE-1"}, default=str).encode() + b"\n"
+    with socket.create_connection(("127.0.0.1", server.port)) as s:
+        s.settimeout(20)
+        s.sendall(b"POST /v1/screen?as_of=2026-03-20 HTTP/1.1\r\nHost: x\r\n"
+                  b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                  + f"{len(record):x}\r\n".encode() + record + b"\r\n")
+        received = b""
+        while b'"case":"LIVE-1"' not in received:
+            received += s.recv(65536)  # the body is not finished: no more is sent yet
+        s.sendall(b"0\r\n\r\n")
+        while chunk := s.recv(65536):
+            received += chunk
+    assert b'"results_out":1' in received

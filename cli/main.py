@@ -109,6 +109,7 @@ def main() -> None:
       rexcheck rules list | lint | test | docs        for the people who edit the rules
       rexcheck calendar add 2026-03-19 5              a due date on the Kazakhstan calendar
       rexcheck audit verify decisions.jsonl           check an audit log, replay it
+      rexcheck serve --port 8080                      the same checks over HTTP
 
     Exit codes: 0 no findings (information notices do not count); 1 findings (errors or
     warnings); 2 invalid input or rules. Each command's --help has examples.
@@ -413,7 +414,8 @@ def whatif(baseline_dir: Path | None, proposed_path: Path, population: tuple[str
     Reports, per rule, how many cases it newly fires or stops firing in; per outcome, the
     transitions (e.g. valid -> invalid); and every changed case with its outcome before and
     after; plus the number of cases unchanged. POPULATION is one or more JSONL, JSON, YAML or
-    CSV files of cases (as for `rexcheck screen`).
+    CSV files of cases (as for `rexcheck screen`). When standard error is a terminal, the
+    cases done, their rate and the time left are shown there as it runs.
 
     \b
     Example:
@@ -435,7 +437,18 @@ def whatif(baseline_dir: Path | None, proposed_path: Path, population: tuple[str
         prop_checker = Checker(proposed, base_checker.calendar)
     except InvalidInput as exc:
         fail(exc.diagnostics, "json" if fmt == "json" else "text")
-    report = compare(base_checker, prop_checker, read_records(list(population)), as_of)
+    from rexcheck.cli.screen_cmd import Progress, _count_lines
+
+    progress = Progress(_count_lines(population), sys.stderr)
+
+    def ticking(records):
+        for record in records:
+            yield record
+            progress.tick()  # the record is judged by both rule sets when the next is asked
+
+    report = compare(base_checker, prop_checker, ticking(read_records(list(population))),
+                     as_of)
+    progress.close()
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True, ensure_ascii=False))
     else:
@@ -606,7 +619,7 @@ def audit_head(log_file: Path, audit_key_file: Path | None, fmt: str) -> None:
 
 def _register_commands() -> None:
     """Commands that live in their own modules (they import `main` to attach themselves)."""
-    from rexcheck.cli import calendar_cmd, screen_cmd  # noqa: F401
+    from rexcheck.cli import calendar_cmd, screen_cmd, serve_cmd  # noqa: F401
 
     main.add_command(calendar_cmd.calendar)
 

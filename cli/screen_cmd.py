@@ -28,7 +28,8 @@ from rexcheck.engine.screening import Screened
 
 
 class Progress:
-    """Records done, rate and ETA on standard error, only when it is a terminal."""
+    """Records done, rate and ETA on standard error, only when it is a terminal (whatever
+    standard output is: a file, a pipe); `screen` and `whatif` show it."""
 
     def __init__(self, total: int | None, stream: TextIO):
         self.total = total
@@ -41,15 +42,18 @@ class Progress:
     def tick(self) -> None:
         self.done += 1
         now = time.monotonic()
+        if self.done == 1:  # the rate runs from the first result, not from loading the rules
+            self.start = now
         if not self.enabled or now - self.last < 0.2:
             return
         self.last = now
-        rate = self.done / max(now - self.start, 1e-9)
-        text = f"\r{self.done} records, {rate:,.0f}/s"
+        rate = (self.done - 1) / max(now - self.start, 1e-9)
+        shown = f" {rate:,.0f}/s" if rate else ""
+        text = f"\r{self.done} records{shown}"
         if self.total:
-            left = max(self.total - self.done, 0) / max(rate, 1e-9)
+            left = f" ETA {max(self.total - self.done, 0) / rate:,.0f}s" if rate else ""
             text = (f"\r[{'#' * int(30 * self.done / self.total):30}] {self.done}/{self.total}"
-                    f" {rate:,.0f}/s ETA {left:,.0f}s")
+                    f"{shown}{left}")
         self.stream.write(text)
         self.stream.flush()
 
@@ -159,7 +163,8 @@ def screen(ctx: click.Context, inputs: tuple[str, ...], rules_dir: Path | None,
     the case (register, refuse, valid, invalid, not_covered, revoke, ..., or error), the
     findings with citations, the notices and pending steps apart. A record that cannot be
     read or validated gets an error result naming the record and field, and the run goes
-    on. The summary (records in, results out, errors, outcomes) goes to standard error.
+    on. The summary (records in, results out, errors, outcomes) goes to standard error, and
+    while it runs, when standard error is a terminal, the records done, rate and time left.
 
     \b
     Examples:

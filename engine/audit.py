@@ -92,20 +92,26 @@ def decide(checker: Any, case: Case, as_of: dt.date | None) -> Decision:
     return decision_of(checker.check(case, as_of))
 
 
-def log_entry(case: Case, audit: Audit, outcome: str, findings: list[Any]) -> str:
+def log_entry(case: Case, audit: Audit, outcome: str, findings: list[Any],
+              decision_id: str | None = None) -> str:
     """One decision as the payload of an audit-log line, in canonical form (see
     `auditchain.canonical`): enough to replay it (`verify`). Screening's workers make it;
-    `AuditLog.append_decision` chains it."""
-    return _payload(case, audit, outcome, finding_keys(findings)).decode()
+    `AuditLog.append_decision` chains it. The service gives each decision an id, logged with
+    it, so an answer can be found in the log."""
+    return _payload(case, audit, outcome, finding_keys(findings), decision_id).decode()
 
 
-def _payload(case: Case, audit: Audit, outcome: str, keys: list[str]) -> bytes:
-    return auditchain.canonical({
+def _payload(case: Case, audit: Audit, outcome: str, keys: list[str],
+             decision_id: str | None = None) -> bytes:
+    entry = {
         "audit": audit.as_json(),
         "case": case.model_dump(mode="json", exclude_none=True),
         "outcome": outcome,
         "findings": keys,
-    })
+    }
+    if decision_id is not None:
+        entry["decision_id"] = decision_id
+    return auditchain.canonical(entry)
 
 
 class AuditLog(auditchain.ChainedLog):

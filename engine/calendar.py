@@ -280,6 +280,17 @@ class WorkingCalendar:
             raise InvalidInput(from_validation_error(exc, positions, CalendarFile)) from None
         return cls(parsed, str(path), positions)
 
+    def __getstate__(self) -> dict:
+        """Pickled without its cache (a bound lru_cache does not pickle): the service hands
+        the calendar it loaded at start to the process that runs a what-if."""
+        state = dict(self.__dict__)
+        del state["day"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.day = lru_cache(maxsize=8192)(self._day)  # type: ignore[method-assign]
+
     def _check(self, d: dt.date) -> None:
         if not self.first_year <= d.year <= self.last_year:
             raise CalendarError(f"{d.isoformat()} is outside the years the calendar knows "

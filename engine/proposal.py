@@ -57,8 +57,10 @@ def load_proposal(path: Path | str, baseline: RuleSet) -> RuleSet:
     return apply_scenario(path, baseline)
 
 
-def apply_scenario(path: Path, baseline: RuleSet) -> RuleSet:
-    data, positions = load_yaml(path)
+def apply_scenario(path: Path | str, baseline: RuleSet, text: str | None = None) -> RuleSet:
+    """The baseline changed by the scenario in file `path`, or in `text` (then `path` only
+    names it in diagnostics: the service's scenarios come in the request body)."""
+    data, positions = load_yaml(path, text)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:

@@ -32,7 +32,7 @@ def test_broken_rule_file_lints_with_locations_and_hints(tmp_path):
     text = MINIMAL_RULE.replace("descripton", "x").replace("    description: test",
                                                         "    descripton: test")
     text = text.replace("eq: email", "eq: emial")
-    text = text.replace('    citation: {ref: Order 244 p.4, text: "quoted"}\n', "")
+    text = text.replace('    citation: {ref: Order 244 p.4, text: "Application No. 1 shall be filled in Kazakh or Russian and in English."}\n', "")
     write_pack(tmp_path, text)
     result = run("rules", "lint", str(tmp_path))
     assert result.exit_code == 2

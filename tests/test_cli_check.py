@@ -157,3 +157,11 @@ def test_a_parameter_without_a_value_while_its_rule_is_in_force_is_refused_at_lo
     assert (f"parameter 'statement_threshold_chf' has no value on {first_day}, when the rule "
             "is in force") in result.output
     assert "[param-not-in-force]" in result.output and "case " not in result.output
+
+
+def test_rexcheck_rules_names_the_default_rules_tree(tmp_path, monkeypatch):
+    root = write_pack(tmp_path / "rules", MINIMAL_RULE)
+    monkeypatch.setenv("REXCHECK_RULES", str(root))
+    result = run("rules", "list")
+    assert result.exit_code == 0
+    assert "T-1-channel" in result.output and "1 rule(s)" in result.output

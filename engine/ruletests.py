@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from rexcheck.engine.diagnose import from_validation_error
-from rexcheck.engine.errors import Diagnostic, InvalidInput, did_you_mean
+from rexcheck.engine.errors import Diagnostic, InvalidInput, closest, did_you_mean
 from rexcheck.engine.findings import Finding, TraceStep
 from rexcheck.engine.result import CaseResult
 from rexcheck.engine.yamlsource import Positions, load_yaml
@@ -231,15 +231,19 @@ def _check_set_paths(test: RuleTest, where: Positions) -> list[Diagnostic]:
 
 def _path_problem(dotted: str) -> tuple[str, str | None] | None:
     model: Any = Case
-    for part in dotted.split("."):
+    parts = dotted.split(".")
+    for i, part in enumerate(parts):
         if part.isdigit():
             continue
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             return f"'{part}' is inside a value that has no fields", None
         info = model.model_fields.get(part)
         if info is None:
-            return (f"{model.__name__} has no field '{part}'",
-                    did_you_mean(part, model.model_fields))
+            before = ".".join(parts[:i] + [""]) if i else ""
+            after = "".join("." + p for p in parts[i + 1:])
+            close = closest(part, model.model_fields)
+            hint = f"did you mean '{before}{close}{after}'?" if close else None
+            return f"{model.__name__} has no field '{part}'", hint
         model = _inner_model(info.annotation)
     return None
 

@@ -242,6 +242,7 @@ def rules_list(rules_dir: Path | None, fmt: str) -> None:
       rexcheck rules list --format json
     """
     from rexcheck.engine.loader import load_rules
+    from rexcheck.engine.prose import rule_title
 
     try:
         ruleset = load_rules(rules_dir)
@@ -249,7 +250,7 @@ def rules_list(rules_dir: Path | None, fmt: str) -> None:
         fail(exc.diagnostics, fmt)
     rows = [{
         "id": lr.rule.id, "citation": lr.rule.citation.ref, "also": lr.rule.citation.also,
-        "applies_to": lr.rule.applies_to, "title": lr.rule.title,
+        "applies_to": lr.rule.applies_to, "title": rule_title(lr, ruleset),
         "kind": lr.rule.then.finding.kind if lr.rule.then.finding else "derive",
         "derives": lr.rule.then.derive.fact if lr.rule.then.derive else None,
         "reading": lr.rule.reading.id if lr.rule.reading else None,

@@ -165,3 +165,27 @@ def test_rexcheck_rules_names_the_default_rules_tree(tmp_path, monkeypatch):
     result = run("rules", "list")
     assert result.exit_code == 0
     assert "T-1-channel" in result.output and "1 rule(s)" in result.output
+
+
+def test_rules_list_writes_out_the_values_of_the_law_in_titles(checker):
+    from conftest import law_value
+
+    days = law_value(checker.ruleset, "refusal_notice_working_days")
+    result = run("rules", "list")
+    assert f"Refusal notified later than {days} working days" in result.output
+    assert "{param." not in result.output
+
+
+def test_a_title_shows_each_value_the_law_gives_while_the_rule_is_in_force(tmp_path, checker):
+    from conftest import ROOT, law_value, parameter_line
+
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    params = rules / "order-244" / "parameters.yaml"
+    line = parameter_line(checker.ruleset, "statement_threshold_chf")
+    now = law_value(checker.ruleset, "statement_threshold_chf")
+    params.write_text(params.read_text(encoding="utf-8").replace(
+        line, line + f"      - {{from: 2099-01-01, value: {now + 1}}}\n"), encoding="utf-8")
+    result = run("rules", "list", "--rules", str(rules))
+    assert (f"Statement for a consignment to Switzerland above {now:.2f} ({now + 1:.2f} from "
+            "2099-01-01) CHF without the REX number") in result.output

@@ -12,12 +12,17 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLES, MINIMAL_RULE, ROOT, write_pack
+from conftest import EXAMPLES, MINIMAL_RULE, ROOT, parameter_line, write_pack
 from rexcheck.cli.main import main
 from rexcheck.engine.errors import InvalidInput
+from rexcheck.engine.loader import load_rules
 from rexcheck.engine.yamlsource import load_yaml
 
-DATE_HINT = "write dates as YYYY-MM-DD, e.g. 2021-04-11"
+SHIPPED = load_rules()
+CHF_LINE = parameter_line(SHIPPED, "statement_threshold_chf")  # `      - {from: ..., value: ...}`
+FIRST_DAY = SHIPPED.parameters["statement_threshold_chf"].periods()[-1][0]  # its `from`
+DAY_FIRST = FIRST_DAY.strftime("%d.%m.%Y")  # the same date written the wrong way round
+DATE_HINT = f"write dates as YYYY-MM-DD, e.g. {FIRST_DAY}"
 
 
 def run(*args: str):
@@ -43,27 +48,31 @@ def errors(output: str) -> list[str]:
 
 def test_a_parameter_date_in_the_wrong_format_is_one_error_with_the_fix(rules):
     params = rules / "order-244" / "parameters.yaml"
-    edit(params, "- {from: 2021-04-11, value: 10300}", "- {from: 11.04.2021, value: 10300}")
-    result = run("rules", "lint", str(rules))
+    text = params.read_text(encoding="utf-8")
+    line = text[:text.index(CHF_LINE)].count("\n") + 1
+    edit(params, CHF_LINE, CHF_LINE.replace(str(FIRST_DAY), DAY_FIRST))
+    result = run("rules", "lint", "--rules", str(rules))
     assert result.exit_code == 2
     (error,) = errors(result.output)
-    assert error.startswith(f"{params}:15:10: error: ")
-    assert "'11.04.2021' is not a date" in error and DATE_HINT in error
+    assert error.startswith(f"{params}:{line}:10: error: ")
+    assert f"'{DAY_FIRST}' is not a date" in error and DATE_HINT in error
     assert result.output.endswith("1 error(s), 0 warning(s)\n")
 
 
 def test_the_date_hint_rewrites_the_value_when_it_reads_as_a_day_month_year(rules):
     params = rules / "order-244" / "parameters.yaml"
-    edit(params, "- {from: 2021-04-11, value: 60000}", "- {from: 01/02/2021, value: 60000}")
-    (error,) = errors(run("rules", "lint", str(rules)).output)
+    edit(params, CHF_LINE, CHF_LINE.replace(str(FIRST_DAY), "01/02/2021"))
+    (error,) = errors(run("rules", "lint", "--rules", str(rules)).output)
     assert "write dates as YYYY-MM-DD, e.g. 2021-02-01" in error
 
 
 def test_a_date_in_law_yaml_in_the_wrong_format_is_one_error(rules):
-    edit(rules / "law.yaml", "from: 2021-04-11", "from: 11.04.2021")
-    result = run("rules", "lint", str(rules))
+    start = SHIPPED.versions["order-244"].start
+    edit(rules / "law.yaml", f"from: {start}", f"from: {start.strftime('%d.%m.%Y')}")
+    result = run("rules", "lint", "--rules", str(rules))
     (error,) = errors(result.output)
-    assert error.startswith(f"{rules / 'law.yaml'}:") and DATE_HINT in error
+    assert error.startswith(f"{rules / 'law.yaml'}:")
+    assert f"write dates as YYYY-MM-DD, e.g. {start}" in error
 
 
 def test_a_date_in_a_rule_test_in_the_wrong_format_names_its_line(rules):
@@ -71,7 +80,7 @@ def test_a_date_in_a_rule_test_in_the_wrong_format_names_its_line(rules):
     text = tests.read_text(encoding="utf-8")
     line = text[:text.index("as_of: 2026-")].count("\n") + 1
     edit(tests, "as_of: 2026-06-01", "as_of: 01.06.2026")
-    result = run("rules", "test", str(rules))
+    result = run("rules", "test", "--rules", str(rules))
     assert result.exit_code == 2
     (error,) = errors(result.output)
     assert error.startswith(f"{tests}:{line}:")
@@ -101,16 +110,18 @@ def test_a_day_that_does_not_exist_is_named_as_such(tmp_path):
 
 def test_a_rule_file_that_is_not_yaml_blames_no_rule_that_uses_its_names(rules):
     params = rules / "order-244" / "parameters.yaml"
-    edit(params, "      - {from: 2021-04-11, value: 10300}", "   - {from: 2021-04-11, value: 10300}")
-    result = run("rules", "lint", str(rules))
+    text = params.read_text(encoding="utf-8")
+    line = text[:text.index(CHF_LINE)].count("\n") + 1
+    edit(params, CHF_LINE, CHF_LINE[3:])  # the list item indented less than its key
+    result = run("rules", "lint", "--rules", str(rules))
     (error,) = errors(result.output)
-    assert error.startswith(f"{params}:15:4: error: line 15 is not lined up")
+    assert error.startswith(f"{params}:{line}:4: error: line {line} is not lined up")
 
 
 def test_the_error_that_stops_a_file_loading_comes_first(tmp_path):
     root = write_pack(tmp_path / "rules", MINIMAL_RULE.replace("eq: email", "eq: emial"))
     (root / "test" / "other.yaml").write_text("act: Order 244\ntitle: [\n", encoding="utf-8")
-    result = run("rules", "lint", str(root))
+    result = run("rules", "lint", "--rules", str(root))
     first, second = errors(result.output)
     assert "other.yaml" in first and "pack.yaml" in second
 
@@ -121,7 +132,7 @@ def test_then_indented_one_level_too_deep_is_reported_at_its_line(tmp_path):
                                 "    when:\n      field: application.channel\n      eq: email\n"
                                 "      then:\n        finding:")
     root = write_pack(tmp_path / "rules", text)
-    (error,) = errors(run("rules", "lint", str(root)).output)
+    (error,) = errors(run("rules", "lint", "--rules", str(root)).output)
     assert ":13:7: error: rule T-1-channel: field 'then': 'then' is indented one level too " \
            "deep: it sits inside 'when' (line 10)" in error
     assert "move 'then:' left, to line up with 'when:' [misplaced-key]" in error
@@ -130,7 +141,7 @@ def test_then_indented_one_level_too_deep_is_reported_at_its_line(tmp_path):
 def test_a_key_indented_too_little_names_where_it_belongs(tmp_path):
     text = MINIMAL_RULE.replace("    then:\n      finding:", "    then:\n    finding:")
     root = write_pack(tmp_path / "rules", text)
-    found = errors(run("rules", "lint", str(root)).output)
+    found = errors(run("rules", "lint", "--rules", str(root)).output)
     assert any("'finding' cannot stand here: it is a field of 'then', so it is probably "
                "indented too little; indent it under 'then:'" in e for e in found)
 

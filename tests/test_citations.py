@@ -38,7 +38,7 @@ def edit(path, old: str, new: str) -> int:
 
 
 def test_the_shipped_citations_match_the_law():
-    result = run("rules", "lint", str(ROOT / "rules"))
+    result = run("rules", "lint", "--rules", str(ROOT / "rules"))
     assert "[no-such-paragraph]" not in result.output and "[quote-" not in result.output
     assert result.output.endswith("0 error(s), 0 warning(s)\n")
 
@@ -46,7 +46,7 @@ def test_the_shipped_citations_match_the_law():
 def test_a_paragraph_the_act_does_not_have_is_an_error_at_its_line(rules):
     path = rules / "order-244" / "ch2-refusal.yaml"
     line = edit(path, "ref: Order 244 p.8(1)", "ref: Order 244 p.99")
-    result = run("rules", "lint", str(rules))
+    result = run("rules", "lint", "--rules", str(rules))
     assert result.exit_code == 2
     assert (f"{path}:{line}:7: error: rule R244-8-1-channel: field 'citation.ref': Order 244 "
             "has no p.99 (its Rules have p.1-p.22) [no-such-paragraph]") in result.output
@@ -55,7 +55,7 @@ def test_a_paragraph_the_act_does_not_have_is_an_error_at_its_line(rules):
 def test_a_quotation_from_another_paragraph_names_the_paragraph_that_holds_it(rules):
     path = rules / "order-244" / "ch2-registration.yaml"
     edit(path, "ref: Order 244 p.5\n", "ref: Order 244 p.7\n")
-    result = run("rules", "lint", str(rules))
+    result = run("rules", "lint", "--rules", str(rules))
     assert ("field 'citation.text': the quotation is not in p.7 but in p.5 (English text of "
             "Order 244); cite 'Order 244 p.5', or quote p.7 [quote-elsewhere]") in result.output
 
@@ -63,7 +63,7 @@ def test_a_quotation_from_another_paragraph_names_the_paragraph_that_holds_it(ru
 def test_a_misquotation_shows_where_it_leaves_the_text(rules):
     path = rules / "order-244" / "parameters.yaml"
     edit(path, "no later than 5 (five) working days", "no later than five working days")
-    result = run("rules", "lint", str(rules))
+    result = run("rules", "lint", "--rules", str(rules))
     assert ("the quotation is not found in p.5 (English text of Order 244): it follows the "
             "text up to '...rsed" not in result.output)  # words, not normalised text
     assert "it follows the text up to '" in result.output

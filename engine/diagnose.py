@@ -148,6 +148,7 @@ def from_validation_error(
         elif kind in DATE_KINDS:
             message = f"{_short(err.get('input'))} is not a date as rexcheck reads dates"
             hint = date_hint(err.get("input"))
+            kind = "bad_date"
         elif kind == "literal_error":
             message = err["msg"]
             allowed = (err.get("ctx") or {}).get("expected", "")

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import click
-from rexcheck.engine.version import __version__
 from rexcheck.engine.errors import Diagnostic, InvalidInput
+from rexcheck.engine.version import __version__
 
 
 class Day(click.ParamType):
@@ -50,15 +50,18 @@ class Group(click.Group):
                 formatter.write_dl(rows)
 
 
-def fail(diagnostics: list[Diagnostic], fmt: str = "text") -> None:
-    """Print every diagnostic and exit 2."""
+def fail(diagnostics: list[Diagnostic], fmt: str = "text", lang: str = "en") -> None:
+    """Print every diagnostic (in `lang`) and exit 2."""
+    from rexcheck.engine.messages import format_line, localise, summary
+
     if fmt == "json":
-        click.echo(json.dumps({"errors": [d.as_dict() for d in sorted(diagnostics)]},
+        click.echo(json.dumps({"errors": [localise(d, lang).as_dict()
+                                          for d in sorted(diagnostics)]},
                               ensure_ascii=False, sort_keys=True, indent=2))
     else:
         for d in sorted(diagnostics):
-            click.echo(d.format(), err=True)
-        click.echo(f"{len(diagnostics)} error(s); nothing was evaluated", err=True)
+            click.echo(format_line(d, lang), err=True)
+        click.echo(summary("failed", lang, len(diagnostics)), err=True)
     sys.exit(2)
 
 
@@ -220,6 +223,7 @@ def check(ctx: click.Context, facts: tuple[Path, ...], rules_dir: Path | None,
          (its dates after the as-of date, a document no rule in force decides)
     """
     from rexcheck.engine.checker import Checker, Item
+    from rexcheck.engine.messages import problem_in
     from rexcheck.engine.render import to_json, to_text
     from rexcheck.engine.result import Source
     from rexcheck.facts.loader import load_case_file
@@ -228,7 +232,7 @@ def check(ctx: click.Context, facts: tuple[Path, ...], rules_dir: Path | None,
     try:
         checker = Checker(rules_dir)
     except InvalidInput as exc:
-        fail(exc.diagnostics, fmt)
+        fail(exc.diagnostics, fmt, lang)
     cases, problems = [], []
     for path in _fact_paths(facts):
         try:
@@ -240,10 +244,12 @@ def check(ctx: click.Context, facts: tuple[Path, ...], rules_dir: Path | None,
         problems.extend(bad)
     problems.extend(_duplicate_cases(cases))
     if problems:
-        fail(problems, fmt)
+        fail(problems, fmt, lang)
     cases.sort(key=lambda item: (item[0].case, item[1]))
     results = checker.results([Item(case, Source(path)) for case, path in cases], as_of, lang,
                               explain)
+    for r in results:
+        r.errors = [problem_in(p, lang) for p in r.errors]
     if audit_log is not None:
         _log_decisions(open_audit_log(audit_log, key, True, fmt),
                        [case for case, _ in cases], results)
@@ -347,8 +353,10 @@ def rules_list(rules_dir: Path | None, fmt: str) -> None:
               help="The readings document (default: docs/readings.md beside the rules tree).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True,
+              help="Language of the errors and warnings.")
 def rules_lint(rules_dir: Path | None, rules_root: Path | None, readings_file: Path | None,
-               fmt: str) -> None:
+               fmt: str, lang: str) -> None:
     """Check a rules tree: schema errors with file:line:column and hints, unknown fields,
     duplicate ids, rules that can never fire, rule tests naming rules or fields that do not
     exist, citations that do not match the texts of the law (rules/texts/), derived facts never
@@ -374,15 +382,17 @@ def rules_lint(rules_dir: Path | None, rules_root: Path | None, readings_file: P
     root = rules_folder(rules_dir, rules_root)
     if readings_file is None:
         readings_file = root.resolve().parent / "docs" / "readings.md"
+    from rexcheck.engine.messages import format_line, localise, summary
+
     found = lint(root, readings_file)
     if fmt == "json":
-        click.echo(json.dumps({"diagnostics": [d.as_dict() for d in found]}, indent=2,
-                              ensure_ascii=False, sort_keys=True))
+        click.echo(json.dumps({"diagnostics": [localise(d, lang).as_dict() for d in found]},
+                              indent=2, ensure_ascii=False, sort_keys=True))
     else:
         for d in found:
-            click.echo(d.format())
+            click.echo(format_line(d, lang))
         errors = sum(d.severity == "error" for d in found)
-        click.echo(f"{errors} error(s), {len(found) - errors} warning(s)")
+        click.echo(summary("lint", lang, errors, len(found) - errors))
     if any(d.severity == "error" for d in found):
         sys.exit(2)
     sys.exit(1 if found else 0)
@@ -508,7 +518,7 @@ def rules_test(rules_dir: Path | None, rules_root: Path | None, fmt: str, verbos
         checker = Checker(root)
         tests = load_tests(root, checker.ruleset)
     except InvalidInput as exc:
-        fail(exc.diagnostics, fmt)
+        fail(exc.diagnostics, fmt, lang)
     outcomes = [run_test(checker, t) for t in tests]
     if fmt == "json":
         click.echo(json.dumps({"tests": [{
@@ -518,7 +528,7 @@ def rules_test(rules_dir: Path | None, rules_root: Path | None, fmt: str, verbos
             "passed": sum(o.passed for o in outcomes),
             "failed": sum(not o.passed for o in outcomes)}, indent=2, ensure_ascii=False))
     else:
-        click.echo(report(outcomes, verbose), nl=False)
+        click.echo(report(outcomes, verbose, lang), nl=False)
     sys.exit(0 if all(o.passed for o in outcomes) else 1)
 
 

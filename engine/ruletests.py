@@ -345,9 +345,20 @@ def coverage(tests: list[LoadedTest]) -> tuple[set[str], set[str]]:
     return fires, silent
 
 
-def report(outcomes: list[Outcome], verbose: bool = False) -> str:
+REPORT_WORDS = {
+    "en": {"expected": "expected, did not happen", "unexpected": "happened, not expected",
+           "actual": "actual", "nothing": "(nothing)", "error": "error",
+           "summary": "{} passed, {} failed ({} test(s) in {} file(s))"},
+    "ru": {"expected": "ожидалось, не произошло", "unexpected": "произошло, не ожидалось",
+           "actual": "на деле", "nothing": "(ничего)", "error": "ошибка",
+           "summary": "пройдено: {}, не пройдено: {} (тестов: {}, файлов: {})"},
+}
+
+
+def report(outcomes: list[Outcome], verbose: bool = False, lang: str = "en") -> str:
     """Failures with what was expected and what happened, then a summary; every test with
     `verbose`."""
+    words = REPORT_WORDS[lang]
     lines = []
     for o in outcomes:
         if o.passed and not verbose:
@@ -357,14 +368,13 @@ def report(outcomes: list[Outcome], verbose: bool = False) -> str:
         if o.passed:
             continue
         if o.error:
-            lines.append(f"     error: {o.error}")
+            lines.append(f"     {words['error']}: {o.error}")
         for m in o.missing:
-            lines.append(f"     - expected, did not happen: {m}")
+            lines.append(f"     - {words['expected']}: {m}")
         for u in o.unexpected:
-            lines.append(f"     + happened, not expected:   {u}")
-        lines.append(f"     actual: {', '.join(o.actual) or '(nothing)'}")
+            lines.append(f"     + {words['unexpected']}:   {u}")
+        lines.append(f"     {words['actual']}: {', '.join(o.actual) or words['nothing']}")
     failed = sum(not o.passed for o in outcomes)
     files = len({o.loaded.file for o in outcomes})
-    lines.append(f"{len(outcomes) - failed} passed, {failed} failed ({len(outcomes)} test(s) "
-                 f"in {files} file(s))")
+    lines.append(words["summary"].format(len(outcomes) - failed, failed, len(outcomes), files))
     return "\n".join(lines) + "\n"

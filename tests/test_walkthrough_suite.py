@@ -24,7 +24,7 @@ from conftest import ROOT
 from rexcheck.cli.main import main
 
 DOC = (ROOT / "docs" / "editing-rules.md").read_text(encoding="utf-8")
-SUITE_SECONDS = 600  # the copy's suite takes about a minute; more means something hangs
+SUITE_SECONDS = 600  # the copy's suite takes about a minute on two cores; ten means a hang
 FIXES = [("a value exactly at the CHF threshold", "CHF"),  # the rule tests the page fixes
          ("a value in euro above the threshold", "EUR")]
 
@@ -74,10 +74,13 @@ def test_the_whole_suite_passes_on_a_copy_after_the_walkthrough(tmp_path):
     walk_through(copy)
     env = {**os.environ, "REXCHECK_RULES": str(copy / "rules"), "PYTHONDONTWRITEBYTECODE": "1"}
     started = time.monotonic()
+    # -x: the suite runs twice in CI (here, and once as itself), so the copy's run stops at
+    # its first failure; its own temporary folders stay inside this test's
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "--deselect", "tests/test_walkthrough_suite.py"],
-        cwd=copy, env=env, capture_output=True, text=True, timeout=SUITE_SECONDS, check=False)
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+         "--basetemp", str(tmp_path / "pytest"), "--deselect", "tests/test_walkthrough_suite.py"],
+        cwd=copy, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        timeout=SUITE_SECONDS, check=False)
     took = time.monotonic() - started
     tail = "\n".join(result.stdout.splitlines()[-40:])
     assert result.returncode == 0, f"the suite fails after the walk-through:\n{tail}"

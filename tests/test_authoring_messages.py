@@ -169,3 +169,12 @@ def test_yaml_mistakes_are_told_in_words_at_their_line(tmp_path, text, line, wor
     (d,) = exc.value.diagnostics
     assert d.line == line and words in d.message and d.code == "yaml-syntax"
     assert "while parsing" not in d.message and "expected" not in d.message
+
+
+def test_a_date_in_a_rule_condition_in_the_wrong_format_says_how_to_write_it(tmp_path):
+    text = MINIMAL_RULE.replace("{field: application.channel, eq: email}",
+                                "{field: application.received, lt: 11.04.2021}")
+    (error,) = errors(run("rules", "lint", "--rules", str(write_pack(tmp_path / "rules", text)))
+                      .output)
+    assert ":10:41: error: rule T-1-channel: field 'application.received'" in error
+    assert "'11.04.2021' is not; write dates as YYYY-MM-DD, e.g. 2021-04-11" in error

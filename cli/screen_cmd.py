@@ -15,12 +15,12 @@ import click
 from rexcheck.cli.main import (
     AUDIT_KEY_OPTION,
     AUDIT_LOG_OPTION,
+    DATE,
     RULES_OPTION,
     audit_log_failed,
     fail,
     main,
     open_audit_log,
-    parse_date,
     read_audit_key,
 )
 from rexcheck.engine.errors import InvalidInput
@@ -137,10 +137,10 @@ def _text(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-@main.command()
+@main.command(short_help="Judge case records in bulk: one result per record, in order.")
 @click.argument("inputs", nargs=-1, required=True)
 @RULES_OPTION
-@click.option("--as-of", callback=parse_date,
+@click.option("--as-of", type=DATE,
               help="Judge every record on this date; default: the record's as_of, else today.")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "text", "csv"]),
               default="jsonl", show_default=True, help="Output format (one result per record).")
@@ -148,7 +148,9 @@ def _text(data: dict) -> str:
               help="Format of the inputs; default: from the file name, or guessed for stdin.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Processes to spread records over; output is identical for any N.")
-@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True)
+@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True,
+              help="Language of finding messages and of the errors of records that cannot be "
+              "read or validated.")
 @AUDIT_LOG_OPTION
 @AUDIT_KEY_OPTION
 @click.pass_context
@@ -173,8 +175,12 @@ def screen(ctx: click.Context, inputs: tuple[str, ...], rules_dir: Path | None,
       rexcheck screen cases.csv --format csv --as-of 2026-05-01
       rexcheck screen cases.jsonl --audit-log decisions.jsonl --audit-key audit.key
 
-    Exit codes: 0 no findings; 1 findings; 2 some record could not be read, validated or
-    evaluated, or the rules are invalid.
+    \b
+    Exit codes:
+      0  no findings (notices do not count)
+      1  findings (errors or warnings)
+      2  some record could not be read, validated or judged (its result says why), or the
+         rules are invalid (nothing is screened)
     """
     from rexcheck.engine.auditchain import AuditLogError
     from rexcheck.engine.loader import load_rules

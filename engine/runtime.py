@@ -11,7 +11,9 @@ stock `durable.engine.Host`, because the stock wrapper is where the engine's wor
   allows 1024 live ones per ruleset);
 - every ruleset is warmed up once (deleting state in a ruleset where nothing fired yet kills
   the process);
-- facts are normalised before they arrive (types, dates, amounts, no `id`, unique refs), sent
+- facts are normalised before they arrive (types, dates, amounts, unique refs), each with its
+  position among the case's facts as its engine `id` (else the engine hashes every value of
+  every fact, sorted, to make one), sent
   with `ensure_ascii=False`, in a canonical order; negation is stratified (see compiler.py).
 Matching and chaining are the engine's: derived facts are asserted back into the same session
 from inside the action, and the engine decides which rules they trigger.
@@ -47,7 +49,9 @@ CASE_ERRORS = (EngineFailure, CalendarError, InvalidInput, Inconsistent)
 
 _names = itertools.count(1)
 RESERVED = {"sid", "id"}
-INDEX_KEY = "_i"  # each fact's first key: its position among the case's facts
+# each fact's first key: its position among the case's facts, which is also its identity for
+# the engine (the engine's reserved `id`; no fact model has a field of that name)
+INDEX_KEY = "id"
 # A firing's message names each matched fact by alias, the fact's JSON as asserted following
 # (the engine keeps the text as it was sent, key order included). Only the positions are read
 # (`_matched`): the facts themselves are at hand, and parsing them back cost a sixth of the

@@ -158,7 +158,9 @@ class _Session:
         result = dre.assert_facts(self.handle, batch)
         # taken back in reverse: a fact a rule negates goes after the facts it matches, so
         # that no rule relying on the order (compiler.base_order) fires while they go
-        back = to_json(facts[::-1]) if self.program.type_order else batch
+        # (by id alone: the engine takes back the fact it holds under that id)
+        order = range(len(facts) - 1, -1, -1) if self.program.type_order else range(len(facts))
+        back = "[" + ",".join([self._handle(i, sid) for i in order]) + "]"
         self._check(result, "case facts")
         self._drain(result[1], sid, firings, sent)
         present = {f[TYPE_KEY] for f in facts}
@@ -176,6 +178,10 @@ class _Session:
             self._check(result, f"stratum {n}")
             self._drain(result[1], sid, firings, sent)
         return back
+
+    def _handle(self, index: int, sid: str) -> str:
+        """What retracts the fact at `index`: its id and state (the engine finds the rest)."""
+        return f'{{"{INDEX_KEY}":{index},"sid":"{sid}"}}'
 
     def _marker(self, n: int, sid: str) -> str:
         """The marker fact that wakes stratum `n`, as JSON (made once per state)."""
@@ -233,7 +239,7 @@ class _Session:
                 at = self._derived[body] = len(self._facts)
                 self._facts.append({INDEX_KEY: at, **fact})
             text = f'{{"{INDEX_KEY}":{at},{body[1:]}'
-            sent.append(text)
+            sent.append(self._handle(at, sid))
             result = dre.assert_fact(self.handle, text)
             if result[0] not in (0, 1, 2, 3):
                 raise EngineFailure(f"engine error {result[0]} asserting {spec.fact}")

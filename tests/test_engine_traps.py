@@ -184,6 +184,8 @@ def test_one_engine_state_serves_case_after_case_and_keeps_nothing_between_them(
         for case in order:
             expected = alone[cases.index(case)]
             assert checker.check(case, AS_OF).to_json_bytes() == expected
+            session = checker.runtime.session  # facts are taken back by id: none is left
+            assert runtime_module.dre.get_facts(session.handle, session._sid) == "[]"
     assert deleted == []  # every case was retracted cleanly; no state was thrown away
     assert alone[0] != alone[1]  # the two refused cases do differ
 

@@ -84,12 +84,14 @@ class CompiledRule:
     finding: Any = field(init=False, repr=False)  # the FindingSpec, or None
     outcome: str | None = field(init=False, repr=False)
     severity: str = field(init=False, repr=False)  # of its findings ("info" when pending)
+    derives: Any = field(init=False, repr=False)  # the DeriveSpec, or None
 
     def __post_init__(self) -> None:
         self.rule = self.loaded.rule
         self.rule_id = self.rule.id
         self.finding = self.rule.then.finding
         self.outcome = self.rule.then.outcome
+        self.derives = self.rule.then.derive
         self.severity = ("info" if self.variant == "pending" or self.finding is None
                          else self.finding.severity)
 

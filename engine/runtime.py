@@ -62,7 +62,7 @@ REUSE_CASES = 1000  # cases one engine state serves before it is deleted and mad
 DUE_MEMO = 100_000  # due dates remembered at most (a few MiB)
 
 
-@dataclass
+@dataclass(slots=True)
 class Firing:
     """One rule firing: which rule, on which facts, and the fact it derived if any."""
 
@@ -98,6 +98,8 @@ class _Session:
         self._markers: dict[tuple[int, str], str] = {}
         self._facts: list[dict[str, Any]] = []
         self._derived: dict[str, int] = {}
+        self._dues = program.dues_by_type()
+        self._patterns = program.patterns_by_type()
         self._warm_up()
 
     def _warm_up(self) -> None:
@@ -221,14 +223,14 @@ class _Session:
     def _act(self, name: str, matched: dict, sid: str, index: int, sent: list[str]) -> Firing:
         compiled = self.program.actions[name]
         firing = Firing(index, compiled, matched)
-        spec = compiled.rule.then.derive
+        spec = compiled.derives
         if spec is not None:
             firing.derived = derive(compiled, matched)
             fact = dict(firing.derived, sid=sid)
-            dues = self.program.dues_by_type().get(spec.fact)
+            dues = self._dues.get(spec.fact)
             if dues:
                 add_due_dates(fact, dues, self.due_day)
-            tests = self.program.patterns_by_type().get(spec.fact)
+            tests = self._patterns.get(spec.fact)
             if tests:
                 add_pattern_tests(fact, tests)
             body = to_json(fact)

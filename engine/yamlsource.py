@@ -116,11 +116,14 @@ class _Builder:
             raise _Refused(node.start_mark, f"tag '{node.tag}' is not allowed", "yaml-tag",
                            "rexcheck files are plain data; remove the tag")
         try:
-            return self.constructor.construct_object(node, deep=True)
+            value = self.constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
             raise _Refused(node.start_mark, str(exc.problem or exc), "yaml-value") from None
         except ValueError as exc:  # e.g. a date that does not exist: 2026-02-30
             raise _Refused(node.start_mark, f"invalid value {node.value!r}: {exc}", "yaml-value") from None
+        if isinstance(value, str) and "\x00" in value:  # written as an escape: "\0", "\x00"
+            raise _Refused(node.start_mark, "text holds a NUL character", "nul")
+        return value
 
 
 if yaml.__with_libyaml__:

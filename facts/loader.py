@@ -14,6 +14,7 @@ from rexcheck.engine.diagnose import from_validation_error
 from rexcheck.engine.errors import Diagnostic, InvalidInput
 from rexcheck.engine.yamlsource import Positions, load_yaml
 from rexcheck.facts.catalog import BASE_TYPES
+from rexcheck.facts.jsontext import keys_unique, may_hold_nul, nul_path
 from rexcheck.facts.models import Case
 
 
@@ -24,6 +25,12 @@ def parse_case(data: Any, positions: Positions, prefix: tuple = ()) -> Case:
         raise InvalidInput([Diagnostic(positions.file, line, col,
                                        "a case must be a mapping with 'case' and 'exporter'",
                                        "case-shape")])
+    nul = nul_path(data)
+    if nul is not None:
+        line, col = positions.of(prefix + nul)
+        raise InvalidInput([Diagnostic(positions.file, line, col, "text holds a NUL character",
+                                       "nul", field=".".join(map(str, nul)) or None,
+                                       hint="no document of the law holds one; remove it")])
     try:
         case = Case.model_validate(data)
     except ValidationError as exc:
@@ -44,9 +51,26 @@ def parse_case_json(text: str) -> Case | None:
         case = Case.model_validate_json(text)
     except ValueError:  # pydantic's ValidationError, or JSON it will not read
         return None
-    if _duplicate_refs(case, _NOWHERE, ()):
+    # pydantic's reader keeps the last of a key given twice, and reads an escaped NUL: the
+    # long way refuses both, naming the key or the field
+    if may_hold_nul(text) or not keys_unique(text) or not _refs_unique(case):
         return None
     return case
+
+
+_REF_LISTS = tuple(list_name for _, list_name in BASE_TYPES.values() if list_name != "exporter")
+
+
+def _refs_unique(case: Case) -> bool:
+    """`not _duplicate_refs(case, ...)`, in half the time (it runs on every screened line)."""
+    fields = case.__dict__
+    for name in _REF_LISTS:
+        records = fields[name]
+        if len(records) > 1:
+            refs = [record.ref for record in records if record.ref is not None]
+            if len(set(refs)) != len(refs):
+                return False
+    return True
 
 
 _NOWHERE = Positions("<json>")

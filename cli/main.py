@@ -64,16 +64,6 @@ def main() -> None:
     """
 
 
-def _fact_paths(paths: tuple[Path, ...]) -> list[Path]:
-    files: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            files.extend(sorted(x for x in p.rglob("*") if x.suffix in (".yaml", ".yml", ".json")))
-        else:
-            files.append(p)
-    return files
-
-
 @main.command()
 @click.argument("facts", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @RULES_OPTION
@@ -90,7 +80,13 @@ def _fact_paths(paths: tuple[Path, ...]) -> list[Path]:
               "`rexcheck audit verify` replays it.")
 def check(facts: tuple[Path, ...], rules_dir: Path | None, as_of: dt.date | None, fmt: str,
           explain: bool, lang: str, audit_log: Path | None) -> None:
-    """Evaluate case files (YAML or JSON; directories are searched) against the rules.
+    """Evaluate case files against the rules: YAML or JSON (a case, a list of cases, or
+    `cases: [...]`), or JSON lines (one case per line, *.jsonl or *.ndjson).
+
+    A folder is searched with its subfolders: every *.yaml, *.yml, *.json, *.jsonl and
+    *.ndjson file (in any case, X.YAML too) is read, and any other file is an error, as is a
+    folder with no case file; only hidden files (.name) and notes (*.md, README) are passed
+    over.
 
     Each finding names the rule, its citation, the subject (e.g. application A1), the message
     and the facts that made it fire. Steps not yet due are listed as pending.
@@ -106,14 +102,15 @@ def check(facts: tuple[Path, ...], rules_dir: Path | None, as_of: dt.date | None
     """
     from rexcheck.engine.checker import Checker
     from rexcheck.engine.render import to_json, to_text
-    from rexcheck.facts.loader import load_case_file
+    from rexcheck.facts.loader import case_files, load_case_file
 
     try:
         checker = Checker(rules_dir)
     except InvalidInput as exc:
         fail(exc.diagnostics, fmt)
-    cases, problems = [], []
-    for path in _fact_paths(facts):
+    paths, problems = case_files(facts)
+    cases = []
+    for path in paths:
         try:
             found, bad = load_case_file(path)
         except InvalidInput as exc:

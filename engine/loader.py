@@ -1,9 +1,10 @@
 """Load a rules tree: every rule file, validated completely, or nothing at all.
 
-`load_rules(DIR)` reads `DIR/**/*.yaml` (a folder per act, a file per chapter; the `calendar/`
-data and `tests/` folders are not rule files), validates each file against `engine/schema.py`,
-then checks what needs the whole set: unique rule ids, known fact types and parameters, derived
-facts declared once, conditions that type-check. All problems of all files are reported
+`load_rules(DIR)` reads `DIR/**/*.yaml` and `*.yml` (a folder per act, a file per chapter; the
+`calendar/` data and `tests/` folders are not rule files; any other file is an error),
+validates each file against `engine/schema.py`, then checks what needs the whole set: unique
+rule ids, known fact types and parameters, derived facts declared once, conditions that
+type-check. All problems of all files are reported
 together; a rule set with any error raises `InvalidInput` and is never used half-way.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -124,9 +126,24 @@ def _value_ok(value: Any, unit: str) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value) and bool(value)
 
 
-def rule_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*.yaml")
-                  if not (set(p.relative_to(root).parts[:-1]) & NOT_RULE_DIRS))
+def rule_files(root: Path, others: list[Path] | None = None) -> list[Path]:
+    """The rule files of a tree: *.yaml and *.yml, in any case, outside `calendar/` and
+    `tests/`. Every other file is added to `others` (to be named in an error), but notes
+    (*.md, README), hidden files and folders (`.name`) and Python's packaging (`__init__.py`,
+    `__pycache__/`): a rule file with an unexpected name is never passed over in silence."""
+    found = []
+    for top, folders, names in os.walk(root):
+        folders[:] = [f for f in folders
+                      if not (f.startswith(".") or f == "__pycache__" or f in NOT_RULE_DIRS)]
+        for name in names:
+            path = Path(top) / name
+            if path.suffix.lower() in (".yaml", ".yml"):
+                found.append(path)
+            elif others is not None and not (
+                    name.startswith(".") or name == "__init__.py" or name.upper().startswith(
+                        "README") or path.suffix.lower() == ".md"):
+                others.append(path)
+    return sorted(found)
 
 
 def load_rules(root: Path | str | None = None) -> RuleSet:
@@ -135,9 +152,15 @@ def load_rules(root: Path | str | None = None) -> RuleSet:
         raise InvalidInput([Diagnostic(str(root), 1, 1, "rules directory not found", "io")])
     problems: list[Diagnostic] = []
     parsed: list[tuple[str, RuleFile, Positions]] = []
-    paths = rule_files(root)
+    others: list[Path] = []
+    paths = rule_files(root, others)
     if not paths:
-        problems.append(Diagnostic(str(root), 1, 1, "no rule files (*.yaml) found", "no-rules"))
+        problems.append(Diagnostic(str(root), 1, 1, "no rule files (*.yaml, *.yml) found",
+                                   "no-rules"))
+    problems.extend(Diagnostic(str(p), 1, 1, "not a rule file: a rules tree holds *.yaml and "
+                               "*.yml rule files (and notes, *.md)", "not-a-rule-file",
+                               hint="rename it, or move it out of the rules tree")
+                    for p in sorted(others))
     for path in paths:
         try:
             data, positions = load_yaml(path)

@@ -1,11 +1,17 @@
-"""Load case files (YAML or JSON): one case per file, or a list of cases, or `cases: [...]`.
+"""Load case files: YAML or JSON (one case per file, or a list of cases, or `cases: [...]`), or
+JSON lines (one case per line, as screening systems write them).
 
 Every problem is reported with file, line, column and field; a file with a broken case still
 yields its other cases (`load_case_file` returns both the cases and the diagnostics).
+`case_files` finds the case files of folders: every file in a folder is read, or named in an
+error; none is passed over in silence.
 """
 
 from __future__ import annotations
 
+import os
+import stat
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -97,11 +103,80 @@ def _duplicate_refs(case: Case, positions: Positions, prefix: tuple) -> list[Dia
     return problems
 
 
+YAML_SUFFIXES = (".yaml", ".yml", ".json")
+LINES_SUFFIXES = (".jsonl", ".ndjson")
+CASE_SUFFIXES = YAML_SUFFIXES + LINES_SUFFIXES
+READ = "*.yaml, *.yml, *.json, *.jsonl and *.ndjson, in any case"
+
+
+def case_files(paths: Iterable[Path]) -> tuple[list[Path], list[Diagnostic]]:
+    """The case files named, and those found in the folders named (sorted), with a diagnostic
+    for every other file of those folders and for a folder that holds no case file. Passed
+    over, and said so in `check --help`: hidden files and folders (`.name`) and notes
+    (`*.md`, README)."""
+    files: list[Path] = []
+    problems: list[Diagnostic] = []
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)  # named by the user: read whatever its name
+            continue
+        found = 0
+        for file in _walk(path):
+            if file.name.startswith(".") or _is_note(file):
+                continue
+            kind = _file_kind(file)
+            if kind is not None:
+                problems.append(Diagnostic(str(file), 1, 1, f"{kind}, not read", "not-a-case-file"))
+            elif file.suffix.lower() not in CASE_SUFFIXES:
+                problems.append(Diagnostic(str(file), 1, 1, f"not a case file: rexcheck reads "
+                                           f"{READ}", "not-a-case-file",
+                                           hint="rename it, or move it out of the folder"))
+            else:
+                files.append(file)
+                found += 1
+        if not found:
+            problems.append(Diagnostic(str(path), 1, 1, f"no case file in this folder (looked "
+                                       f"for {READ}, in it and its subfolders)", "no-cases"))
+    return files, problems
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Every file under `folder`, sorted; symbolic links to folders are not followed (a link
+    to a parent would loop), hidden folders are passed over."""
+    out = []
+    for top, folders, names in os.walk(folder, onerror=None):
+        folders[:] = sorted(f for f in folders if not f.startswith("."))
+        out.extend(Path(top) / name for name in names)
+    return sorted(out)
+
+
+def _is_note(file: Path) -> bool:
+    return file.suffix.lower() == ".md" or file.name.upper().startswith("README")
+
+
+def _file_kind(file: Path) -> str | None:
+    """What a path in a folder is, when it is not a regular file (a FIFO would block the
+    reading, a device never end): None for a regular file or a link to one."""
+    try:
+        mode = file.stat().st_mode
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISDIR(mode):
+        return "a link to a folder"
+    return "not a regular file"
+
+
 def load_case_file(path: Path | str) -> tuple[list[Case], list[Diagnostic]]:
     """All valid cases of a file and the diagnostics of the invalid ones.
 
     A file that cannot be read at all (not YAML, not UTF-8, refused) raises `InvalidInput`.
     """
+    if Path(path).suffix.lower() in LINES_SUFFIXES:
+        return _load_json_lines(str(path))
     data, positions = load_yaml(path)
     if isinstance(data, dict) and "cases" in data and "case" not in data:
         extra = sorted(set(data) - {"cases"})
@@ -122,6 +197,24 @@ def load_case_file(path: Path | str) -> tuple[list[Case], list[Diagnostic]]:
         where = () if prefix is None else prefix + (i,)
         try:
             cases.append(parse_case(record, positions, where))
+        except InvalidInput as exc:
+            problems.extend(exc.diagnostics)
+    return cases, problems
+
+
+def _load_json_lines(path: str) -> tuple[list[Case], list[Diagnostic]]:
+    """One case per line, read as `rexcheck screen` reads it; each error names its line."""
+    from rexcheck.facts.records import read_records
+
+    cases, problems = [], []
+    for record in read_records([path], "jsonl"):
+        record = record.parsed()
+        if record.problem is not None:
+            problems.append(record.problem)
+            continue
+        try:
+            assert record.positions is not None
+            cases.append(parse_case(record.data, record.positions))
         except InvalidInput as exc:
             problems.extend(exc.diagnostics)
     return cases, problems

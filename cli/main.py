@@ -21,14 +21,22 @@ def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) ->
         raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from None
 
 
+MAX_SHOWN = 100  # diagnostics printed by a command; the others are counted
+
+
 def fail(diagnostics: list[Diagnostic], fmt: str = "text") -> None:
-    """Print every diagnostic and exit 2."""
+    """Print the diagnostics (the first MAX_SHOWN, sorted, and a count of the others) and
+    exit 2: a hostile file must not turn into a million lines of output."""
+    shown = sorted(diagnostics)[:MAX_SHOWN]
+    hidden = len(diagnostics) - len(shown)
     if fmt == "json":
-        click.echo(json.dumps({"errors": [d.as_dict() for d in sorted(diagnostics)]},
+        click.echo(json.dumps({"errors": [d.as_dict() for d in shown], "errors_not_shown": hidden},
                               ensure_ascii=False, sort_keys=True, indent=2))
     else:
-        for d in sorted(diagnostics):
+        for d in shown:
             click.echo(d.format(), err=True)
+        if hidden:
+            click.echo(f"... and {hidden} more error(s), not shown", err=True)
         click.echo(f"{len(diagnostics)} error(s); nothing was evaluated", err=True)
     sys.exit(2)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
+import stat
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -49,18 +51,23 @@ class Progress:
             self.stream.flush()
 
 
-def _count_lines(inputs: tuple[str, ...]) -> int | None:
-    if "-" in inputs:
-        return None
+def _count_lines(inputs: tuple[str, ...], skip: int = 0) -> int | None:
+    """The records to come, for the progress bar's ETA: counted only in regular files (a
+    pipe or a FIFO is read once, by the screening itself), else None."""
     total = 0
     for name in inputs:
         if Path(name).suffix.lower() not in (".jsonl", ".ndjson", ".csv"):
             return None
-        with open(name, "rb") as f:
-            total += sum(1 for line in f if line.strip())
+        try:
+            if not stat.S_ISREG(os.stat(name).st_mode):
+                return None
+            with open(name, "rb") as f:
+                total += sum(1 for line in f if line.strip())
+        except OSError:
+            return None
         if Path(name).suffix.lower() == ".csv":
             total -= 1
-    return total
+    return max(total - skip, 0)
 
 
 CSV_COLUMNS = ["record", "source", "line", "case", "outcome", "findings", "rule_ids", "error"]
@@ -157,7 +164,9 @@ def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | Non
         load_rules(rules_dir)  # fail fast, before any record is read
     except InvalidInput as exc:
         fail(exc.diagnostics)
-    progress = Progress(_count_lines(inputs), sys.stderr)
+    progress = Progress(None, sys.stderr)
+    if progress.enabled:  # a person watches: worth reading the files once more to count
+        progress.total = _count_lines(inputs)
     records_in = 0
 
     def counted(records):

@@ -22,29 +22,89 @@ from rexcheck.engine.yamlsource import Positions, load_yaml
 from rexcheck.facts.catalog import BASE_TYPES
 from rexcheck.facts.jsontext import keys_unique, may_hold_nul, nul_path
 from rexcheck.facts.models import Case
+from rexcheck.facts.normalise import SHORT
+
+# Limits of one case (SECURITY.md). Each record (document or goods item) becomes an engine
+# fact; 2,000 of them evaluate in about a tenth of a second. Beyond it a case is refused
+# before it is validated, clearly, rather than taking the engine's time and memory.
+MAX_RECORDS = 2_000
+MAX_ERRORS = 20  # problems of one case listed; the others are counted
 
 
 def parse_case(data: Any, positions: Positions, prefix: tuple = ()) -> Case:
-    """Validate one case record; raise `InvalidInput` with every problem in it."""
+    """Validate one case record; raise `InvalidInput` with its problems (the first
+    MAX_ERRORS of them, and a count of the others)."""
     if not isinstance(data, dict):
         line, col = positions.of(prefix)
         raise InvalidInput([Diagnostic(positions.file, line, col,
                                        "a case must be a mapping with 'case' and 'exporter'",
                                        "case-shape")])
-    nul = nul_path(data)
-    if nul is not None:
-        line, col = positions.of(prefix + nul)
-        raise InvalidInput([Diagnostic(positions.file, line, col, "text holds a NUL character",
-                                       "nul", field=".".join(map(str, nul)) or None,
-                                       hint="no document of the law holds one; remove it")])
+    refused = _refused_unread(data, positions, prefix)
+    if refused is not None:
+        raise InvalidInput([refused])
     try:
         case = Case.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput(from_validation_error(exc, positions, Case, prefix)) from None
+        first = _FirstErrors(exc)
+        found = from_validation_error(first, positions, Case, prefix)  # type: ignore[arg-type]
+        raise InvalidInput(_capped(found, exc.error_count(), positions, prefix)) from None
     problems = _duplicate_refs(case, positions, prefix)
     if problems:
-        raise InvalidInput(problems)
+        raise InvalidInput(_capped(problems, len(problems), positions, prefix))
     return case
+
+
+def _refused_unread(data: dict, positions: Positions, prefix: tuple) -> Diagnostic | None:
+    """What refuses a case before it is validated: a NUL anywhere in it, too many records."""
+    nul = nul_path(data)
+    if nul is not None:
+        line, col = positions.of(prefix + nul)
+        return Diagnostic(positions.file, line, col, "text holds a NUL character", "nul",
+                          field=".".join(map(str, nul)) or None,
+                          hint="no document of the law holds one; remove it")
+    records = _count_records(data)
+    if records > MAX_RECORDS:
+        line, col = positions.of(prefix)
+        return Diagnostic(positions.file, line, col, f"case holds {records} records (documents "
+                          f"and goods items), more than the {MAX_RECORDS} allowed in one case",
+                          "too-large", hint="split the exporter's file into several cases")
+    return None
+
+
+def _count_records(data: dict) -> int:
+    total = 0
+    for name, _ in _REF_LISTS:
+        items = data.get(name)
+        if isinstance(items, list):
+            total += len(items)
+    applications = data.get("applications")
+    if isinstance(applications, list):
+        total += sum(len(app["goods"]) for app in applications
+                     if isinstance(app, dict) and isinstance(app.get("goods"), list))
+    return total
+
+
+class _FirstErrors:
+    """A pydantic ValidationError seen through its first MAX_ERRORS errors: turning each into
+    a diagnostic costs (a 'did you mean' for an unknown key), and a hostile record may hold a
+    hundred thousand of them."""
+
+    def __init__(self, exc: ValidationError):
+        self.exc = exc
+
+    def errors(self) -> list:
+        return self.exc.errors(include_url=False)[:MAX_ERRORS]
+
+
+def _capped(problems: list[Diagnostic], total: int, positions: Positions, prefix: tuple
+            ) -> list[Diagnostic]:
+    shown = sorted(problems)[:MAX_ERRORS]
+    if total > len(shown):
+        line, col = positions.of(prefix)
+        shown.append(Diagnostic(positions.file, line, col, f"and {total - len(shown)} more "
+                                f"problem(s) in this case (the first {len(shown)} are shown)",
+                                "more-errors"))
+    return shown
 
 
 def parse_case_json(text: str) -> Case | None:
@@ -59,46 +119,68 @@ def parse_case_json(text: str) -> Case | None:
         return None
     # pydantic's reader keeps the last of a key given twice, and reads an escaped NUL: the
     # long way refuses both, naming the key or the field
-    if may_hold_nul(text) or not keys_unique(text) or not _refs_unique(case):
+    if may_hold_nul(text) or not keys_unique(text) or not _refs_fit(case):
         return None
     return case
 
 
-_REF_LISTS = tuple(list_name for _, list_name in BASE_TYPES.values() if list_name != "exporter")
+# the case's lists of documents, and the name normalise gives a document without a ref
+_REF_LISTS = tuple((list_name, SHORT[fact_type]) for fact_type, (_, list_name)
+                   in BASE_TYPES.items() if list_name != "exporter")
 
 
-def _refs_unique(case: Case) -> bool:
-    """`not _duplicate_refs(case, ...)`, in half the time (it runs on every screened line)."""
+def _refs_fit(case: Case) -> bool:
+    """`not _duplicate_refs(case, ...)` and at most MAX_RECORDS records, in less time (it
+    runs on every screened line)."""
     fields = case.__dict__
-    for name in _REF_LISTS:
+    total = 0
+    for name, short in _REF_LISTS:
         records = fields[name]
+        total += len(records)
         if len(records) > 1:
-            refs = [record.ref for record in records if record.ref is not None]
+            refs = [record.ref for record in records]
+            if None in refs:
+                refs = [ref or f"{short}-{i}" for i, ref in enumerate(refs, start=1)]
             if len(set(refs)) != len(refs):
                 return False
-    return True
+    for application in fields["applications"]:
+        total += len(application.goods)
+    return total <= MAX_RECORDS
 
 
 _NOWHERE = Positions("<json>")
 
 
 def _duplicate_refs(case: Case, positions: Positions, prefix: tuple) -> list[Diagnostic]:
+    """Two records of a kind with one ref, given or made up: normalise names a record without
+    a ref after its kind and place (`consignment-2`), and a ref given to another record that
+    reads the same would merge the two, their findings and outcomes, without a word."""
     problems = []
     for fact_type, (_, list_name) in BASE_TYPES.items():
         records = getattr(case, list_name)
         if not isinstance(records, list) or len(records) < 2:
             continue  # one record cannot repeat a ref
+        short = SHORT[fact_type]
+        unnamed = {f"{short}-{i}": i for i, record in enumerate(records, start=1)
+                   if record.ref is None}
         seen: dict[str, int] = {}
         for i, record in enumerate(records):
             if record.ref is None:
                 continue
+            line, col = positions.of(prefix + (list_name, i, "ref"))
             if record.ref in seen:
-                line, col = positions.of(prefix + (list_name, i, "ref"))
                 problems.append(Diagnostic(
                     positions.file, line, col,
                     f"{fact_type} ref '{record.ref}' is used twice (first at item {seen[record.ref] + 1})",
                     "duplicate-ref", field=f"{list_name}.{i}.ref",
                     hint="give every record of a case its own ref"))
+            elif record.ref in unnamed:
+                problems.append(Diagnostic(
+                    positions.file, line, col,
+                    f"{fact_type} ref '{record.ref}' is the name given to item "
+                    f"{unnamed[record.ref]}, which has no ref", "duplicate-ref",
+                    field=f"{list_name}.{i}.ref",
+                    hint=f"give item {unnamed[record.ref]} a ref, or this one another"))
             seen[record.ref] = i
     return problems
 

@@ -147,18 +147,18 @@ def _lines(stream: BinaryIO, source: str, first: bytes, offset: int
         number += 1
         start, offset = offset, offset + len(chunk)
         if len(chunk) > MAX_LINE and not chunk.endswith(b"\n"):
-            yield number, Diagnostic(source, number, 1, f"line longer than {MAX_LINE} bytes",
-                                     "too-large")
             skipped = len(chunk)
-            while chunk and not chunk.endswith(b"\n"):
-                if skipped > MAX_SKIPPED:
-                    yield number, Diagnostic(source, number, 1, f"line has no end in its first "
-                                             f"{MAX_SKIPPED} bytes; the rest of this input is "
-                                             "not read", "too-large")
-                    return
+            while chunk and not chunk.endswith(b"\n") and skipped <= MAX_SKIPPED:
                 chunk = stream.readline(MAX_LINE + 1)
                 skipped += len(chunk)
                 offset += len(chunk)
+            if skipped > MAX_SKIPPED:  # e.g. /dev/zero: there may be no end to it
+                yield number, Diagnostic(source, number, 1, f"line longer than {MAX_LINE} bytes, "
+                                         f"with no end in its first {MAX_SKIPPED} bytes; the "
+                                         "rest of this input is not read", "too-large")
+                return
+            yield number, Diagnostic(source, number, 1, f"line longer than {MAX_LINE} bytes",
+                                     "too-large")
         else:
             try:
                 yield number, chunk.decode("utf-8")

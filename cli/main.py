@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import io
 import json
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -41,12 +45,87 @@ def fail(diagnostics: list[Diagnostic], fmt: str = "text") -> None:
     sys.exit(2)
 
 
+def _remember_rules(ctx: click.Context, param: click.Parameter, value: Path | None
+                    ) -> Path | None:
+    ctx.meta["rexcheck.rules"] = value  # for naming the rules in an engine's refusal
+    return value
+
+
 RULES_OPTION = click.option(
     "--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Rules directory (default: the packs shipped with rexcheck).")
+    callback=_remember_rules, help="Rules directory (default: the packs shipped with rexcheck).")
+
+# Exit codes beyond 0, 1 and 2, as a shell gives a process stopped by the signal (128 + its
+# number): interrupted (Ctrl-C), and the output closed by its reader (`| head`).
+EXIT_INTERRUPTED = 130
+EXIT_OUTPUT_CLOSED = 141
+
+# durable_rules' own limits, by the error code it refuses a rule set with (its rules.h)
+ENGINE_LIMITS = {
+    106: "more rules than the engine takes",
+    107: "too many 'without' tests in one rule",
+    108: "more than 256 rules begin with the same tests of one fact (the engine's "
+         "BETA_LIST_LENGTH); split them by a first condition of their own",
+    113: "a condition with more terms than the engine takes",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Cli(click.Group):
+    """The command group, turning what a user can cause outside a command's own checks into
+    one line and an exit code, never a traceback: output that cannot be written (a full disk,
+    /dev/full: exit 2; a reader that went away, `| head`: a quiet stop, 141), Ctrl-C (130),
+    and a rule set the engine refuses when it first compiles it (exit 2)."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            _detach_output()
+            click.echo("rexcheck: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except OSError as exc:
+            _detach_output()
+            if exc.errno == errno.EPIPE:
+                sys.exit(EXIT_OUTPUT_CLOSED)
+            what = exc.filename or "the output"
+            _echo_err(f"rexcheck: error: cannot write {what}: {exc.strerror or exc}")
+            sys.exit(2)
+        except Exception as exc:
+            if type(exc).__module__ != "durable_rules_engine":
+                raise  # a fault of rexcheck's own: the traceback is its report
+            _detach_output()
+            code = int(re.sub(r"\D", "", str(exc)) or 0)
+            rules = ctx.meta.get("rexcheck.rules") or "the shipped rules"
+            _echo_err(f"{rules}:1:1: error: the engine refused the rule set: "
+                      f"{ENGINE_LIMITS.get(code, str(exc))} (durable_rules error {code}) "
+                      "[engine-limit]")
+            sys.exit(2)
+
+
+def _detach_output() -> None:
+    """Point standard output at /dev/null, so that nothing more is written where writing
+    failed (Python's final flush would print its own error there)."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass  # not a file (tests capture the output)
+
+
+def _echo_err(text: str) -> None:
+    try:
+        click.echo(text, err=True)
+    except OSError:
+        pass  # standard error is gone too: the exit code says it
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"],
+                                         "max_content_width": 100})
 @click.version_option(__version__, prog_name="rexcheck")
 def main() -> None:
     """Check REX (registered exporter) cases against Kazakhstan's Orders 244 and 358.
@@ -68,7 +147,9 @@ def main() -> None:
       rexcheck audit verify decisions.jsonl           replay logged decisions
 
     Exit codes: 0 no findings (information notices do not count); 1 findings (errors or
-    warnings); 2 invalid input or rules. Each command's --help has examples.
+    warnings); 2 invalid input or rules, or output that could not be written; 130
+    interrupted (Ctrl-C); 141 the output was closed by its reader (e.g. `| head`). Each
+    command's --help has examples.
     """
 
 
@@ -83,7 +164,7 @@ def main() -> None:
               "facts behind each finding, and the full trace.")
 @click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True,
               help="Language of finding messages.")
-@click.option("--audit-log", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--audit-log", type=click.Path(path_type=Path),
               help="Append one JSON line per decision to this file (never rewritten); "
               "`rexcheck audit verify` replays it.")
 def check(facts: tuple[Path, ...], rules_dir: Path | None, as_of: dt.date | None, fmt: str,
@@ -112,6 +193,7 @@ def check(facts: tuple[Path, ...], rules_dir: Path | None, as_of: dt.date | None
     from rexcheck.engine.render import to_json, to_text
     from rexcheck.facts.loader import case_files, load_case_file
 
+    check_appendable(audit_log, fmt)
     try:
         checker = Checker(rules_dir)
     except InvalidInput as exc:
@@ -149,6 +231,40 @@ def check(facts: tuple[Path, ...], rules_dir: Path | None, as_of: dt.date | None
     if any(r.error for r in results):
         sys.exit(2)
     sys.exit(1 if any(r.has_findings for r in results) else 0)
+
+
+def check_appendable(path: Path | None, fmt: str = "text") -> None:
+    """Fail (exit 2) before any work when an audit log cannot be opened for appending: a
+    decision taken and not logged is worse than one not taken."""
+    if path is None:
+        return
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a folder")
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        fail([Diagnostic(str(path), 1, 1, f"cannot open the audit log for appending: "
+                                          f"{exc.strerror or exc}", "io")], fmt)
+
+
+def check_readable(inputs: tuple[str, ...] | list[str]) -> None:
+    """Fail (exit 2) before any work on an input that is missing, a folder or unreadable;
+    what goes wrong later, while reading, is a record's error."""
+    problems = []
+    for name in inputs:
+        if name == "-":
+            continue
+        try:
+            if os.path.isdir(name):
+                raise IsADirectoryError(errno.EISDIR, "is a folder; name the files in it")
+            os.stat(name)
+            if not os.access(name, os.R_OK):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        except OSError as exc:
+            problems.append(Diagnostic(name, 1, 1, f"cannot read: {exc.strerror or exc}", "io"))
+    if problems:
+        fail(problems)
 
 
 def _duplicate_cases(cases: list) -> list[Diagnostic]:
@@ -369,6 +485,7 @@ def whatif(baseline_dir: Path | None, proposed_path: Path, population: tuple[str
         prop_checker = Checker(proposed, base_checker.calendar)
     except InvalidInput as exc:
         fail(exc.diagnostics, "json" if fmt == "json" else "text")
+    check_readable(population)
     report = compare(base_checker, prop_checker, read_records(list(population)), as_of)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True, ensure_ascii=False))
@@ -408,6 +525,7 @@ def audit_verify(log_file: Path, rules_dir: Path | None, fmt: str) -> None:
         checker = Checker(rules_dir)
     except InvalidInput as exc:
         fail(exc.diagnostics, fmt)
+    _check_utf8(log_file, fmt)
     report = verify(log_file, checker)
     if fmt == "json":
         click.echo(json.dumps({"entries": report.entries, "same": report.same,
@@ -429,6 +547,18 @@ def audit_verify(log_file: Path, rules_dir: Path | None, fmt: str) -> None:
     if report.unreadable:
         sys.exit(2)
     sys.exit(1 if report.differences else 0)
+
+
+def _check_utf8(log_file: Path, fmt: str) -> None:
+    """Fail (exit 2) on an audit log that is not UTF-8, naming the first bad byte."""
+    with open(log_file, "rb") as f:
+        for number, line in enumerate(f, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                fail([Diagnostic(str(log_file), number, exc.start + 1, f"byte "
+                                 f"0x{line[exc.start]:02x} is not valid UTF-8; an audit log is "
+                                 "written in UTF-8, so this one was changed", "encoding")], fmt)
 
 
 def _register_commands() -> None:

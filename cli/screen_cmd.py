@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import TextIO
 
 import click
-from rexcheck.cli.main import RULES_OPTION, fail, main, parse_date
+from rexcheck.cli.main import (
+    RULES_OPTION,
+    check_appendable,
+    check_readable,
+    fail,
+    main,
+    parse_date,
+)
 from rexcheck.engine.errors import InvalidInput
 from rexcheck.engine.screening import Screened
 
@@ -134,7 +141,7 @@ def _text(data: dict) -> str:
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Processes to spread records over; output is identical for any N.")
 @click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True)
-@click.option("--audit-log", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--audit-log", type=click.Path(path_type=Path),
               help="Append one JSON line per decision to this file (never rewritten).")
 def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | None, fmt: str,
            input_format: str | None, workers: int, lang: str, audit_log: Path | None) -> None:
@@ -160,6 +167,8 @@ def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | Non
     from rexcheck.engine.screening import screen as run_screen
     from rexcheck.facts.records import read_records
 
+    check_readable(inputs)
+    check_appendable(audit_log)
     try:
         load_rules(rules_dir)  # fail fast, before any record is read
     except InvalidInput as exc:

@@ -12,6 +12,7 @@ exactly where a wrong field is.
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 from dataclasses import dataclass, field
@@ -132,6 +133,9 @@ class _Builder:
             raise _Refused(node.start_mark, f"invalid value {node.value!r}: {exc}", "yaml-value") from None
         if isinstance(value, str) and "\x00" in value:  # written as an escape: "\0", "\x00"
             raise _Refused(node.start_mark, "text holds a NUL character", "nul")
+        if isinstance(value, float) and not math.isfinite(value):  # .inf, .nan, 1.0e999
+            raise _Refused(node.start_mark, f"{node.value} is not a finite number", "yaml-value",
+                           "no amount, rate or time limit of the law is infinite")
         return value
 
 

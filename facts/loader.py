@@ -299,4 +299,7 @@ def _load_json_lines(path: str) -> tuple[list[Case], list[Diagnostic]]:
             cases.append(parse_case(record.data, record.positions))
         except InvalidInput as exc:
             problems.extend(exc.diagnostics)
+    if not cases and not problems:
+        problems.append(Diagnostic(path, 1, 1, "no case in this file (JSON lines: one case per "
+                                   "line)", "no-cases"))
     return cases, problems

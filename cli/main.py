@@ -80,29 +80,29 @@ class _Cli(click.Group):
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
-            _detach_output()
+            detach_output()
             click.echo("rexcheck: interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
         except OSError as exc:
-            _detach_output()
+            detach_output()
             if exc.errno == errno.EPIPE:
                 sys.exit(EXIT_OUTPUT_CLOSED)
             what = exc.filename or "the output"
-            _echo_err(f"rexcheck: error: cannot write {what}: {exc.strerror or exc}")
+            echo_err(f"rexcheck: error: cannot write {what}: {exc.strerror or exc}")
             sys.exit(2)
         except Exception as exc:
             if type(exc).__module__ != "durable_rules_engine":
                 raise  # a fault of rexcheck's own: the traceback is its report
-            _detach_output()
+            detach_output()
             code = int(re.sub(r"\D", "", str(exc)) or 0)
             rules = ctx.meta.get("rexcheck.rules") or "the shipped rules"
-            _echo_err(f"{rules}:1:1: error: the engine refused the rule set: "
+            echo_err(f"{rules}:1:1: error: the engine refused the rule set: "
                       f"{ENGINE_LIMITS.get(code, str(exc))} (durable_rules error {code}) "
                       "[engine-limit]")
             sys.exit(2)
 
 
-def _detach_output() -> None:
+def detach_output() -> None:
     """Point standard output at /dev/null, so that nothing more is written where writing
     failed (Python's final flush would print its own error there)."""
     try:
@@ -117,7 +117,7 @@ def _detach_output() -> None:
         pass  # not a file (tests capture the output)
 
 
-def _echo_err(text: str) -> None:
+def echo_err(text: str) -> None:
     try:
         click.echo(text, err=True)
     except OSError:

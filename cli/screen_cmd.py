@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -15,9 +16,13 @@ from typing import TextIO
 
 import click
 from rexcheck.cli.main import (
+    EXIT_INTERRUPTED,
+    EXIT_OUTPUT_CLOSED,
     RULES_OPTION,
     check_appendable,
     check_readable,
+    detach_output,
+    echo_err,
     fail,
     main,
     parse_date,
@@ -80,10 +85,11 @@ def _count_lines(inputs: tuple[str, ...], skip: int = 0) -> int | None:
 CSV_COLUMNS = ["record", "source", "line", "case", "outcome", "findings", "rule_ids", "error"]
 
 
-def _write(results: Iterable[Screened], fmt: str, out: TextIO) -> Iterator[Screened]:
+def _write(results: Iterable[Screened], fmt: str, out: TextIO, header: bool = True
+           ) -> Iterator[Screened]:
     """Write each result as it comes, and pass it on for the summary."""
     writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
-    if writer:
+    if writer and header:
         writer.writerow(CSV_COLUMNS)
     if fmt == "json":
         out.write("[")
@@ -143,24 +149,33 @@ def _text(data: dict) -> str:
 @click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True)
 @click.option("--audit-log", type=click.Path(path_type=Path),
               help="Append one JSON line per decision to this file (never rewritten).")
+@click.option("--skip", type=click.IntRange(0), default=0, show_default=True,
+              help="Skip the first N records (they are read, not screened) and number the "
+              "others from N+1, to resume an interrupted run: its output can be appended to "
+              "the results written before (no CSV header is written again).")
 def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | None, fmt: str,
-           input_format: str | None, workers: int, lang: str, audit_log: Path | None) -> None:
+           input_format: str | None, workers: int, lang: str, audit_log: Path | None,
+           skip: int) -> None:
     """Screen case records in bulk: JSONL, JSON, YAML or CSV files, or - for standard input.
 
     Streams one result per record, in input order, to standard output: the record number,
     the case id, the outcome per document and overall (register, refuse, valid, invalid,
     not_covered, revoke, ..., or error) and the findings with citations. A record that cannot
     be read or validated gets an error result naming the record and field, and the run goes
-    on. The summary (records in, results out, errors, outcomes) goes to standard error.
+    on. The summary (records in, results out, errors, outcomes, the last record written)
+    goes to standard error; an interrupted run (Ctrl-C) says there which record it wrote last
+    and how to resume. After a `kill -9`, the last whole line of the results names its record.
 
     \b
     Examples:
       rexcheck screen population.jsonl > results.jsonl
       python bench/generate.py --cases 1000 --seed 1 | rexcheck screen - --workers 2
       rexcheck screen cases.csv --format csv --as-of 2026-05-01
+      rexcheck screen population.jsonl --skip 41000 >> results.jsonl   # resume a run
 
     Exit codes: 0 no findings; 1 findings; 2 some record could not be read, validated or
-    evaluated, or the rules are invalid.
+    evaluated, or the rules are invalid; 130 interrupted; 141 the output was closed by its
+    reader (e.g. `| head`).
     """
     from rexcheck.engine.loader import load_rules
     from rexcheck.engine.screening import STAGE_BATCH, summarise
@@ -175,7 +190,7 @@ def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | Non
         fail(exc.diagnostics)
     progress = Progress(None, sys.stderr)
     if progress.enabled:  # a person watches: worth reading the files once more to count
-        progress.total = _count_lines(inputs)
+        progress.total = _count_lines(inputs, skip)
     records_in = 0
 
     def counted(records):
@@ -187,8 +202,9 @@ def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | Non
     out = sys.stdout
     log = open(audit_log, "a", encoding="utf-8") if audit_log else None
     typed = "-" in inputs and sys.stdin.isatty()  # a person typing: answer each record at once
-    pairs = run_screen(counted(read_records(list(inputs), input_format)), rules_dir, as_of,
-                       workers, lang, audit_log=log is not None, stage=1 if typed else STAGE_BATCH)
+    pairs = run_screen(counted(read_records(list(inputs), input_format, skip=skip)), rules_dir,
+                       as_of, workers, lang, audit_log=log is not None,
+                       stage=1 if typed else STAGE_BATCH)
 
     def logged(results):
         for item in results:
@@ -198,24 +214,51 @@ def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | Non
             yield item
 
     lines = logged(pairs)
+    written = 0  # results written: the last record written is skip + written
 
     def ticking(stream):
+        nonlocal written
         for data in stream:
+            written += 1
             progress.tick()
             yield data
 
-    summary = summarise(ticking(_write(lines, fmt, out)))
-    out.flush()
+    try:
+        summary = summarise(ticking(_write(lines, fmt, out, header=skip == 0)))
+        out.flush()
+    except KeyboardInterrupt:
+        _stopped(pairs, progress, "interrupted", skip + written, EXIT_INTERRUPTED, out)
+    except BrokenPipeError:
+        _stopped(pairs, progress, "the output was closed by its reader", skip + written,
+                 EXIT_OUTPUT_CLOSED, None)
     if log is not None:
         log.close()
     progress.close()
-    summary = {"records_in": records_in, "results_out": summary["results"], **summary}
+    summary = {"records_in": records_in, "results_out": summary["results"], "skipped": skip,
+               "last_record": skip + written, **summary}
     summary.pop("results")
     click.echo(f"screened {summary['records_in']} record(s): {summary['results_out']} "
                f"result(s), {summary['errors']} error(s); outcomes: "
-               + ", ".join(f"{k} {v}" for k, v in summary["outcomes"].items()), err=True)
+               + ", ".join(f"{k} {v}" for k, v in summary["outcomes"].items())
+               + f"; last record written: {summary['last_record']}", err=True)
     click.echo(json.dumps({"summary": summary}, sort_keys=True), err=True)
     if summary["errors"]:
         sys.exit(2)
     sys.exit(1 if summary["with_findings"] else 0)
 
+
+def _stopped(pairs: Iterator, progress: Progress, why: str, last: int, code: int,
+             out: TextIO | None) -> None:
+    """End a run that was stopped: the workers ended, the results written kept whole (when
+    the output is still there), and where to resume said on standard error."""
+    with contextlib.suppress(Exception, KeyboardInterrupt):
+        pairs.close()  # ends the worker pool, if any
+    if out is not None:
+        with contextlib.suppress(OSError, ValueError, KeyboardInterrupt):
+            out.flush()  # the lines written stay whole
+    else:
+        detach_output()
+    progress.close()
+    echo_err(f"rexcheck: {why} after record {last} was written; to resume, run the same "
+              f"command with --skip {last} and append its output")
+    sys.exit(code)

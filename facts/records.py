@@ -94,14 +94,16 @@ def guess_format(name: str, head: bytes | str = b"") -> str:
 
 
 def read_records(inputs: list[str], fmt: str | None = None,
-                 stdin: BinaryIO | None = None) -> Iterator[Record]:
-    """Every record of every input, numbered in order."""
+                 stdin: BinaryIO | None = None, skip: int = 0) -> Iterator[Record]:
+    """Every record of every input, numbered in order from 1; the first `skip` are read (to
+    number the others as before) but not given (`screen --skip`: resuming a run)."""
     number = 0
     for name in inputs:
         for record in _read_one(name, fmt, stdin):
             number += 1
-            record.number = number
-            yield record
+            if number > skip:
+                record.number = number
+                yield record
 
 
 def _read_one(name: str, fmt: str | None, stdin: BinaryIO | None) -> Iterator[Record]:

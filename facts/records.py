@@ -2,12 +2,16 @@
 
 Each record comes out as a `Record` with its number (1-based, across all inputs), its source
 and either the raw data or the diagnostic that says why it could not be read. A record that
-cannot be read never stops the others. JSONL and CSV are streamed line by line, so memory stays
-flat however long the input is; JSON and YAML documents are read whole (size-limited).
+cannot be read never stops the others. JSONL and CSV are streamed line by line, in binary (a
+line ends at b"\n" only; a BOM at the start is passed over), so memory stays flat however long
+the input is and one bad byte costs one record; JSON and YAML documents are read whole, at
+most to their size limit. Every input is read once: a pipe or a FIFO as well as a file.
 
 CSV: one case per row; a column's header is the field path, with list positions as numbers:
 `case, exporter.tin, exporter.name, applications.0.channel, applications.0.languages`; a
-cell holding a list is written with `|` between items (`ru|en`); empty cells are left out.
+cell holding a list is written with `|` between items (`ru|en`); empty cells are left out. A
+header whose columns would overwrite each other (a column given twice, or a record beside
+one of its fields) refuses every row.
 """
 
 from __future__ import annotations

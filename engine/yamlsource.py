@@ -169,7 +169,8 @@ class _NoAliasComposer(_Events, yaml.composer.Composer, yaml.resolver.Resolver):
         self.values = getattr(self, "values", 0) + 1
         if self.values > MAX_VALUES:
             raise _Refused(self.peek_event().start_mark, f"document has more than {MAX_VALUES} "
-                           "values (keys and values)", "too-large")
+                           "values (keys and values)", "too-large", "split it; many cases are "
+                           "better written as JSON lines, one case a line, read as a stream")
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise _Refused(event.start_mark, "aliases ('*name') are not allowed", "yaml-alias",

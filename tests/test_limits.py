@@ -130,7 +130,7 @@ def test_a_20_mb_flow_list_is_refused_at_the_value_limit(tmp_path):
     path.write_text("case: X\nexporter: {tin: KZ010140000123, name: x}\napplications: ["
                     + ",\n".join(["1"] * 6_600_000) + "]\n", encoding="utf-8")
     assert path.stat().st_size > 19_000_000
-    assert_refused_cheaply(measured("check", str(path)), "values (keys and values) [too-large]")
+    assert_refused_cheaply(measured("check", str(path)), "values (keys and values); split it")
 
 
 def test_a_list_longer_than_the_entry_limit_is_refused_where_it_starts(tmp_path):

@@ -10,8 +10,6 @@ byte-identical to a single-process run.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import datetime as dt
 import multiprocessing
 import multiprocessing.pool
@@ -281,6 +279,9 @@ def _start_worker(rules: str | None, calendar_file: str | None) -> None:
 def _end_with_parent() -> None:
     """Have this process receive SIGTERM when its parent ends (Linux's PR_SET_PDEATHSIG), or
     else watch the parent from a thread and exit when it is gone."""
+    import ctypes
+    import ctypes.util
+
     parent = os.getppid()
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)

@@ -87,8 +87,12 @@ class _Cli(click.Group):
             detach_output()
             if exc.errno == errno.EPIPE:
                 sys.exit(EXIT_OUTPUT_CLOSED)
-            what = exc.filename or "the output"
-            echo_err(f"rexcheck: error: cannot write {what}: {exc.strerror or exc}")
+            if exc.filename:
+                echo_err(f"rexcheck: error: {exc.filename}: {exc.strerror or exc}")
+            elif exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                echo_err(f"rexcheck: error: cannot write the output: {exc.strerror}")
+            else:
+                echo_err(f"rexcheck: error: {exc.strerror or exc}")
             sys.exit(2)
         except Exception as exc:
             if type(exc).__module__ != "durable_rules_engine":

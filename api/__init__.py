@@ -4,16 +4,18 @@
     checker = rexcheck.Checker()            # the shipped rule packs
     result = checker.check(case, as_of=datetime.date(2026, 4, 15))
 
-`case` is a dict (validated like a case file) or a `rexcheck.Case`; the result is a
-`rexcheck.CaseResult` with `findings`, `pending` steps and the `trace` of rule firings.
+`case` is a dict (validated like a case file), a `rexcheck.Case` or the path of a case file;
+the result is a `rexcheck.CaseResult` (the `rexcheck.result/1` contract, docs/result.md) with
+each document's `outcomes` and the case's `outcome`, `findings`, `notices`, `pending` steps,
+`errors`, the `audit` block and, with `explain=True`, the `trace` of rule firings.
 """
-
-__version__ = "0.1.0"
 
 from rexcheck.engine.checker import Checker
 from rexcheck.engine.errors import Diagnostic, InvalidInput
-from rexcheck.engine.findings import CaseResult, Finding
+from rexcheck.engine.findings import Finding
+from rexcheck.engine.result import SCHEMA, CaseResult, result_schema
+from rexcheck.engine.version import __version__
 from rexcheck.facts.models import Case
 
-__all__ = ["Case", "CaseResult", "Checker", "Diagnostic", "Finding", "InvalidInput",
-           "__version__"]
+__all__ = ["SCHEMA", "Case", "CaseResult", "Checker", "Diagnostic", "Finding", "InvalidInput",
+           "__version__", "result_schema"]

@@ -6,8 +6,10 @@ Generates N cases (bench/generate.py) into a temporary file, screens them throug
 code path as `rexcheck screen` (engine/screening.py `screen()`: reading, JSON parsing,
 validation, engine, results as JSON lines, written to a temporary file as they come), runs the
 baseline (bench/baseline.py: JSON parsing and the plain-Python checks) on the same cases, then
-checks that both give the same findings for the baseline's subset of rules (a differential
-test, streamed line by line: print the mismatches, exit 1 on any). Nothing is kept in memory,
+checks that both give the same findings and notices for the baseline's subset of rules (a
+differential test, streamed line by line: print the mismatches, exit 1 on any; a case rexcheck
+could not judge wholly, `error` or `undetermined`, is a mismatch too, since every generated case
+is valid and falls under the law). Nothing is kept in memory,
 so the peak RSS is screening's own at any N. Prints the figures and ends with one JSON line:
 cases, workers, cases_per_s, baseline_cases_per_s, ratio, peak_rss_mib (the larger of this
 process and its largest worker; both are given too). `--profile` then screens the population
@@ -68,7 +70,10 @@ def run_baseline(population: str) -> tuple[float, int]:
 
 
 def differential(population: str, results: str) -> tuple[int, int, list, dict]:
-    """Compare the two line by line: (cases compared, findings, first mismatches, per rule)."""
+    """Compare the two line by line: (cases compared, findings, first mismatches, per rule).
+    A case rexcheck could not judge wholly (outcome `error`, or `undetermined`: a document no
+    outcome rule decided) is a mismatch too: the population is valid and every document in it
+    falls under the law."""
     compared = findings = 0
     mismatches: list = []
     per_rule: dict[str, int] = {}
@@ -76,8 +81,9 @@ def differential(population: str, results: str) -> tuple[int, int, list, dict]:
         for number, (case_line, result_line) in enumerate(zip(cases, got, strict=True), 1):
             want = baseline.check(json.loads(case_line))
             result = json.loads(result_line)
-            have = baseline.from_rexcheck(result) if result["outcome"] != "error" else [
-                ("error", "record", result["error"])]
+            have = baseline.from_rexcheck(result) if not result["errors"] else [
+                (result["outcome"], problem["code"], problem["message"])
+                for problem in result["errors"]]
             compared += 1
             findings += len(want)
             for rule_id, _, _ in want:

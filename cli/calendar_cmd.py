@@ -6,9 +6,16 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
-from rexcheck.engine.calendar import CalendarError, DayInfo, WorkingCalendar
+from rexcheck.engine.calendar import (
+    WEEKEND,
+    CalendarDay,
+    CalendarError,
+    DayInfo,
+    WorkingCalendar,
+)
 from rexcheck.engine.errors import InvalidInput
 
 
@@ -19,13 +26,17 @@ def _date(ctx: click.Context, param: click.Parameter, value: str) -> dt.date:
         raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from None
 
 
+def _invalid(exc: InvalidInput) -> NoReturn:
+    for d in exc.diagnostics:
+        click.echo(d.format(), err=True)
+    sys.exit(2)
+
+
 def _load(path: Path | None) -> WorkingCalendar:
     try:
         return WorkingCalendar.load(path)
     except InvalidInput as exc:
-        for d in exc.diagnostics:
-            click.echo(d.format(), err=True)
-        sys.exit(2)
+        _invalid(exc)
 
 
 CALENDAR_FILE = click.option(
@@ -36,7 +47,19 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), de
 
 
 def _day_json(d: DayInfo) -> dict:
-    return {"date": d.date.isoformat(), "working": d.working, "reason": d.reason}
+    """A day for JSON: an ordinary working day has no kind and no source."""
+    if d.entry is None:
+        return {"date": d.date.isoformat(), "weekday": d.date.strftime("%a"), "working": True,
+                "kind": None, "reason": None, "source": None}
+    return d.entry.as_dict()
+
+
+def _day_line(date: dt.date, working: bool, entry: CalendarDay | None) -> str:
+    """One day for people: date, weekday, working or off, and why, with the source."""
+    line = f"{date.isoformat()} {date.strftime('%a')} {'working' if working else 'off':7}"
+    if entry is not None:
+        line += f"  {entry.reason}  [{entry.source.label}]"
+    return line
 
 
 @click.group()
@@ -46,6 +69,16 @@ def calendar() -> None:
     The day of the event is not counted; a limit in working days ends at the end of the N-th
     working day after it; a limit in calendar days that ends on a day off ends on the next
     working day. Dates outside the calendar's years are an error.
+
+    \b
+    Examples:
+      rexcheck calendar add 2026-03-19 5               a due date, 5 working days on
+      rexcheck calendar explain 2026-08-28 2026-09-01  each day: working or not, why, source
+      rexcheck calendar list 2026 --no-weekends        the year's holidays and transfers
+      rexcheck calendar docs                           regenerate docs/calendar.md's list
+
+    Exit codes: 0; 2 for a bad date, a date or year outside the calendar's years, or an
+    invalid data file.
     """
 
 
@@ -92,11 +125,15 @@ def add(start: dt.date, days: int, working: bool, fmt: str, calendar_file: Path 
 @FORMAT
 @CALENDAR_FILE
 def explain(start: dt.date, end: dt.date, fmt: str, calendar_file: Path | None) -> None:
-    """List each day from START to END as working or not, with the reason for days off.
+    """List each day from START to END as working or not, with the reason and the source of
+    every day that is not an ordinary working day (as `calendar list` gives them).
 
     \b
-    Example:
+    Examples:
       rexcheck calendar explain 2026-03-19 2026-03-31
+      rexcheck calendar explain 2026-08-28 2026-09-01 --format json
+
+    Exit codes: 0; 2 for a bad date or a date outside the calendar's years.
     """
     cal = _load(calendar_file)
     try:
@@ -110,7 +147,91 @@ def explain(start: dt.date, end: dt.date, fmt: str, calendar_file: Path | None) 
                               indent=2, ensure_ascii=False))
         return
     for d in days:
-        state = "working" if d.working else "off"
-        reason = f"  {d.reason}" if d.reason else ""
-        click.echo(f"{d.date.isoformat()} {d.date.strftime('%a')} {state:7}{reason}")
+        click.echo(_day_line(d.date, d.working, d.entry))
     click.echo(f"{sum(d.working for d in days)} working day(s) of {len(days)}")
+
+
+@calendar.command("list")
+@click.argument("year", type=int)
+@click.option("--weekends/--no-weekends", default=True, show_default=True,
+              help="List ordinary Saturdays and Sundays too, or only holidays, days off and "
+                   "weekend days worked (as docs/calendar.md does).")
+@FORMAT
+@CALENDAR_FILE
+def list_year(year: int, weekends: bool, fmt: str, calendar_file: Path | None) -> None:
+    """List every non-working day of YEAR with its reason and its source, and every Saturday
+    or Sunday made a working day by a transfer of days off (it moves deadlines as much as a
+    holiday does).
+
+    \b
+    Reasons:  weekend; a public holiday by name (estimated when the `holidays` package only
+              computes its date); a holiday on a weekend and the day off in its place; a
+              Government transfer (the day off, and the weekend day worked for it); a day off
+              or working day added by the data file.
+    Sources:  `holidays VERSION` (the installed package, country KZ), or the data-file entry:
+              file:line (section): its citation.
+
+    \b
+    Examples:
+      rexcheck calendar list 2026
+      rexcheck calendar list 2027 --no-weekends
+      rexcheck calendar list 2026 --format json
+      rexcheck calendar list 2026 --calendar-file my-kazakhstan.yaml
+
+    Exit codes: 0; 2 when YEAR is outside the calendar's years (first_year-last_year of the
+    data file) or the data file is invalid.
+    """
+    cal = _load(calendar_file)
+    try:
+        every = cal.year_days(year)
+    except CalendarError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    days = every if weekends else [d for d in every if d.kind != WEEKEND]
+    off = [d for d in every if not d.working]
+    holidays_off = sum(d.kind != WEEKEND for d in off)
+    worked = sum(d.working for d in every)  # transfers and the data file's working days
+    if fmt == "json":
+        click.echo(json.dumps({"year": year, "calendar_file": cal.file_name,
+                               "holidays_version": cal.holidays_version,
+                               "days": [d.as_dict() for d in days],
+                               "non_working_days": len(off),
+                               "weekend_days_worked": worked},
+                              indent=2, ensure_ascii=False))
+        return
+    click.echo(f"Kazakhstan calendar {year}: days from holidays {cal.holidays_version} "
+               f"(country KZ), corrected by {cal.file_name}")
+    for d in days:
+        click.echo(_day_line(d.date, d.working, d))
+    click.echo(f"{len(off)} non-working day(s): {holidays_off} public holiday(s) and day(s) off, "
+               f"{len(off) - holidays_off} other Saturday(s) and Sunday(s); "
+               f"{worked} weekend day(s) worked")
+
+
+@calendar.command("docs")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("docs"), show_default=True,
+              help="Folder of the hand-written calendar.md whose generated section to rewrite.")
+@CALENDAR_FILE
+def docs(out_dir: Path, calendar_file: Path | None) -> None:
+    """Rewrite the generated section of docs/calendar.md (every year's holidays, days off and
+    weekend days worked, from the calendar data) and keep the hand-written rest of the page.
+
+    Run it after changing rules/calendar/kazakhstan.yaml or upgrading `holidays`, and commit
+    the page: a test fails while the page and the data disagree.
+
+    \b
+    Examples:
+      rexcheck calendar docs                  # in the repository root: docs/calendar.md
+      rexcheck calendar docs --out site/docs  # the calendar.md in another folder
+
+    Exit codes: 0; 2 when the page or its marker lines are missing, or the data is invalid.
+    """
+    from rexcheck.engine import calendar_docs
+
+    cal = _load(calendar_file)
+    try:
+        path, changed = calendar_docs.write(cal, out_dir)
+    except InvalidInput as exc:
+        _invalid(exc)
+    click.echo(f"wrote {path}" if changed else f"{path} is up to date")

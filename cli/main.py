@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import click
-from rexcheck import __version__
+from rexcheck.engine.version import __version__
 from rexcheck.engine.errors import Diagnostic, InvalidInput
 
 
@@ -68,6 +68,57 @@ ENGINE_LIMITS = {
          "BETA_LIST_LENGTH); split them by a first condition of their own",
     113: "a condition with more terms than the engine takes",
 }
+
+AUDIT_LOG_OPTION = click.option(
+    "--audit-log", type=click.Path(dir_okay=False, path_type=Path),
+    help="Append one line per decision to this hash-chained log (never rewritten; appenders "
+    "lock it); `rexcheck audit verify` checks and replays it.")
+
+AUDIT_KEY_OPTION = click.option(
+    "--audit-key", "audit_key_file", type=click.Path(dir_okay=False, path_type=Path),
+    envvar="REXCHECK_AUDIT_KEY_FILE", show_envvar=True,
+    help="File holding the operator's key (never the key itself): each log line then "
+    "carries an HMAC, so forging a line needs the key. Not readable by others (chmod 600); "
+    "16 to 4096 bytes.")
+
+
+def read_audit_key(ctx: click.Context, key_file: Path | None, needed: bool,
+                   fmt: str = "text"):
+    """The key in `key_file`, or None; exit 2 with the reason for a bad key file, or for
+    --audit-key given on the command line where nothing uses it (`needed` false)."""
+    from rexcheck.engine.auditchain import read_key
+
+    if key_file is None:
+        return None
+    if not needed:
+        if ctx.get_parameter_source("audit_key_file") == click.core.ParameterSource.COMMANDLINE:
+            fail([Diagnostic(str(key_file), 1, 1, "--audit-key is used only with --audit-log",
+                             "audit-key")], fmt)
+        return None  # named by REXCHECK_AUDIT_KEY_FILE for the runs that log
+    try:
+        return read_key(key_file)
+    except InvalidInput as exc:
+        fail(exc.diagnostics, fmt)
+
+
+def open_audit_log(path: Path, key, sync_each: bool = False, fmt: str = "text"):
+    """The audit log, opened (created with its header, or its header and head checked)
+    before anything is decided; exit 2 with the reason when it cannot be."""
+    from rexcheck.engine.audit import AuditLog
+    from rexcheck.engine.auditchain import AuditLogError
+
+    try:
+        return AuditLog(path, key, sync_each)
+    except AuditLogError as exc:
+        fail([exc.diagnostic], fmt)
+
+
+def audit_log_failed(diagnostic: Diagnostic) -> None:
+    """Appending to the audit log failed half way: say so and exit 2."""
+    click.echo(diagnostic.format(), err=True)
+    click.echo("the audit log is incomplete: the decisions after its last line were not "
+               "logged", err=True)
+    sys.exit(2)
 
 
 class _Cli(click.Group):
@@ -148,7 +199,8 @@ def main() -> None:
       rexcheck whatif --proposed proposal.yaml population.jsonl
       rexcheck rules list | lint | test | docs        for the people who edit the rules
       rexcheck calendar add 2026-03-19 5              a due date on the Kazakhstan calendar
-      rexcheck audit verify decisions.jsonl           replay logged decisions
+      rexcheck audit verify decisions.jsonl           check an audit log, replay it
+      rexcheck serve --port 8080                      the same checks over HTTP
 
     Exit codes: 0 no findings (information notices do not count); 1 findings (errors or
     warnings); 2 invalid input or rules, or output that could not be written; 130
@@ -168,11 +220,12 @@ def main() -> None:
               "facts behind each finding, and the full trace.")
 @click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True,
               help="Language of finding messages.")
-@click.option("--audit-log", type=click.Path(path_type=Path),
-              help="Append one JSON line per decision to this file (never rewritten); "
-              "`rexcheck audit verify` replays it.")
-def check(facts: tuple[Path, ...], rules_dir: Path | None, as_of: dt.date | None, fmt: str,
-          explain: bool, lang: str, audit_log: Path | None) -> None:
+@AUDIT_LOG_OPTION
+@AUDIT_KEY_OPTION
+@click.pass_context
+def check(ctx: click.Context, facts: tuple[Path, ...], rules_dir: Path | None,
+          as_of: dt.date | None, fmt: str, explain: bool, lang: str, audit_log: Path | None,
+          audit_key_file: Path | None) -> None:
     """Evaluate case files against the rules: YAML or JSON (a case, a list of cases, or
     `cases: [...]`), or JSON lines (one case per line, *.jsonl or *.ndjson).
 
@@ -181,23 +234,31 @@ def check(facts: tuple[Path, ...], rules_dir: Path | None, as_of: dt.date | None
     folder with no case file; only hidden files (.name) and notes (*.md, README) are passed
     over.
 
-    Each finding names the rule, its citation, the subject (e.g. application A1), the message
-    and the facts that made it fire. Steps not yet due are listed as pending.
+    Each case gets the outcome of each of its documents (application A1: refuse) and its own,
+    each decided by a cited outcome rule; each finding names the rule, its citation, the
+    subject (e.g. application A1), the message and the facts that made it fire; notices
+    (a reading applied, the data set published) and steps not yet due (pending) are listed
+    apart. Each rule is judged by the law in force on the date of its document.
+
+    With --audit-log each decision (outcome as `rexcheck screen` gives it, findings, the
+    case, the audit block) is appended to a hash-chained log before the results are shown.
 
     \b
     Examples:
       rexcheck check facts/examples/refused-no-english.yaml
       rexcheck check facts/examples/ --format json --as-of 2026-05-01
+      rexcheck check case.yaml --audit-log decisions.jsonl --audit-key /etc/rexcheck/audit.key
 
-    Exit codes: 0 no findings (information notices do not count); 1 findings (errors or
-    warnings); 2 invalid input or rules (nothing is evaluated) or a case that could not be
-    evaluated.
+    Exit codes: 0 no findings (notices do not count); 1 findings (errors or warnings); 2
+    invalid input or rules (nothing is evaluated), or a case that could not be judged (its
+    dates after the as-of date, a document no rule in force decides).
     """
-    from rexcheck.engine.checker import Checker
+    from rexcheck.engine.checker import Checker, Item
     from rexcheck.engine.render import to_json, to_text
+    from rexcheck.engine.result import Source
     from rexcheck.facts.loader import case_files, load_case_file
 
-    check_appendable(audit_log, fmt)
+    key = read_audit_key(ctx, audit_key_file, audit_log is not None, fmt)
     try:
         checker = Checker(rules_dir)
     except InvalidInput as exc:
@@ -216,40 +277,19 @@ def check(facts: tuple[Path, ...], rules_dir: Path | None, as_of: dt.date | None
     if problems:
         fail(problems, fmt)
     cases.sort(key=lambda item: (item[0].case, item[1]))
-    results = [checker.check(case, as_of, lang) for case, _ in cases]
+    results = checker.results([Item(case, Source(path)) for case, path in cases], as_of, lang,
+                              explain)
     if audit_log is not None:
-        from rexcheck.engine.audit import AuditLog
-
-        log = AuditLog(audit_log)
-        for (case, _), result in zip(cases, results):
-            if result.audit is not None:
-                outcome = ("error" if result.error else
-                           "findings" if result.has_findings else "clean")
-                log.write(case, result.audit, outcome, result.findings)
-        log.close()
+        _log_decisions(open_audit_log(audit_log, key, True, fmt),
+                       [case for case, _ in cases], results)
     meta = {"rexcheck": __version__, "rules": {"digest": checker.ruleset.digest}}
     if fmt == "json":
-        click.echo(to_json(results, [], meta, explain), nl=False)
+        click.echo(to_json(results, [], meta), nl=False)
     else:
-        click.echo(to_text(results, [], explain), nl=False)
-    if any(r.error for r in results):
+        click.echo(to_text(results, []), nl=False)
+    if any(r.errors for r in results):
         sys.exit(2)
     sys.exit(1 if any(r.has_findings for r in results) else 0)
-
-
-def check_appendable(path: Path | None, fmt: str = "text") -> None:
-    """Fail (exit 2) before any work when an audit log cannot be opened for appending: a
-    decision taken and not logged is worse than one not taken."""
-    if path is None:
-        return
-    try:
-        if path.is_dir():
-            raise IsADirectoryError(errno.EISDIR, "is a folder")
-        with open(path, "a", encoding="utf-8"):
-            pass
-    except OSError as exc:
-        fail([Diagnostic(str(path), 1, 1, f"cannot open the audit log for appending: "
-                                          f"{exc.strerror or exc}", "io")], fmt)
 
 
 def check_readable(inputs: tuple[str, ...] | list[str]) -> None:
@@ -269,6 +309,19 @@ def check_readable(inputs: tuple[str, ...] | list[str]) -> None:
             problems.append(Diagnostic(name, 1, 1, f"cannot read: {exc.strerror or exc}", "io"))
     if problems:
         fail(problems)
+
+
+def _log_decisions(log, cases: list, results: list) -> None:
+    """Each case's decision, logged before any is shown (each line synced to the disk)."""
+    from rexcheck.engine.audit import decision_of
+    from rexcheck.engine.auditchain import AuditLogError
+
+    try:
+        with log:
+            for case, result in zip(cases, results, strict=True):
+                log.write(case, decision_of(result))
+    except AuditLogError as exc:
+        audit_log_failed(exc.diagnostic)
 
 
 def _duplicate_cases(cases: list) -> list[Diagnostic]:
@@ -363,7 +416,8 @@ def rules_lint(rules_root: Path | None, readings_file: Path | None, fmt: str) ->
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("schema"), show_default=True, help="Folder to write the schemas to.")
 def rules_schema(out_dir: Path) -> None:
-    """Write JSON Schemas for rule files, rule test files and case files.
+    """Write JSON Schemas: rule files, law.yaml, rule test files, case files, and the result
+    of a case (result.schema.json, the rexcheck.result/1 contract of check, screen and serve).
 
     An editor with a YAML language server (VS Code with the Red Hat YAML extension) then
     completes field names, operators and fact fields and flags mistakes while you type; see
@@ -373,13 +427,12 @@ def rules_schema(out_dir: Path) -> None:
     Example:
       rexcheck rules schema --out schema/
     """
-    from rexcheck.engine.jsonschema import case_file_schema, rule_file_schema, test_file_schema
+    from rexcheck.engine.jsonschema import SCHEMAS
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name, schema in (("rule-file", rule_file_schema()), ("rule-test-file", test_file_schema()),
-                         ("case-file", case_file_schema())):
+    for name, make in SCHEMAS.items():
         path = out_dir / f"{name}.schema.json"
-        path.write_text(json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+        path.write_text(json.dumps(make(), indent=2, sort_keys=True, ensure_ascii=False) + "\n",
                         encoding="utf-8")
         click.echo(f"wrote {path}")
 
@@ -413,16 +466,19 @@ def rules_docs(rules_root: Path | None, out_dir: Path) -> None:
 @click.argument("rules_root", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-def rules_test(rules_root: Path | None, fmt: str) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="List every test, passed or failed.")
+def rules_test(rules_root: Path | None, fmt: str, verbose: bool) -> None:
     """Run the rule tests written as YAML under RULES_ROOT/tests (default: the shipped rules).
 
     Each test names a case (a fixture varied with `set`, an inline case or a case file), a
-    date, the findings expected and the rules that must not fire; a failure shows the
-    expected and the actual findings. See docs/editing-rules.md.
+    date, the findings expected, the outcomes expected and the rules that must not fire; a
+    failure shows what was expected and what happened. Only failures and the summary are
+    shown, every test with -v. See docs/rule-tests.md.
 
     \b
     Example:
       rexcheck rules test
+      rexcheck rules test my-rules/ -v
       rexcheck rules test my-rules/ --format json
 
     Exit codes: 0 all pass; 1 some fail; 2 invalid rules or tests.
@@ -434,7 +490,7 @@ def rules_test(rules_root: Path | None, fmt: str) -> None:
     root = rules_root or default_rules_dir()
     try:
         checker = Checker(root)
-        tests = load_tests(root)
+        tests = load_tests(root, checker.ruleset)
     except InvalidInput as exc:
         fail(exc.diagnostics, fmt)
     outcomes = [run_test(checker, t) for t in tests]
@@ -446,7 +502,7 @@ def rules_test(rules_root: Path | None, fmt: str) -> None:
             "passed": sum(o.passed for o in outcomes),
             "failed": sum(not o.passed for o in outcomes)}, indent=2, ensure_ascii=False))
     else:
-        click.echo(report(outcomes), nl=False)
+        click.echo(report(outcomes, verbose), nl=False)
     sys.exit(0 if all(o.passed for o in outcomes) else 1)
 
 
@@ -467,7 +523,8 @@ def whatif(baseline_dir: Path | None, proposed_path: Path, population: tuple[str
     Reports, per rule, how many cases it newly fires or stops firing in; per outcome, the
     transitions (e.g. valid -> invalid); and every changed case with its outcome before and
     after; plus the number of cases unchanged. POPULATION is one or more JSONL, JSON, YAML or
-    CSV files of cases (as for `rexcheck screen`).
+    CSV files of cases (as for `rexcheck screen`). When standard error is a terminal, the
+    cases done, their rate and the time left are shown there as it runs.
 
     \b
     Example:
@@ -489,8 +546,21 @@ def whatif(baseline_dir: Path | None, proposed_path: Path, population: tuple[str
         prop_checker = Checker(proposed, base_checker.calendar)
     except InvalidInput as exc:
         fail(exc.diagnostics, "json" if fmt == "json" else "text")
+    from rexcheck.cli.screen_cmd import Progress, _count_lines
+
     check_readable(population)
-    report = compare(base_checker, prop_checker, read_records(list(population)), as_of)
+    progress = Progress(None, sys.stderr)
+    if progress.enabled:  # a person watches: worth reading the files once more to count
+        progress.total = _count_lines(population)
+
+    def ticking(records):
+        for record in records:
+            yield record
+            progress.tick()  # the record is judged by both rule sets when the next is asked
+
+    report = compare(base_checker, prop_checker, ticking(read_records(list(population))),
+                     as_of)
+    progress.close()
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True, ensure_ascii=False))
     else:
@@ -503,71 +573,165 @@ def whatif(baseline_dir: Path | None, proposed_path: Path, population: tuple[str
 
 @main.group()
 def audit() -> None:
-    """Replay logged decisions (see --audit-log of check and screen)."""
+    """Check and replay audit logs (see --audit-log of check and screen).
+
+    \b
+    Examples:
+      rexcheck audit verify decisions.jsonl --audit-key /etc/rexcheck/audit.key
+      rexcheck audit head decisions.jsonl           the head to keep outside the machine
+      rexcheck audit verify decisions.jsonl --anchor 1204:sha256:3f2a...
+    """
+
+
+def _anchor(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list:
+    from rexcheck.engine.auditchain import parse_anchor
+
+    try:
+        return [parse_anchor(v) for v in values]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+MAX_PROBLEMS_SHOWN = 100
+
+
+def _show_problems(problems: list[Diagnostic]) -> None:
+    for d in problems[:MAX_PROBLEMS_SHOWN]:
+        click.echo(d.format(), err=True)
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        click.echo(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more problem(s)", err=True)
+
+
+def _macs(chain) -> str:
+    return {"checked": "MACs checked", "none": "not keyed (no MACs)",
+            "not checked": f"keyed ({chain.key_id}), MACs NOT checked"}[chain.macs]
 
 
 @audit.command("verify")
 @click.argument("log_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @RULES_OPTION
+@click.option("--audit-key", "audit_key_file", type=click.Path(dir_okay=False, path_type=Path),
+              envvar="REXCHECK_AUDIT_KEY_FILE", show_envvar=True,
+              help="File holding the log's key: check every line's HMAC. Without it a keyed "
+              "log's chain is checked, its MACs are not (and the report says so).")
+@click.option("--anchor", "anchors", multiple=True, callback=_anchor, metavar="COUNT:HASH",
+              help="A head printed earlier by `rexcheck audit head`: check that the log still "
+              "holds it at that line (catches truncation and rewritten tails). Repeatable.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-def audit_verify(log_file: Path, rules_dir: Path | None, fmt: str) -> None:
-    """Re-evaluate every decision of an audit log with the given rules, on its logged as-of
-    date, and report each decision they would now take differently.
+def audit_verify(log_file: Path, rules_dir: Path | None, audit_key_file: Path | None,
+                 anchors: list, fmt: str) -> None:
+    """Check an audit log and replay its decisions.
+
+    The chain: every line's hash against its content, every link to the line before, the
+    header, the line numbers, the times; every line's HMAC when given the key; the anchors.
+    The replay: every decision re-evaluated with the given rules on its logged as-of date,
+    its outcome and findings compared with those logged. Decisions taken with other rules or
+    another rexcheck version are noted.
 
     \b
     Example:
       rexcheck check facts/examples/ --audit-log decisions.jsonl
       rexcheck audit verify decisions.jsonl --rules proposed-rules/
+      rexcheck audit verify decisions.jsonl --audit-key audit.key --anchor 12:sha256:9c1e...
 
-    Exit codes: 0 every decision stands; 1 some would change; 2 invalid rules or log lines.
+    Exit codes: 0 the log is whole and every decision stands; 1 some decision would change;
+    2 the log was altered or cannot be read (a broken link, hash, MAC or anchor, an
+    unreadable line), or invalid rules or key.
     """
     from rexcheck.engine.audit import verify
+    from rexcheck.engine.auditchain import read_key
     from rexcheck.engine.checker import Checker
 
     try:
+        key = read_key(audit_key_file) if audit_key_file else None
         checker = Checker(rules_dir)
     except InvalidInput as exc:
         fail(exc.diagnostics, fmt)
-    _check_utf8(log_file, fmt)
-    report = verify(log_file, checker)
+    report = verify(log_file, checker, key, anchors)
+    chain = report.chain
     if fmt == "json":
-        click.echo(json.dumps({"entries": report.entries, "same": report.same,
-                               "differences": [d.__dict__ for d in report.differences],
-                               "unreadable": report.unreadable, "rules": checker.ruleset.digest},
-                              indent=2, ensure_ascii=False, sort_keys=True))
+        click.echo(json.dumps({
+            "log": str(log_file), "lines": chain.lines, "key_id": chain.key_id,
+            "macs": chain.macs, "anchors": [a.anchor for a in anchors],
+            "head": {"count": chain.head.count, "hash": chain.head.hash,
+                     "anchor": chain.head.anchor} if chain.head else None,
+            "entries": report.entries, "same": report.same,
+            "differences": [d.__dict__ for d in report.differences],
+            "problems": [d.as_dict() for d in chain.problems], "notes": chain.notes,
+            "rules": report.rules_digest}, indent=2, ensure_ascii=False, sort_keys=True))
     else:
+        _show_problems(chain.problems)
         for d in report.differences:
-            click.echo(f"line {d.line}: case {d.case} (as of {d.as_of}) would change"
-                       + (f" [{d.note}]" if d.note else ""))
-            for key in sorted(set(d.logged) - set(d.now)):
-                click.echo(f"    - {key}")
-            for key in sorted(set(d.now) - set(d.logged)):
-                click.echo(f"    + {key}")
-        for problem in report.unreadable:
-            click.echo(problem, err=True)
+            change = (f": outcome {d.logged_outcome}, now {d.now_outcome}"
+                      if d.logged_outcome != d.now_outcome else "")
+            click.echo(f"line {d.line}: case {d.case} (as of {d.as_of}) would change{change}")
+            for k in sorted(set(d.logged) - set(d.now)):
+                click.echo(f"    - {k}")
+            for k in sorted(set(d.now) - set(d.logged)):
+                click.echo(f"    + {k}")
+        for note in chain.notes:
+            click.echo(f"note: {note}")
+        state = (f"{len(chain.problems)} problem(s)" if chain.problems else "whole")
+        head = f"; head {chain.head.anchor}" if chain.head else ""
+        anchored = f"; {len(anchors)} anchor(s) checked" if anchors else ""
+        click.echo(f"chain: {chain.lines} line(s), {state}{head}; {_macs(chain)}{anchored}")
         click.echo(f"{report.entries} decision(s): {report.same} stand, "
-                   f"{len(report.differences)} would change, {len(report.unreadable)} unreadable")
-    if report.unreadable:
+                   f"{len(report.differences)} would change")
+    if chain.problems:
         sys.exit(2)
     sys.exit(1 if report.differences else 0)
 
 
-def _check_utf8(log_file: Path, fmt: str) -> None:
-    """Fail (exit 2) on an audit log that is not UTF-8, naming the first bad byte."""
-    with open(log_file, "rb") as f:
-        for number, line in enumerate(f, start=1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                fail([Diagnostic(str(log_file), number, exc.start + 1, f"byte "
-                                 f"0x{line[exc.start]:02x} is not valid UTF-8; an audit log is "
-                                 "written in UTF-8, so this one was changed", "encoding")], fmt)
+@audit.command("head")
+@click.argument("log_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--audit-key", "audit_key_file", type=click.Path(dir_okay=False, path_type=Path),
+              envvar="REXCHECK_AUDIT_KEY_FILE", show_envvar=True,
+              help="File holding the log's key: check every line's HMAC first.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def audit_head(log_file: Path, audit_key_file: Path | None, fmt: str) -> None:
+    """Print the head of an audit log: its number of lines and the hash of the last.
+
+    Keep it outside the machine (a ticket, an e-mail, paper): the log can then be shown
+    later to still hold it (`audit verify --anchor COUNT:HASH`), so neither truncating the
+    log nor rewriting it, even with the key, goes unseen. The chain is checked first (not
+    the decisions: that is `audit verify`); a broken chain has no head to anchor.
+
+    \b
+    Example:
+      rexcheck audit head decisions.jsonl
+      rexcheck audit head decisions.jsonl --format json
+
+    Exit codes: 0 the head is printed; 2 the chain is broken or the log cannot be read.
+    """
+    from rexcheck.engine.auditchain import chain_of, read_key
+
+    try:
+        key = read_key(audit_key_file) if audit_key_file else None
+    except InvalidInput as exc:
+        fail(exc.diagnostics, fmt)
+    chain = chain_of(log_file, key)
+    if chain.problems or chain.head is None:
+        _show_problems(chain.problems)
+        click.echo(f"{log_file}: no head printed: the chain is not whole (see `rexcheck "
+                   "audit verify`), and a broken chain is no head to anchor", err=True)
+        sys.exit(2)
+    if fmt == "json":
+        click.echo(json.dumps({"log": str(log_file), "count": chain.head.count,
+                               "hash": chain.head.hash, "anchor": chain.head.anchor,
+                               "key_id": chain.key_id, "macs": chain.macs,
+                               "notes": chain.notes}, indent=2, sort_keys=True))
+        return
+    for note in chain.notes:
+        click.echo(f"note: {note}")
+    click.echo(f"{log_file}: {chain.head.count} line(s), {_macs(chain)}")
+    click.echo(f"anchor: {chain.head.anchor}")
 
 
 def _register_commands() -> None:
     """Commands that live in their own modules (they import `main` to attach themselves)."""
-    from rexcheck.cli import calendar_cmd, screen_cmd  # noqa: F401
+    from rexcheck.cli import calendar_cmd, screen_cmd, serve_cmd  # noqa: F401
 
     main.add_command(calendar_cmd.calendar)
 

@@ -16,23 +16,28 @@ from typing import TextIO
 
 import click
 from rexcheck.cli.main import (
+    AUDIT_KEY_OPTION,
+    AUDIT_LOG_OPTION,
     EXIT_INTERRUPTED,
     EXIT_OUTPUT_CLOSED,
     RULES_OPTION,
-    check_appendable,
+    audit_log_failed,
     check_readable,
     detach_output,
     echo_err,
     fail,
     main,
+    open_audit_log,
     parse_date,
+    read_audit_key,
 )
 from rexcheck.engine.errors import InvalidInput
 from rexcheck.engine.screening import Screened
 
 
 class Progress:
-    """Records done, rate and ETA on standard error, only when it is a terminal."""
+    """Records done, rate and ETA on standard error, only when it is a terminal (whatever
+    standard output is: a file, a pipe); `screen` and `whatif` show it."""
 
     def __init__(self, total: int | None, stream: TextIO):
         self.total = total
@@ -45,15 +50,18 @@ class Progress:
     def tick(self) -> None:
         self.done += 1
         now = time.monotonic()
+        if self.done == 1:  # the rate runs from the first result, not from loading the rules
+            self.start = now
         if not self.enabled or now - self.last < 0.2:
             return
         self.last = now
-        rate = self.done / max(now - self.start, 1e-9)
-        text = f"\r{self.done} records, {rate:,.0f}/s"
+        rate = (self.done - 1) / max(now - self.start, 1e-9)
+        shown = f" {rate:,.0f}/s" if rate else ""
+        text = f"\r{self.done} records{shown}"
         if self.total:
-            left = max(self.total - self.done, 0) / max(rate, 1e-9)
+            left = f" ETA {max(self.total - self.done, 0) / rate:,.0f}s" if rate else ""
             text = (f"\r[{'#' * int(30 * self.done / self.total):30}] {self.done}/{self.total}"
-                    f" {rate:,.0f}/s ETA {left:,.0f}s")
+                    f"{shown}{left}")
         self.stream.write(text)
         self.stream.flush()
 
@@ -82,7 +90,8 @@ def _count_lines(inputs: tuple[str, ...], skip: int = 0) -> int | None:
     return max(total - skip, 0)
 
 
-CSV_COLUMNS = ["record", "source", "line", "case", "outcome", "findings", "rule_ids", "error"]
+CSV_COLUMNS = ["record", "source", "line", "case", "outcome", "findings", "notices", "pending",
+               "rule_ids", "error"]
 
 
 def _write(results: Iterable[Screened], fmt: str, out: TextIO, header: bool = True
@@ -112,10 +121,12 @@ def _write(results: Iterable[Screened], fmt: str, out: TextIO, header: bool = Tr
         elif fmt == "json":
             out.write(("\n" if first else ",\n") + line.decode())
         elif writer:
-            writer.writerow([data["record"], data["source"], data["line"], data["case"] or "",
-                             data["outcome"], len(data["findings"]),
+            source = data["source"] or {}
+            writer.writerow([source.get("record"), source.get("file"), source.get("line"),
+                             data["case"] or "", data["outcome"], len(data["findings"]),
+                             len(data["notices"]), len(data["pending"]),
                              " ".join(f["rule_id"] for f in data["findings"]),
-                             data["error"] or ""])
+                             "; ".join(p["message"] for p in data["errors"])])
         else:
             out.write(_text(data))
         first = False
@@ -125,12 +136,17 @@ def _write(results: Iterable[Screened], fmt: str, out: TextIO, header: bool = Tr
 
 
 def _text(data: dict) -> str:
-    head = f"#{data['record']} {data['case'] or '?'}: {data['outcome']}"
+    source = data["source"] or {}
+    head = f"#{source.get('record')} {data['case'] or '?'}: {data['outcome']}"
     lines = [head]
-    if data["error"]:
-        lines.append(f"  {data['error']}")
-    for f in data["findings"]:
-        lines.append(f"  {f['severity'].upper():7} {f['rule_id']} [{f['citation']['ref']}] "
+    for o in data["outcomes"]:
+        lines.append(f"  {o['document']}: {o['outcome']}")
+    for p in data["errors"]:
+        where = f"{p['file']}:{p['line']}:{p['column']}: " if p.get("file") else ""
+        lines.append(f"  ERROR   {where}{p['message']} [{p['code']}]")
+    for f in data["findings"] + data["notices"]:
+        label = "NOTICE" if f["severity"] == "info" else f["severity"].upper()
+        lines.append(f"  {label:7} {f['rule_id']} [{f['citation']['ref']}] "
                      f"{f['subject']['type']} {f['subject']['ref']}: {f['message']}")
     return "\n".join(lines) + "\n"
 
@@ -147,24 +163,28 @@ def _text(data: dict) -> str:
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Processes to spread records over; output is identical for any N.")
 @click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True)
-@click.option("--audit-log", type=click.Path(path_type=Path),
-              help="Append one JSON line per decision to this file (never rewritten).")
+@AUDIT_LOG_OPTION
+@AUDIT_KEY_OPTION
 @click.option("--skip", type=click.IntRange(0), default=0, show_default=True,
               help="Skip the first N records (they are read, not screened) and number the "
               "others from N+1, to resume an interrupted run: its output can be appended to "
               "the results written before (no CSV header is written again).")
-def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | None, fmt: str,
-           input_format: str | None, workers: int, lang: str, audit_log: Path | None,
-           skip: int) -> None:
+@click.pass_context
+def screen(ctx: click.Context, inputs: tuple[str, ...], rules_dir: Path | None,
+           as_of: dt.date | None, fmt: str, input_format: str | None, workers: int, lang: str,
+           audit_log: Path | None, audit_key_file: Path | None, skip: int) -> None:
     """Screen case records in bulk: JSONL, JSON, YAML or CSV files, or - for standard input.
 
-    Streams one result per record, in input order, to standard output: the record number,
-    the case id, the outcome per document and overall (register, refuse, valid, invalid,
-    not_covered, revoke, ..., or error) and the findings with citations. A record that cannot
-    be read or validated gets an error result naming the record and field, and the run goes
-    on. The summary (records in, results out, errors, outcomes, the last record written)
-    goes to standard error; an interrupted run (Ctrl-C) says there which record it wrote last
-    and how to resume. After a `kill -9`, the last whole line of the results names its record.
+    Streams one result per record, in input order, to standard output: the same result
+    object as `rexcheck check --format json` gives (schema rexcheck.result/1, docs/result.md),
+    with the record number, file and line in `source`: the outcome of each document and of
+    the case (register, refuse, valid, invalid, not_covered, revoke, ..., or error), the
+    findings with citations, the notices and pending steps apart. A record that cannot be
+    read or validated gets an error result naming the record and field, and the run goes
+    on. The summary (records in, results out, errors, outcomes, the last record written) goes
+    to standard error, and while it runs, when standard error is a terminal, the records done,
+    rate and time left. An interrupted run (Ctrl-C) says there which record it wrote last and
+    how to resume; after a `kill -9`, the last whole line of the results names its record.
 
     \b
     Examples:
@@ -172,22 +192,25 @@ def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | Non
       python bench/generate.py --cases 1000 --seed 1 | rexcheck screen - --workers 2
       rexcheck screen cases.csv --format csv --as-of 2026-05-01
       rexcheck screen population.jsonl --skip 41000 >> results.jsonl   # resume a run
+      rexcheck screen cases.jsonl --audit-log decisions.jsonl --audit-key audit.key
 
     Exit codes: 0 no findings; 1 findings; 2 some record could not be read, validated or
     evaluated, or the rules are invalid; 130 interrupted; 141 the output was closed by its
     reader (e.g. `| head`).
     """
+    from rexcheck.engine.auditchain import AuditLogError
     from rexcheck.engine.loader import load_rules
     from rexcheck.engine.screening import STAGE_BATCH, summarise
     from rexcheck.engine.screening import screen as run_screen
     from rexcheck.facts.records import read_records
 
     check_readable(inputs)
-    check_appendable(audit_log)
+    key = read_audit_key(ctx, audit_key_file, needed=audit_log is not None)
     try:
         load_rules(rules_dir)  # fail fast, before any record is read
     except InvalidInput as exc:
         fail(exc.diagnostics)
+    log = open_audit_log(audit_log, key) if audit_log else None
     progress = Progress(None, sys.stderr)
     if progress.enabled:  # a person watches: worth reading the files once more to count
         progress.total = _count_lines(inputs, skip)
@@ -200,17 +223,15 @@ def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | Non
             yield record
 
     out = sys.stdout
-    log = open(audit_log, "a", encoding="utf-8") if audit_log else None
     typed = "-" in inputs and sys.stdin.isatty()  # a person typing: answer each record at once
     pairs = run_screen(counted(read_records(list(inputs), input_format, skip=skip)), rules_dir,
                        as_of, workers, lang, audit_log=log is not None,
                        stage=1 if typed else STAGE_BATCH)
 
     def logged(results):
-        for item in results:
+        for item in results:  # logged before it is written out
             if log is not None and item.log is not None:
-                log.write(item.log + "\n")
-                log.flush()
+                log.append_decision(item.log)
             yield item
 
     lines = logged(pairs)
@@ -225,18 +246,21 @@ def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | Non
 
     try:
         summary = summarise(ticking(_write(lines, fmt, out, header=skip == 0)))
+        if log is not None:
+            log.close()
         out.flush()
+    except AuditLogError as exc:
+        out.flush()
+        progress.close()
+        audit_log_failed(exc.diagnostic)
     except KeyboardInterrupt:
-        _stopped(pairs, progress, "interrupted", skip + written, EXIT_INTERRUPTED, out)
+        _stopped(pairs, log, progress, "interrupted", skip + written, EXIT_INTERRUPTED, out)
     except BrokenPipeError:
-        _stopped(pairs, progress, "the output was closed by its reader", skip + written,
+        _stopped(pairs, log, progress, "the output was closed by its reader", skip + written,
                  EXIT_OUTPUT_CLOSED, None)
-    if log is not None:
-        log.close()
     progress.close()
-    summary = {"records_in": records_in, "results_out": summary["results"], "skipped": skip,
+    summary = {"records_in": records_in, "results_out": summary["cases"], "skipped": skip,
                "last_record": skip + written, **summary}
-    summary.pop("results")
     click.echo(f"screened {summary['records_in']} record(s): {summary['results_out']} "
                f"result(s), {summary['errors']} error(s); outcomes: "
                + ", ".join(f"{k} {v}" for k, v in summary["outcomes"].items())
@@ -247,12 +271,16 @@ def screen(inputs: tuple[str, ...], rules_dir: Path | None, as_of: dt.date | Non
     sys.exit(1 if summary["with_findings"] else 0)
 
 
-def _stopped(pairs: Iterator, progress: Progress, why: str, last: int, code: int,
+def _stopped(pairs: Iterator, log, progress: Progress, why: str, last: int, code: int,
              out: TextIO | None) -> None:
-    """End a run that was stopped: the workers ended, the results written kept whole (when
-    the output is still there), and where to resume said on standard error."""
+    """End a run that was stopped: the workers ended, the audit log closed (its lines are
+    those of the results written, and one more at most), the results written kept whole
+    (when the output is still there), and where to resume said on standard error."""
     with contextlib.suppress(Exception, KeyboardInterrupt):
         pairs.close()  # ends the worker pool, if any
+    if log is not None:
+        with contextlib.suppress(Exception, KeyboardInterrupt):
+            log.close()
     if out is not None:
         with contextlib.suppress(OSError, ValueError, KeyboardInterrupt):
             out.flush()  # the lines written stay whole

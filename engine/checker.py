@@ -1,8 +1,9 @@
 """One way through the data: load -> validate -> compile -> evaluate -> report.
 
-`Checker` holds a loaded rule set and its engine sessions; `check(case)` evaluates one case in
-isolation and returns a `CaseResult`. The CLI and the Python API (`import rexcheck`) both go
-through here, so they cannot disagree.
+`Checker` holds a loaded rule set and its engine session; `check(case)` evaluates one case in
+isolation and returns a `CaseResult` (engine/result.py). The CLI (`check`, `screen`, `whatif`,
+`audit verify`), the service and the Python API (`import rexcheck`) all go through `results`,
+so they cannot disagree.
 """
 
 from __future__ import annotations
@@ -13,17 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rexcheck import __version__
 from rexcheck.engine.audit import Audit, case_digest
 from rexcheck.engine.calendar import WorkingCalendar
-from rexcheck.engine.errors import InvalidInput
-from rexcheck.engine.findings import CaseResult, Finding, build_result, collect
+from rexcheck.engine.errors import Diagnostic, InvalidInput
+from rexcheck.engine.findings import Windows, collect
 from rexcheck.engine.loader import RuleSet, load_rules
+from rexcheck.engine.outcomes import OutcomePolicy
+from rexcheck.engine.result import SCHEMA, CaseResult, Problem, Source, failed
 from rexcheck.engine.runtime import CASE_ERRORS, Evaluation, Runtime
+from rexcheck.engine.version import __version__
 from rexcheck.engine.yamlsource import Positions
-from rexcheck.facts.loader import parse_case
+from rexcheck.facts.loader import load_case_file, parse_case
 from rexcheck.facts.models import Case
-from rexcheck.facts.normalise import SUBJECT_TYPES, TYPE_KEY
+from rexcheck.facts.normalise import day_number
 
 # Cases evaluated together, stage by stage (validation, engine facts, engine, digests,
 # findings): over a few cases each stage's code and data stay in the processor's caches, where
@@ -35,16 +38,13 @@ STAGE_BATCH = 8
 
 
 @dataclass
-class Judgement:
-    """What screening needs of one case: `check`'s result without the trace, and the case's
-    subjects (type, ref), named as its findings name them."""
+class Item:
+    """A case to judge, or why there is none (the record's problems), and where it came from."""
 
-    as_of: dt.date
-    audit: Audit | None
-    findings: list[Finding]
-    pending: list[Finding]
-    subjects: list[tuple[str, str]]
-    error: str | None = None
+    case: Case | None
+    source: Source | None = None
+    problems: list[Diagnostic] | None = None
+    name: str | None = None  # the case id of a record that could not be read, if it has one
 
 
 class Checker:
@@ -55,19 +55,23 @@ class Checker:
         self.ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
         self.calendar = calendar or WorkingCalendar.load()
         self.runtime = Runtime(self.ruleset, self.calendar)
+        self.policy = OutcomePolicy(self.ruleset)
+        self.uncertain = _uncertain_windows(self.ruleset)
 
-    def check(self, case: Case | dict[str, Any], as_of: dt.date | None = None,
-              lang: str = "en") -> CaseResult:
-        """Evaluate one case. `as_of` defaults to the case's own `as_of`, else today.
+    def check(self, case: Case | dict[str, Any] | str | Path, as_of: dt.date | None = None,
+              lang: str = "en", explain: bool = False) -> CaseResult:
+        """Evaluate one case: a `Case`, a dict (validated like a case file) or the path of a
+        case file holding one case. `as_of` defaults to the case's own `as_of`, else today.
 
-        A case given as a dict is validated first. A case that is invalid, or that the engine
-        cannot evaluate (e.g. a due date outside the calendar's years), gives a result with
-        `error` set and no findings, never an exception: a batch never loses a record.
+        An invalid case, or one the engine cannot evaluate (a due date outside the calendar's
+        years, dates after the as-of date), gives a result with `errors` and outcome `error`,
+        never an exception: a batch never loses a record.
         """
-        return self._check_batch([case], as_of, lang)[0]
+        return self.results([self.item(case)], as_of, lang, explain)[0]
 
-    def check_all(self, cases: Iterable[Case | dict[str, Any]], as_of: dt.date | None = None,
-                  lang: str = "en", batch: int = STAGE_BATCH) -> Iterator[CaseResult]:
+    def check_all(self, cases: Iterable[Case | dict[str, Any] | str | Path],
+                  as_of: dt.date | None = None, lang: str = "en", explain: bool = False,
+                  batch: int = STAGE_BATCH) -> Iterator[CaseResult]:
         """`check` of each case, in order. The cases are evaluated `batch` at a time, stage
         by stage, as screening does: the same results, each case in isolation, about a fifth
         faster in bulk than one `check` after another. It reads up to `batch` cases ahead, so
@@ -75,77 +79,105 @@ class Checker:
         the cases fails, the results of those read before come first, then the exception."""
         cases = iter(cases)
         while True:
-            taken: list[Case | dict[str, Any]] = []
+            taken: list[Item] = []
             try:
                 for case in cases:
-                    taken.append(case)
+                    taken.append(self.item(case))
                     if len(taken) >= batch:
                         break
             except Exception:
-                yield from self._check_batch(taken, as_of, lang)
+                yield from self.results(taken, as_of, lang, explain)
                 raise
             if not taken:
                 return
-            yield from self._check_batch(taken, as_of, lang)
+            yield from self.results(taken, as_of, lang, explain)
 
-    def _check_batch(self, cases: list[Case | dict[str, Any]], as_of: dt.date | None,
-                     lang: str) -> list[CaseResult]:
-        out: list[Any] = [None] * len(cases)
-        valid: list[tuple[int, Case]] = []
-        for i, case in enumerate(cases):
-            if isinstance(case, dict):
-                try:
-                    case = parse_case(case, Positions("<case>"))
-                except InvalidInput as exc:
-                    name = case.get("case") if isinstance(case.get("case"), str) else "<unnamed>"
-                    out[i] = CaseResult(case=name, as_of=as_of or dt.date.today(), findings=[],
-                                        pending=[], trace=[], error=str(exc))
-                    continue
-            valid.append((i, case))
-        staged = self._evaluate_all([case for _, case in valid], as_of)
-        for (i, case), (when, evaluation, audit) in zip(valid, staged, strict=True):
-            failure = None if isinstance(evaluation, Evaluation) else evaluation
-            if failure is None:
-                try:
-                    out[i] = build_result(evaluation, self.calendar, lang, audit)
-                    continue
-                except CASE_ERRORS as exc:
-                    failure = exc
-            # e.g. days late counted up to an as-of date the calendar does not know, or a
-            # parameter with no value on the as-of date
-            out[i] = CaseResult(case=case.case, title=case.title, as_of=when, findings=[],
-                                pending=[], trace=[], error=str(failure))
-        return out
+    def item(self, case: Any, source: Source | None = None) -> Item:
+        """What `check` was given, as an item to judge; what it cannot take, a clear error."""
+        if isinstance(case, Case):
+            return Item(case, source)
+        if isinstance(case, dict):
+            try:
+                return Item(parse_case(case, Positions("<case>")), source)
+            except InvalidInput as exc:
+                name = case.get("case") if isinstance(case.get("case"), str) else None
+                return Item(None, source, exc.diagnostics, name)
+        if isinstance(case, (str, Path)):
+            return self._item_from_file(Path(case))
+        raise TypeError(f"a case is a rexcheck.Case, a dict or the path of a case file, not "
+                        f"{type(case).__name__}")
 
-    def judge_all(self, cases: list[Case], as_of: dt.date | None = None, lang: str = "en"
-                  ) -> list[Judgement]:
-        """`check` of each validated case for screening: the same evaluation and findings,
-        without the trace and the pydantic result (screening outputs neither), and with the
-        case's subjects; stage by stage over the list, a few cases at a time (STAGE_BATCH)."""
-        out = []
-        for when, evaluation, audit in self._evaluate_all(cases, as_of):
-            failure = None if isinstance(evaluation, Evaluation) else evaluation
-            if failure is None:
-                try:
-                    findings, pending = collect(evaluation, self.calendar, lang)
-                except CASE_ERRORS as exc:
-                    failure = exc
-            if failure is not None:
-                out.append(Judgement(when, None, [], [], [], str(failure)))
-                continue
-            out.append(Judgement(when, audit, findings, pending,
-                                 [(f[TYPE_KEY], f["ref"]) for f in evaluation.facts
-                                  if f[TYPE_KEY] in SUBJECT_TYPES]))
-        return out
+    @staticmethod
+    def _item_from_file(path: Path) -> Item:
+        source = Source(str(path), 1)
+        try:
+            cases, problems = load_case_file(path)
+        except InvalidInput as exc:
+            return Item(None, source, exc.diagnostics)
+        if problems:
+            return Item(None, source, problems)
+        if len(cases) != 1:
+            return Item(None, source, [Diagnostic(
+                str(path), 1, 1, f"the file holds {len(cases)} cases; check() takes one",
+                "not-one-case", hint="use check_all(load_case_file(path)[0]) for several")])
+        return Item(cases[0], source)
 
-    def _evaluate_all(self, cases: list[Case], as_of: dt.date | None
-                      ) -> list[tuple[dt.date, Any, Audit | None]]:
-        """Each case's as-of date, evaluation (or the exception it failed with) and audit
-        block: the engine stage by stage (`Runtime.evaluate_all`), then the digests."""
+    def results(self, items: list[Item], as_of: dt.date | None = None, lang: str = "en",
+                explain: bool = False) -> list[CaseResult]:
+        """The result of each item, in order, stage by stage: the engine for all the cases
+        (`Runtime.evaluate_all`), then digests, findings and outcomes."""
         today = dt.date.today()
-        whens = [as_of or case.as_of or today for case in cases]
-        evaluations = self.runtime.evaluate_all(list(zip(cases, whens)))
-        return [(when, evaluation,
-                 Audit(__version__, self.ruleset.digest, when, case_digest(case))
-                 if isinstance(evaluation, Evaluation) else None)
-                for case, when, evaluation in zip(cases, whens, evaluations)]
+        valid = [(i, item.case) for i, item in enumerate(items) if item.case is not None]
+        whens = [as_of or case.as_of or today for _, case in valid]
+        evaluations = self.runtime.evaluate_all([(case, when) for (_, case), when
+                                                 in zip(valid, whens, strict=True)])
+        out: list[Any] = [None] * len(items)
+        for i, item in enumerate(items):
+            if item.case is None:
+                out[i] = failed(item.name, as_of, [Problem.of(d) for d in
+                                                   sorted(item.problems or [])], item.source)
+        for (i, case), when, evaluation in zip(valid, whens, evaluations, strict=True):
+            out[i] = self._result(case, when, evaluation, items[i].source, lang, explain)
+        return out
+
+    def _result(self, case: Case, when: dt.date, evaluation: Any, source: Source | None,
+                lang: str, explain: bool) -> CaseResult:
+        if isinstance(evaluation, Evaluation):
+            try:
+                collected = collect(evaluation, self.calendar, lang, explain, self.uncertain)
+            except CASE_ERRORS as exc:  # days late counted to an as-of date past the calendar
+                evaluation = exc
+        if not isinstance(evaluation, Evaluation):
+            return failed(case.case, when, [Problem(_code(evaluation), str(evaluation))],
+                          source, case.title)
+        outcomes, undecided = self.policy.decide(evaluation.facts, collected.decided)
+        problems = [Problem("undetermined", u.message, field=u.document) for u in undecided]
+        audit = Audit(__version__, self.ruleset.digest, when, case_digest(case))
+        return CaseResult(SCHEMA, case.case, case.title, when,
+                          self.policy.overall(outcomes, False), outcomes, collected.findings,
+                          collected.notices, collected.pending, problems, audit, source,
+                          collected.trace,
+                          self.runtime.plan.explain(evaluation.facts) if explain else None)
+
+
+def _code(exc: BaseException) -> str:
+    name = type(exc).__name__
+    return {"Inconsistent": "inconsistent-dates", "CalendarError": "outside-calendar",
+            "EngineFailure": "engine", "InvalidInput": "invalid"}.get(name, "error")
+
+
+def _uncertain_windows(ruleset: RuleSet) -> Windows:
+    """Per act, the days on which it is not confirmed which version was in force."""
+    out: Windows = {}
+    for span in ruleset.versions.values():
+        window = span.uncertain
+        if window is None:
+            continue
+        start, end = window
+        v = span.version
+        note = (f"judged on a day when it is not confirmed whether {v.title} was already in "
+                f"force (from {v.from_.isoformat()} at the earliest"
+                + (f", {v.latest_from.isoformat()} at the latest" if v.latest_from else "")
+                + f"; reading {v.reading})")
+        out.setdefault(span.act, []).append((day_number(start), day_number(end), note))
+    return out

@@ -1,16 +1,21 @@
-"""Compile a validated rule set, as in force on a date, into one durable_rules ruleset.
+"""Compile a validated rule set into one durable_rules ruleset, for every date at once.
 
-Each YAML rule becomes one durable_rules rule (a rule with a deadline becomes three: the step
-was late, is overdue, or is still pending). Parameters are resolved to their value on the date.
+Each YAML rule becomes one durable_rules rule per period of the law it depends on (a rule with
+a deadline, three per period: the step was late, is overdue, or is still pending). A period is
+a stretch of days on which the rule is in force (its act's versions, law.yaml) and every
+parameter it uses has one value; the rule of each period tests that the date the rule is
+judged on (its document's date, or the date it names in `judged_on`) falls in the period. So
+each fact is judged by the law in force on its own date, whatever day the case is looked at,
+and one program serves every case (docs/rule-language.md, "The law in force").
 
 Negation is stratified. durable_rules decides a `$not` when facts arrive and never revisits it
-(../shared/engine-notes.md), so a rule that tests for the absence of a fact must not be able to
-see the engine before every such fact exists. Each rule gets a stratum: 0 when it negates
-nothing, otherwise one more than the stratum of the fact types it negates (base facts are
-stratum 0). A rule of stratum k>0 also matches a marker fact `{fact: "$stratum", n: k}`, which
-the runtime asserts only after strata below k have run to quiescence; we measured that a pattern
-ordered [marker, positives..., negations...] then decides correctly whatever order the facts
-came in. Cycles through negation are rejected.
+(docs/engine.md), so a rule that tests for the absence of a fact must not be able to see the
+engine before every such fact exists. Each rule gets a stratum: 0 when it negates nothing,
+otherwise one more than the stratum of the fact types it negates (base facts are stratum 0). A
+rule of stratum k>0 also matches a marker fact `{fact: "$stratum", n: k}`, which the runtime
+asserts only after strata below k have run to quiescence; we measured that a pattern ordered
+[marker, positives..., negations...] then decides correctly whatever order the facts came in.
+Cycles through negation are rejected.
 """
 
 from __future__ import annotations
@@ -19,17 +24,28 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from rexcheck.engine import conditions as cond
 from rexcheck.engine.errors import Diagnostic, InvalidInput
-from rexcheck.engine.loader import LoadedRule, RuleSet, compile_conditions, rule_scope
+from rexcheck.engine.loader import (
+    PLACEHOLDER,
+    LoadedRule,
+    RuleSet,
+    Span,
+    compile_conditions,
+    judged_on,
+    params_used,
+    rule_scope,
+)
 from rexcheck.engine.schema import Rule
-from rexcheck.facts.catalog import FieldKind
-from rexcheck.facts.normalise import TYPE_KEY
+from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES, FieldKind
+from rexcheck.facts.normalise import TYPE_KEY, day_number
 
 MARKER = "$stratum"
 MARKER_ALIAS = "stratum__"
 WARMUP = "$warmup"
+ONE_DAY = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -48,6 +64,9 @@ class CompiledRule:
     aliases: dict[str, str]
     placeholders: dict[str, Placeholder]
     derive_fields: dict[str, object]
+    period: Span  # the days (of the date it is judged on) this compiled rule stands for
+    judged: cond.FieldRef  # the date it is judged on
+    params: dict[str, tuple[Any, str]] = field(default_factory=dict)  # the values it applies
     due: cond.DueSpec | None = None
     done: cond.FieldRef | None = None
     positives: list[str] = field(default_factory=list)  # fact types matched
@@ -55,10 +74,24 @@ class CompiledRule:
     produces: str | None = None  # fact type derived
     output_parts: tuple | None = None  # citation and reading as output, built on first use
     templates: dict[str, list[str]] = field(default_factory=dict)  # message text -> its parts
+    law_text: str | None = None  # the period and values applied, as the trace shows them
+    title_text: str | None = None  # the title with its parameters' values, built on first use
+    derive_plan: tuple | None = None  # what the runtime's `derive` needs, built on first use
 
-    @property
-    def rule(self) -> Rule:
-        return self.loaded.rule
+    # read on every firing: plain attributes, set once (see __post_init__)
+    rule: Rule = field(init=False, repr=False)
+    rule_id: str = field(init=False, repr=False)
+    finding: Any = field(init=False, repr=False)  # the FindingSpec, or None
+    outcome: str | None = field(init=False, repr=False)
+    severity: str = field(init=False, repr=False)  # of its findings ("info" when pending)
+
+    def __post_init__(self) -> None:
+        self.rule = self.loaded.rule
+        self.rule_id = self.rule.id
+        self.finding = self.rule.then.finding
+        self.outcome = self.rule.then.outcome
+        self.severity = ("info" if self.variant == "pending" or self.finding is None
+                         else self.finding.severity)
 
 
 @dataclass
@@ -70,12 +103,13 @@ class Program:
     strata: int
     dues: dict[str, set[cond.DueSpec]]  # fact type -> computed due dates
     patterns: dict[str, set[cond.PatternSpec]]  # fact type -> computed pattern tests
-    as_of: dt.date
     key: str
     rule_ids: list[str] = field(default_factory=list)
     # per stratum, the sets of fact types some rule of it needs: a stratum none of whose rules
     # could match the facts present is skipped (its marker would wake nothing)
     needs: dict[int, list[frozenset[str]]] = field(default_factory=dict)
+    # the order the case's own facts are sent in, by type (`base_order`)
+    type_order: dict[str, int] = field(default_factory=dict)
 
     def dues_by_type(self) -> dict[str, list[cond.DueSpec]]:
         """The due dates to compute per fact type, in a fixed order (by key)."""
@@ -95,28 +129,32 @@ class Program:
     _patterns_sorted: dict[str, list[cond.PatternSpec]] | None = field(default=None, repr=False)
 
 
-def compile_program(ruleset: RuleSet, as_of: dt.date) -> Program:
-    """The rule set as in force on `as_of`, compiled; raises InvalidInput if it cannot be."""
-    params = ruleset.params_on(as_of)
-    in_force = [lr for lr in ruleset.rules if lr.in_force(as_of) and lr.rule.enabled]
+def compile_program(ruleset: RuleSet) -> Program:
+    """The whole rule set, every period of it, compiled; raises InvalidInput if it cannot be."""
     problems: list[Diagnostic] = []
     compiled: list[tuple[CompiledRule, list[dict]]] = []
     dues: dict[str, set[cond.DueSpec]] = {}
     tests: dict[str, set[cond.PatternSpec]] = {}
-    for lr in in_force:
-        scope = rule_scope(lr, ruleset, params)
-        variants = _compile_rule(lr, scope)
-        if scope.diagnostics:
-            problems.extend(_missing_params(scope, lr, as_of, ruleset))
+    for lr in ruleset.rules:
+        if not lr.rule.enabled:
             continue
-        for spec in scope.dues:
-            dues.setdefault(scope.aliases[spec.alias], set()).add(spec)
-        for test in scope.patterns:
-            tests.setdefault(scope.aliases[test.alias], set()).add(test)
-        compiled.extend(variants)
+        periods = rule_periods(lr, ruleset)
+        for k, (start, end) in enumerate(periods):
+            scope = rule_scope(lr, ruleset, ruleset.params_on(start))
+            suffix = f"@{k + 1}" if len(periods) > 1 else ""
+            variants = _compile_rule(lr, scope, (start, end), suffix)
+            if scope.diagnostics:
+                problems.extend(scope.diagnostics)
+                break
+            for spec in scope.dues:
+                dues.setdefault(scope.aliases[spec.alias], set()).add(spec)
+            for test in scope.patterns:
+                tests.setdefault(scope.aliases[test.alias], set()).add(test)
+            compiled.extend(variants)
     if problems:
         raise InvalidInput(sorted(set(problems)))
-    strata = _strata([c for c, _ in compiled], problems)
+    order, relying = base_order([c for c, _ in compiled])
+    strata = _strata([c for c, _ in compiled], problems, relying)
     if problems:
         raise InvalidInput(problems)
     definition: dict = {WARMUP: {"all": [{"w": {TYPE_KEY: WARMUP}}]}}
@@ -131,37 +169,62 @@ def compile_program(ruleset: RuleSet, as_of: dt.date) -> Program:
     needs: dict[int, list[frozenset[str]]] = {}
     for c in actions.values():
         needs.setdefault(c.stratum, []).append(frozenset(c.positives))
-    return Program(definition, actions, max(strata.values(), default=0), dues, tests, as_of,
+    return Program(definition, actions, max(strata.values(), default=0), dues, tests,
                    hashlib.sha256(text.encode()).hexdigest()[:16],
-                   sorted({c.rule.id for c, _ in compiled}), needs)
+                   sorted({c.rule.id for c, _ in compiled}), needs,
+                   {t: i for i, t in enumerate(order)})
 
 
-def _missing_params(scope: cond.Scope, lr: LoadedRule, as_of: dt.date,
-                    ruleset: RuleSet) -> list[Diagnostic]:
-    """Rules valid at load time fail here only when a parameter has no value on the date."""
-    out = []
-    for d in scope.diagnostics:
-        if d.code == "unknown-param":
-            missing = [n for n in ruleset.parameters if n in d.message]
-            if missing:
-                d = Diagnostic(d.file, d.line, d.column, f"parameter '{missing[0]}' has no value "
-                               f"on {as_of.isoformat()}", "param-not-in-force", d.rule_id,
-                               d.field, "add a value whose from/to covers that date")
-        out.append(d)
+def rule_periods(lr: LoadedRule, ruleset: RuleSet) -> list[Span]:
+    """The rule's days in force, cut where a parameter it uses changes value."""
+    cuts: set[dt.date] = set()
+    for name in params_used(lr.rule):
+        param = ruleset.parameters.get(name)
+        if param is not None:
+            for start, end, _ in param.periods():
+                cuts.add(start)
+                if end is not None:
+                    cuts.add(end + ONE_DAY)
+    out: list[Span] = []
+    for start, end in lr.spans:
+        inside = sorted(c for c in cuts if start < c and (end is None or c <= end))
+        first = start
+        for cut in inside:
+            out.append((first, cut - ONE_DAY))
+            first = cut
+        out.append((first, end))
     return out
 
 
-def _compile_rule(lr: LoadedRule, scope: cond.Scope) -> list[tuple[CompiledRule, list[dict]]]:
+def _in_period(judged: cond.FieldRef, period: Span) -> list[cond.Leaf]:
+    where = ("judged_on",)
+    start, end = period
+    leaves = [cond.Leaf(judged, "gte", cond.Literal(day_number(start)), where)]
+    if end is not None:
+        leaves.append(cond.Leaf(judged, "lte", cond.Literal(day_number(end)), where))
+    return leaves
+
+
+def _compile_rule(lr: LoadedRule, scope: cond.Scope, period: Span, suffix: str
+                  ) -> list[tuple[CompiledRule, list[dict]]]:
     rule = lr.rule
     by_alias = compile_conditions(lr, scope)
+    judged = judged_on(lr, scope)
+    if judged is None:
+        return []
+    # the period's tests come first, right after the fact type: every rule of the same
+    # period then shares the engine's node for them, and a fact outside the period is
+    # dropped before any other test
+    by_alias[judged.alias] = _in_period(judged, period) + by_alias.get(judged.alias, [])
     placeholders = _placeholders(rule, scope)
     derive = dict(rule.then.derive.set) if rule.then.derive else {}
-    base = dict(aliases=dict(scope.aliases), placeholders=placeholders, derive_fields=derive)
+    base = dict(aliases=dict(scope.aliases), placeholders=placeholders, derive_fields=derive,
+                period=period, judged=judged, params=dict(scope.params))
     base["positives"] = [scope.aliases[rule.applies_to]] + [m.fact for m in rule.with_]
     base["negatives"] = [m.fact for m in rule.without]
     base["produces"] = rule.then.derive.fact if rule.then.derive else None
     if rule.deadline is None:
-        compiled = CompiledRule(rule.id, lr, "match", 0, **base)
+        compiled = CompiledRule(rule.id + suffix, lr, "match", 0, **base)
         return [(compiled, _patterns(rule, scope, by_alias))]
     dl = rule.deadline
     unit = "working_days" if dl.working_days is not None else "calendar_days"
@@ -184,8 +247,8 @@ def _compile_rule(lr: LoadedRule, scope: cond.Scope) -> list[tuple[CompiledRule,
     for variant, extra in variants.items():
         conds = {a: list(items) for a, items in by_alias.items()}
         conds.setdefault(done.alias, []).extend(extra)
-        compiled = CompiledRule(f"{rule.id}#{variant}", lr, variant, 0, due=due, done=done,
-                                **base)
+        compiled = CompiledRule(f"{rule.id}#{variant}{suffix}", lr, variant, 0, due=due,
+                                done=done, **base)
         out.append((compiled, _patterns(rule, scope, conds)))
     return out
 
@@ -218,24 +281,54 @@ def _unique(tests: list[dict]) -> list[dict]:
 
 
 def _placeholders(rule: Rule, scope: cond.Scope) -> dict[str, Placeholder]:
-    from rexcheck.engine.loader import PLACEHOLDER
-
     out: dict[str, Placeholder] = {}
     texts = [rule.then.finding.message, rule.then.finding.message_ru or ""] if rule.then.finding else []
+    texts.append(rule.title)
     for text in texts:
         for name in PLACEHOLDER.findall(text):
             if name.startswith("param.") and name[6:] in scope.params:
                 value, kind = scope.params[name[6:]]
                 out[name] = Placeholder("param", repr(value), kind)
-            elif "." in name and name not in out:
+            elif "." in name and name not in out and not name.startswith("param."):
                 ref = scope.resolve_field(name, ("then",))
                 if ref is not None:
                     out[name] = Placeholder(ref.alias, ref.key, ref.kind.kind)
     return out
 
 
-def _strata(rules: list[CompiledRule], problems: list[Diagnostic]) -> dict[str, int]:
-    """Stratum of each compiled rule; a cycle through negation is a diagnostic."""
+def base_order(rules: list[CompiledRule]) -> tuple[list[str], set[str]]:
+    """An order for the case's own facts in which every fact type a rule negates comes before
+    the types it matches, and the names of the rules that may rely on it.
+
+    durable_rules decides a negation when the matched fact arrives: [licence, shipment] in one
+    batch decides "no licence" rightly, [shipment, licence] wrongly (docs/engine.md). A rule
+    that negates only base fact types, none of which it also matches, therefore needs no
+    stratum marker if the case's facts are sent negated types first: every such fact is there
+    when the rule's facts arrive, and derived facts come later still. When the rules' demands
+    on the order form a cycle, no rule relies on it (they all use markers)."""
+    base = set(BASE_TYPES) | set(CHILD_TYPES)
+    before: dict[str, set[str]] = {t: set() for t in base}  # type -> types that must precede
+    relying: set[str] = set()
+    for c in rules:
+        negated = set(c.negatives)
+        if negated and negated <= base and not negated & set(c.positives):
+            for matched in c.positives:
+                if matched in base:
+                    before[matched].update(negated)
+            relying.add(c.name)
+    order: list[str] = []
+    while len(order) < len(base):
+        ready = sorted(t for t in base if t not in order and before[t] <= set(order))
+        if not ready:  # a cycle
+            return sorted(base), set()
+        order.append(ready[0])
+    return order, relying
+
+
+def _strata(rules: list[CompiledRule], problems: list[Diagnostic],
+            relying: set[str] = frozenset()) -> dict[str, int]:  # type: ignore[assignment]
+    """Stratum of each compiled rule; a cycle through negation is a diagnostic. A rule in
+    `relying` negates base facts that arrive before its own (`base_order`): stratum 0."""
     type_stratum: dict[str, int] = {}
     stratum = {c.name: 0 for c in rules}
     limit = len(rules) + 1
@@ -243,8 +336,9 @@ def _strata(rules: list[CompiledRule], problems: list[Diagnostic]) -> dict[str, 
     while changed:
         changed = False
         for c in rules:
+            lift = 0 if c.name in relying else 1
             s = max([type_stratum.get(t, 0) for t in c.positives]
-                    + [type_stratum.get(t, 0) + 1 for t in c.negatives], default=0)
+                    + [type_stratum.get(t, 0) + lift for t in c.negatives], default=0)
             if s > limit:
                 lr = c.loaded
                 line, col = lr.positions.of(("without",))

@@ -61,10 +61,10 @@ class FieldRef:
     alias: str
     path: str  # field path, or an internal computed key such as `_as_of`
     kind: FieldKind
+    key: str = field(init=False, compare=False)  # the engine's key (read on every firing)
 
-    @property
-    def key(self) -> str:
-        return engine_key(self.path)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", engine_key(self.path))
 
 
 # A pattern's tokens: a class, anything in braces, a repeat, a group mark, or one character.
@@ -90,7 +90,7 @@ def slow_pattern(pattern: str) -> str | None:
     What is left matches a value in time proportional to its length. (durable_rules' own
     regular expressions, compiled to automata, needed no such limit, but the engine cannot
     test that a value does not match: see the module docstring.) Common shapes pass:
-    `KZ[0-9]{12}`, `(KZ)?[0-9]{12}`, `(NO|CH)[0-9]{2,4}`, `.*LLP.*` is refused but `.*LLP` not.
+    `AB[0-9]{4}`, `(AB)?[0-9]{4}`, `(NO|CH)[0-9]{2,4}`, `.*LLP.*` is refused but `.*LLP` not.
     """
     unbounded = 0
     frames = [[1, 1, False]]  # per open group: ways so far, alternatives, open-ended inside
@@ -340,9 +340,13 @@ def _parse_value(raw: Any, op: str, ref: FieldRef, scope: Scope, where: tuple) -
                     "type-mismatch", fld=name)
         return None
     if op == "matches":
+        if (isinstance(raw, dict) and set(raw) == {"param"} and raw["param"] in scope.params
+                and scope.params[raw["param"]][1] == "pattern"):
+            raw = scope.params[raw["param"]][0]  # a structure parameter, as its pattern
         if kind.kind != "str" or not isinstance(raw, str) or not PATTERN_OK.match(raw):
-            scope.error(where, "'matches' takes an ASCII pattern on a text field, matched "
-                        "against the whole value", "bad-pattern", fld=name,
+            scope.error(where, "'matches' takes an ASCII pattern, or a parameter of unit "
+                        "'structure', on a text field, matched against the whole value",
+                        "bad-pattern", fld=name,
                         hint="use [0-9] for a digit and no ^, $ or backslash")
             return None
         try:
@@ -353,7 +357,7 @@ def _parse_value(raw: Any, op: str, ref: FieldRef, scope: Scope, where: tuple) -
         slow = slow_pattern(raw)
         if slow:
             scope.error(where, f"pattern could take very long to match: {slow}", "bad-pattern",
-                        fld=name, hint="repeat single characters or classes ([0-9]{12}), with "
+                        fld=name, hint="repeat single characters or classes ([0-9]{4}), with "
                         "at most one open-ended repeat (*, + or {n,})")
             return None
         scope.patterns.add(PatternSpec(ref.alias, ref.path, raw))

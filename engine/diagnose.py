@@ -7,6 +7,12 @@ import typing
 from pydantic import BaseModel, ValidationError
 from rexcheck.engine.errors import Diagnostic, closest, did_you_mean
 from rexcheck.engine.yamlsource import Positions
+from rexcheck.facts.models import (
+    BLANK_MESSAGE,
+    IDENTIFIER_PATTERN,
+    OPT_IDENTIFIER_PATTERN,
+    identifier_problem,
+)
 
 
 def _model_at(root: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
@@ -84,6 +90,13 @@ def from_validation_error(
             choices = [c.strip().strip("'") for c in allowed.replace(" or ", ",").split(",")]
             if isinstance(err.get("input"), str):
                 hint = did_you_mean(err["input"], [c for c in choices if c])
+        elif kind == "string_pattern_mismatch" and (err.get("ctx") or {}).get("pattern") in (
+                IDENTIFIER_PATTERN, OPT_IDENTIFIER_PATTERN):
+            message = identifier_problem(err.get("input")) or err["msg"]
+            kind = "identifier"
+        elif kind == "string_too_short" and (err.get("ctx") or {}).get("min_length") == 1:
+            message = BLANK_MESSAGE
+            kind = "blank"
         else:
             message = err["msg"]
             if "input" in err and not isinstance(err["input"], (dict, list)):

@@ -1,11 +1,12 @@
-"""From engine firings to findings: the public result of evaluating a case.
+"""From engine firings to findings, notices, pending steps, outcomes and the trace.
 
 A `Finding` says which rule fired (id, title, citation with the quoted law), about what subject
 (application A1), the message, the facts that made it fire, the reading it depends on if any,
-and for a late step the due date, the actual date and the working days counted. Rules that only
-derive facts produce no finding but appear in the trace (`--explain`). `CaseResult` is a
-pydantic model and its parts are dataclasses: the JSON output is their dump, and their field
-names are a public interface.
+the date it was judged on (whose law applied), and for a late step the due date, the actual date
+and the working days counted. Rules that only derive facts produce no finding but appear in the
+trace (`--explain`); outcome rules decide each document's outcome (engine/outcomes.py). The
+parts are plain dataclasses, gathered in `engine/result.py`'s `CaseResult`: their field names
+are a public interface (docs/result.md).
 """
 
 from __future__ import annotations
@@ -17,10 +18,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
-from rexcheck.engine.audit import Audit
 from rexcheck.engine.compiler import CompiledRule
-from rexcheck.engine.loader import PLACEHOLDER
+from rexcheck.engine.loader import PLACEHOLDER, params_used
 from rexcheck.engine.runtime import Evaluation, Firing, subject_of
 from rexcheck.facts.normalise import TYPE_KEY, from_day_number
 
@@ -87,7 +86,9 @@ class Finding:
     facts: list[FactRef]
     reading: ReadingOut | None
     deadline: Deadline | None
+    judged_on: dt.date  # the day whose law judged it (the event's date, docs/readings.md)
     firing: int  # index into the trace
+    assumption: str | None = None  # an unconfirmed fact of the law it depends on
 
 
 @dataclass
@@ -96,39 +97,24 @@ class TraceStep:
     rule_id: str
     variant: str
     citation: str
+    subject: Subject  # what the firing is about (a derived fact's: the document behind it)
     facts: list[FactRef]
+    judged_on: dt.date
+    law: str  # the period of the law applied, and the parameter values it used
     derived: dict[str, Any] | None = None
-
-
-class CaseResult(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    case: str
-    title: str | None = None
-    as_of: dt.date
-    audit: Audit | None = None
-    findings: list[Finding]
-    pending: list[Finding]
-    trace: list[TraceStep]
-    error: str | None = None
-
-    @property
-    def has_findings(self) -> bool:
-        """Findings that count (errors and warnings); info notices, such as a reading that
-        was applied, do not change an exit code or an outcome."""
-        return any(f.severity != "info" for f in self.findings)
+    outcome: str | None = None
 
 
 def display(value: Any, kind: str) -> str:
     if value is None:
         return "(none)"
-    if kind == "date" and isinstance(value, int):
-        return from_day_number(value).isoformat()
-    if kind == "amount" and isinstance(value, int):
+    if kind == "date" and type(value) is int:
+        return _date(value).isoformat()
+    if kind == "amount" and type(value) is int:
         return f"{Decimal(value) / 100:.2f}"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, bool):
+    if type(value) is list:
+        return ", ".join(map(str, value))
+    if type(value) is bool:
         return "yes" if value else "no"
     return str(value)
 
@@ -155,35 +141,55 @@ def _deadline(firing: Firing, evaluation: Evaluation, calendar: Any) -> Deadline
     return Deadline(c.variant, start, c.due.unit, c.due.days, due, done, late)
 
 
-def _message(c: CompiledRule, firing: Firing, deadline: Deadline | None, as_of: dt.date,
-             text: str) -> str:
+def _message(c: CompiledRule, firing: Firing | None, deadline: Deadline | None,
+             as_of: dt.date | None, text: str) -> str:
     """The finding's message: the rule's text with its placeholders filled in. The text is
-    split once per rule into literal, name, literal, name, ..., literal."""
+    made once per compiled rule into literal parts and fillers, one per placeholder, each
+    knowing where its value is and how to show it."""
     parts = c.templates.get(text)
     if parts is None:
-        parts = c.templates[text] = PLACEHOLDER.split(text)
+        parts = c.templates[text] = _template(c, text)
     if len(parts) == 1:
         return text
-    out = parts[:]
-    for i in range(1, len(parts), 2):
-        out[i] = _fill(c, firing, deadline, as_of, parts[i])
-    return "".join(out)
+    return "".join([part if type(part) is str else part(firing, deadline, as_of)
+                    for part in parts])
 
 
-def _fill(c: CompiledRule, firing: Firing, deadline: Deadline | None, as_of: dt.date,
-          name: str) -> str:
+_DEADLINE_PARTS = {
+    "due": lambda d: d.due.isoformat(),
+    "done": lambda d: d.done.isoformat() if d.done else "(none)",
+    "days_late": lambda d: display(d.days_late, "str"),
+    "days_counted": lambda d: str(d.days),
+}
+
+
+def _template(c: CompiledRule, text: str) -> list:
+    """A message text as literal strings and fillers (callables)."""
+    split = PLACEHOLDER.split(text)
+    out: list = []
+    for i, part in enumerate(split):
+        if i % 2 == 0:
+            out.append(part)
+        else:
+            out.append(_filler(c, part))
+    return out
+
+
+def _filler(c: CompiledRule, name: str) -> Any:
     if name == "as_of":
-        return as_of.isoformat()
-    if deadline is not None and name in ("due", "done", "days_late", "days_counted"):
-        value = {"due": deadline.due, "done": deadline.done, "days_late": deadline.days_late,
-                 "days_counted": deadline.days}[name]
-        return display(value.isoformat() if isinstance(value, dt.date) else value, "str")
+        return lambda firing, deadline, as_of: as_of.isoformat()
+    if name in _DEADLINE_PARTS:
+        show = _DEADLINE_PARTS[name]
+        return lambda firing, deadline, as_of: ("{" + name + "}" if deadline is None
+                                                else show(deadline))
     p = c.placeholders.get(name)
     if p is None:
         return "{" + name + "}"
-    if p.alias == "param":  # a parameter's value, as in force on the as-of date
-        return _param_text(p.key, p.kind)
-    return display(firing.matched[p.alias].get(p.key), p.kind)
+    if p.alias == "param":  # a parameter's value, as this compiled rule applies it
+        shown = _param_text(p.key, p.kind)
+        return shown
+    alias, key, kind = p.alias, p.key, p.kind
+    return lambda firing, deadline, as_of: display(firing.matched[alias].get(key), kind)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -203,47 +209,99 @@ def _rule_parts(c: CompiledRule) -> tuple[CitationOut, ReadingOut | None]:
     return c.output_parts
 
 
-def build_result(evaluation: Evaluation, calendar: Any, lang: str = "en",
-                 audit: Audit | None = None) -> CaseResult:
-    trace: list[TraceStep] = []
-    findings, pending = collect(evaluation, calendar, lang, trace)
-    # every part was built from validated data: nothing to validate again
-    return CaseResult.model_construct(
-        case=evaluation.case.case, title=evaluation.case.title, as_of=evaluation.as_of,
-        audit=audit, findings=findings, pending=pending, trace=trace, error=None)
+@dataclass
+class Collected:
+    """What a case's firings say: findings (errors, warnings), notices (information), steps
+    still pending, the trace if asked, and the firings of outcome rules."""
+
+    findings: list[Finding]
+    notices: list[Finding]
+    pending: list[Finding]
+    trace: list[TraceStep] | None
+    decided: list[Firing]
 
 
-def collect(evaluation: Evaluation, calendar: Any, lang: str = "en",
-            trace: list[TraceStep] | None = None) -> tuple[list[Finding], list[Finding]]:
-    """The findings and the pending steps of a case's firings, in their output order; the
-    trace step of every firing is appended to `trace` when one is given (screening, which
-    does not output the trace, gives none)."""
-    findings: dict[tuple, Finding] = {}
+Windows = dict[str, list[tuple[int, int, str]]]  # act -> (first day, last day, note), day numbers
+
+
+def collect(evaluation: Evaluation, calendar: Any, lang: str = "en", explain: bool = False,
+            uncertain: Windows | None = None) -> Collected:
+    """The findings, notices and pending steps of a case's firings, in their output order,
+    and the outcome firings; the trace of every firing when `explain` (screening, which does
+    not output it, does not ask)."""
+    found: dict[tuple, Finding] = {}
     pending: dict[tuple, Finding] = {}
+    trace: list[TraceStep] | None = [] if explain else None
+    decided: list[Firing] = []
+    as_of = evaluation.as_of
     for firing in evaluation.firings:
         c = firing.rule
-        rule = c.rule
-        facts = _facts(firing)
+        if c.outcome is not None:
+            decided.append(firing)
+        spec = c.finding
+        if trace is None and spec is None:
+            continue  # a derivation or an outcome: nothing to report but in the trace
+        matched = firing.matched
+        facts = [FactRef(alias, fact[TYPE_KEY], fact["ref"], fact.get("_by"))
+                 for alias, fact in matched.items()]
+        on = matched[c.judged.alias].get(c.judged.key)
+        judged = _date(on) if on is not None else as_of
+        subject_type, subject_ref = subject_of(c, matched)
         if trace is not None:
-            trace.append(TraceStep(firing.index, rule.id, c.variant, rule.citation.ref, facts,
-                                   firing.derived))
-        spec = rule.then.finding
+            trace.append(TraceStep(firing.index, c.rule_id, c.variant, c.rule.citation.ref,
+                                   Subject(subject_type, subject_ref), facts, judged,
+                                   law_applied(c), firing.derived, c.outcome))
         if spec is None:
             continue
-        subject = Subject(*subject_of(c, firing.matched))
-        deadline = _deadline(firing, evaluation, calendar)
+        deadline = _deadline(firing, evaluation, calendar) if c.due is not None else None
         text = spec.message_ru if lang == "ru" and spec.message_ru else spec.message
-        message = _message(c, firing, deadline, evaluation.as_of, text)
+        message = _message(c, firing, deadline, as_of, text)
         citation, reading = _rule_parts(c)
-        finding = Finding(rule.id, rule.title, spec.kind,
-                          "info" if c.variant == "pending" else spec.severity, citation, subject,
-                          message, facts, reading, deadline, firing.index)
-        key = (subject.type, subject.ref, rule.id, message)
-        target = pending if c.variant == "pending" else findings
-        target.setdefault(key, finding)
-    return _sorted(findings), _sorted(pending)
+        severity = c.severity
+        finding = Finding(c.rule_id, _title(c), spec.kind, severity, citation,
+                          Subject(subject_type, subject_ref), message, facts, reading, deadline,
+                          judged, firing.index,
+                          _assumption(c, on, uncertain) if uncertain and on is not None
+                          and c.loaded.act in uncertain else None)
+        key = (SEVERITY_ORDER[severity], subject_type, subject_ref, c.rule_id, message)
+        target = pending if c.variant == "pending" else found
+        if key not in target:
+            target[key] = finding
+    ordered = [found[k] for k in sorted(found)]
+    return Collected([f for f in ordered if f.severity != "info"],
+                     [f for f in ordered if f.severity == "info"],
+                     [pending[k] for k in sorted(pending)], trace, decided)
 
 
-def _sorted(found: dict[tuple, Finding]) -> list[Finding]:
-    return [found[k] for k in sorted(found, key=lambda k: (
-        SEVERITY_ORDER[found[k].severity], k[0], k[1], k[2], k[3]))]
+_date = functools.lru_cache(maxsize=4096)(from_day_number)
+
+
+def _title(c: CompiledRule) -> str:
+    """The rule's title, its parameters shown with the values this compiled rule applies."""
+    if c.title_text is None:
+        c.title_text = _message(c, None, None, None, c.rule.title)  # type: ignore[arg-type]
+    return c.title_text
+
+
+def law_applied(c: CompiledRule) -> str:
+    """The period of the law a compiled rule stands for and the values it applies, as text."""
+    if c.law_text is None:
+        start, end = c.period
+        text = f"in force {start.isoformat()} to {end.isoformat() if end else '(no end)'}"
+        used = sorted(n for n in params_used(c.rule) if n in c.params)
+        if used:
+            text += "; " + ", ".join(f"{n} = {_param_text(repr(c.params[n][0]), c.params[n][1])}"
+                                     for n in used)
+        c.law_text = text
+    return c.law_text
+
+
+def _assumption(c: CompiledRule, on: int | None, uncertain: Windows) -> str | None:
+    """A note when the rule was judged on a day on which it is not confirmed which version of
+    its act was in force."""
+    if on is None:
+        return None
+    for start, end, note in uncertain.get(c.loaded.act, ()):
+        if start <= on <= end:
+            return note
+    return None

@@ -1,4 +1,5 @@
-"""JSON Schema for rule files, rule test files and case files, for editors that complete and check.
+"""JSON Schemas: rule files, law.yaml, rule test files and case files, for editors that complete
+and check; and the result of a case (rexcheck.result/1), for the systems that read it.
 
 The schemas come from the same pydantic models the loader uses, with the condition language
 (kept as free data in the models) described precisely, and the known field paths offered as
@@ -12,7 +13,8 @@ from typing import Any
 
 from rexcheck.engine.conditions import OPERATORS
 from rexcheck.engine.ruletests import TestFile
-from rexcheck.engine.schema import RuleFile
+from rexcheck.engine.result import result_schema
+from rexcheck.engine.schema import LawFile, RuleFile
 from rexcheck.facts.catalog import base_fields
 from rexcheck.facts.models import Case
 
@@ -43,7 +45,11 @@ def condition_schema() -> dict[str, Any]:
         "required": ["field"],
         "properties": {"field": {"$ref": "#/$defs/FieldPath"},
                        **{op: ({"type": "boolean"} if op == "exists" else
-                               {"type": "string"} if op == "matches" else value)
+                               {"anyOf": [{"type": "string"}, {
+                                   "type": "object", "additionalProperties": False,
+                                   "required": ["param"],
+                                   "properties": {"param": {"type": "string"}}}]}
+                               if op == "matches" else value)
                           for op in sorted(OPERATORS)}},
         "additionalProperties": False,
         "minProperties": 2,
@@ -123,3 +129,26 @@ def test_file_schema() -> dict[str, Any]:
     schema["$schema"] = SCHEMA_URI
     schema["title"] = "rexcheck rule test file"
     return schema
+
+
+def law_file_schema() -> dict[str, Any]:
+    schema = LawFile.model_json_schema(by_alias=True)
+    schema["$schema"] = SCHEMA_URI
+    schema["title"] = "rexcheck law.yaml (acts, versions, documents and outcomes)"
+    return schema
+
+
+def result_file_schema() -> dict[str, Any]:
+    """The result of one case (the rexcheck.result/1 contract)."""
+    schema = result_schema()
+    schema["$schema"] = SCHEMA_URI
+    return schema
+
+
+SCHEMAS = {
+    "rule-file": rule_file_schema,
+    "law-file": law_file_schema,
+    "rule-test-file": test_file_schema,
+    "case-file": case_file_schema,
+    "result": result_file_schema,
+}

@@ -1,7 +1,11 @@
 """`rexcheck rules lint`: everything wrong with a rules tree, beyond what stops it loading.
 
 Errors (the tree cannot be used) come from the loader: schema, unknown fields with "did you
-mean", bad conditions, duplicate ids. On a tree that loads, lint adds warnings:
+mean", bad conditions, duplicate ids, versions and parameters. On a tree that loads, lint adds
+the errors of rules that can never fire (`cannot_fire`): a condition on a field of a derived
+fact that no rule sets, a derived fact matched or negated that no rule derives, a due date
+counted from a date no fact has, conditions on one field that contradict each other; and the
+errors of rule tests that name rules or fields that do not exist. Then warnings:
 - a derived fact type used but never produced, or produced but never used;
 - a rule no YAML rule test fires, or none shows silent;
 - a `reading` id that docs/readings.md does not document;
@@ -13,9 +17,20 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from typing import Any
+
+from rexcheck.engine import conditions as cond
 from rexcheck.engine.errors import Diagnostic, InvalidInput
-from rexcheck.engine.loader import LoadedRule, RuleSet, load_rules
-from rexcheck.engine.ruletests import coverage, load_tests
+from rexcheck.engine.loader import (
+    LoadedRule,
+    RuleSet,
+    _leaves,
+    any_params,
+    compile_conditions,
+    load_rules,
+    rule_scope,
+)
+from rexcheck.engine.ruletests import coverage, load_tests, needs_silent_test
 
 READING_HEADING = re.compile(r"^#+\s.*?`?([a-z0-9]+(?:-[a-z0-9]+)+)`?", re.MULTILINE)
 
@@ -39,10 +54,10 @@ def lint(root: Path, readings_file: Path | None = None) -> list[Diagnostic]:
         ruleset = load_rules(root)
     except InvalidInput as exc:
         return sorted(exc.diagnostics)
-    out: list[Diagnostic] = []
+    out: list[Diagnostic] = cannot_fire(ruleset)
     out.extend(_derived_usage(ruleset))
     try:
-        tests = load_tests(root)
+        tests = load_tests(root, ruleset)
     except InvalidInput as exc:
         return sorted(out + exc.diagnostics)
     fires, silent = coverage(tests)
@@ -52,7 +67,7 @@ def lint(root: Path, readings_file: Path | None = None) -> list[Diagnostic]:
         if rule.id not in fires:
             out.append(_warn(lr, ("id",), "no rule test fires this rule", "untested-fires",
                              "add a test with this rule under 'expect' in rules/tests/"))
-        if rule.id not in silent:
+        if rule.id not in silent and needs_silent_test(rule):
             out.append(_warn(lr, ("id",), "no rule test shows this rule silent",
                              "untested-silent",
                              "add a test with this rule under 'expect_not' in rules/tests/"))
@@ -63,6 +78,89 @@ def lint(root: Path, readings_file: Path | None = None) -> list[Diagnostic]:
             out.append(_warn(lr, ("then", "finding", "message"), "the message has no Russian "
                              "translation", "missing-translation", "add 'message_ru'"))
     return sorted(out)
+
+
+def _error(lr: LoadedRule, where: tuple, message: str, code: str, hint: str | None = None
+           ) -> Diagnostic:
+    line, col = lr.positions.of(where)
+    return Diagnostic(lr.file, line, col, message, code, rule_id=lr.rule.id, hint=hint)
+
+
+def cannot_fire(ruleset: RuleSet) -> list[Diagnostic]:
+    """Errors for the rules that can never fire (see the module docstring)."""
+    produced: dict[str, set[str]] = {}
+    for lr in ruleset.rules:
+        spec = lr.rule.then.derive
+        if spec is not None and lr.rule.enabled:
+            produced.setdefault(spec.fact, set()).update(spec.set)
+    always = {"ref", "_on", "_as_of"}
+    out: list[Diagnostic] = []
+    for lr in ruleset.rules:
+        rule = lr.rule
+        if not rule.enabled:
+            continue
+        scope = rule_scope(lr, ruleset, any_params(ruleset))
+        matched = [(("applies_to",), rule.applies_to, "matches")] + [
+            ((kind, i, "fact"), m.fact, "negates" if kind == "without" else "matches")
+            for kind in ("with", "without")
+            for i, m in enumerate(rule.with_ if kind == "with" else rule.without)]
+        for where, fact, how in matched:
+            if fact in ruleset.derived and fact not in produced:
+                message = (f"'{fact}' is derived by no rule, so this rule never fires"
+                           if how == "matches" else
+                           f"'{fact}' is derived by no rule: the 'without' is always true")
+                out.append(_error(lr, where, message, "never-derived",
+                                  "add a rule that derives it, or remove the match"))
+        by_alias = compile_conditions(lr, scope)
+        for alias, items in by_alias.items():
+            fact = scope.aliases[alias]
+            for leaf in (leaf for item in items for leaf in _leaves(item)):
+                refs = [leaf.ref] + ([leaf.value] if isinstance(leaf.value, cond.FieldRef)
+                                     else [])
+                for ref in refs:
+                    owner = scope.aliases[ref.alias]
+                    if (owner in ruleset.derived and owner in produced
+                            and ref.path not in produced[owner] | always
+                            and not ref.path.startswith("_")
+                            and not (leaf.op == "exists" and leaf.value.value is False)):
+                        out.append(_error(lr, leaf.where, f"no rule sets {owner}.{ref.path}, "
+                                          "so this condition is never true", "never-set",
+                                          f"set '{ref.path}' where a rule derives {owner}"))
+            out.extend(_contradictions(lr, alias, fact, items))
+        for spec in scope.dues:
+            owner = scope.aliases[spec.alias]
+            if owner in produced and spec.path not in produced[owner]:
+                out.append(_error(lr, ("deadline",), f"the due date counts from "
+                                  f"{owner}.{spec.path}, which no rule sets", "never-set"))
+    return out
+
+
+def _contradictions(lr: LoadedRule, alias: str, fact: str, items: list) -> list[Diagnostic]:
+    """Tests of one field joined by 'all' that no value can pass together."""
+    by_field: dict[str, list] = {}
+    for item in items:
+        if isinstance(item, cond.Leaf) and not isinstance(item.value, cond.FieldRef):
+            by_field.setdefault(item.ref.path, []).append(item)
+    out = []
+    for path, leaves in by_field.items():
+        allowed: set | None = None
+        exists: set[bool] = set()
+        for leaf in leaves:
+            value = leaf.value.value if isinstance(leaf.value, cond.Literal) else None
+            if leaf.op == "exists":
+                exists.add(bool(value))
+                continue
+            if leaf.op in ("eq", "in") and not leaf.ref.kind.is_list:
+                values = set(value) if leaf.op == "in" else {value}
+                allowed = values if allowed is None else allowed & values
+            if leaf.op in ("ne", "not_in") and allowed is not None:
+                allowed -= set(value) if leaf.op == "not_in" else {value}
+        compared = any(leaf.op != "exists" and not leaf.op.startswith("not_")
+                       and leaf.op not in ("ne", "lacks_any") for leaf in leaves)
+        if exists == {True, False} or (False in exists and compared) or allowed == set():
+            out.append(_error(lr, leaves[-1].where, f"the tests of {alias}.{path} contradict "
+                              "each other: no value passes them all", "contradiction"))
+    return out
 
 
 def _derived_usage(ruleset: RuleSet) -> list[Diagnostic]:

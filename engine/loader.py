@@ -1,11 +1,17 @@
 """Load a rules tree: every rule file, validated completely, or nothing at all.
 
-`load_rules(DIR)` reads `DIR/**/*.yaml` and `*.yml` (a folder per act, a file per chapter; the
-`calendar/` data and `tests/` folders are not rule files; any other file is an error),
-validates each file against `engine/schema.py`, then checks what needs the whole set: unique
-rule ids, known fact types and parameters, derived facts declared once, conditions that
-type-check. All problems of all files are reported
+`load_rules(DIR)` reads `DIR/law.yaml` (the acts and their versions in force, the documents
+rexcheck judges and their outcomes) and `DIR/**/*.yaml` and `*.yml` (a folder per act, a file
+per chapter; the `calendar/` data and `tests/` folders are not rule files; any other file is an
+error), validates each file against `engine/schema.py`, then checks what needs the whole set:
+unique rule ids, known fact types and parameters, derived facts declared once, computed values,
+versions, outcomes, and conditions that type-check. All problems of all files are reported
 together; a rule set with any error raises `InvalidInput` and is never used half-way.
+
+The law in force is judged per rule and per fact, never by the day a case is looked at: each
+rule applies in the versions of its act it names, on the date it is judged on (its document's
+date, by default: law.yaml's `documents`), and each parameter takes the value in force on that
+date (`LoadedParameter.periods`).
 """
 
 from __future__ import annotations
@@ -20,23 +26,57 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from rexcheck.engine import conditions as cond
 from rexcheck.engine.diagnose import from_validation_error
 from rexcheck.engine.errors import Diagnostic, InvalidInput, did_you_mean
-from rexcheck.engine.schema import DerivedType, Parameter, Rule, RuleFile
+from rexcheck.engine.schema import (
+    Computed,
+    DerivedType,
+    LawFile,
+    Parameter,
+    Rule,
+    RuleFile,
+    Version,
+)
 from rexcheck.engine.yamlsource import Positions, load_yaml
-from rexcheck.facts.catalog import FieldKind, base_fields
+from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES, FieldKind, base_fields
 from rexcheck.facts.normalise import day_number
 
-NOT_RULE_DIRS = {"calendar", "tests"}
+LAW_FILE = "law.yaml"
+NOT_RULE_DIRS = {"calendar", "tests", "texts"}
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*(?:\.[a-z0-9_.]+)?)\}")
 DEADLINE_PLACEHOLDERS = {"due", "done", "days_late", "days_counted"}
+JUDGED_ON_KEY = "_on"  # the engine key of the date a fact is judged on (its document's date)
+AS_OF = "as_of"
+ONE_DAY = dt.timedelta(days=1)
 
 
 def default_rules_dir() -> Path:
     """The rule packs shipped with rexcheck."""
     return Path(str(resources.files("rexcheck.rules")))
+
+
+Span = tuple[dt.date, dt.date | None]  # first and last day in force (None: no end)
+
+
+@dataclass
+class VersionSpan:
+    """A version of an act and the days it is in force (until the next version's first)."""
+
+    id: str
+    act: str
+    version: Version
+    start: dt.date
+    end: dt.date | None
+
+    @property
+    def uncertain(self) -> Span | None:
+        """The days on which it is unknown whether this version was already in force."""
+        v = self.version
+        if v.confirmed:
+            return None
+        return (v.from_, v.latest_from or v.from_)
 
 
 @dataclass
@@ -45,12 +85,15 @@ class LoadedRule:
     file: str
     positions: Positions  # rooted at the rule
     act: str
-    effective_from: dt.date | None
-    effective_to: dt.date | None
+    versions: list[str]
+    spans: list[Span] = field(default_factory=list)  # the days the rule is in force
+
+    @property
+    def effective_from(self) -> dt.date | None:
+        return self.spans[0][0] if self.spans else None
 
     def in_force(self, on: dt.date) -> bool:
-        return ((self.effective_from is None or self.effective_from <= on)
-                and (self.effective_to is None or on <= self.effective_to))
+        return any(start <= on and (end is None or on <= end) for start, end in self.spans)
 
 
 @dataclass
@@ -58,13 +101,39 @@ class LoadedParameter:
     name: str
     parameter: Parameter
     file: str
-    kind: str  # engine kind: amount, int, str, list
+    kind: str  # engine kind: amount, int, str, list, pattern
+
+    def periods(self) -> list[tuple[dt.date, dt.date | None, Any]]:
+        """(first day, last day or None, written value), in order: a value is in force from
+        its `from` until the day before the next value's `from` (or its own `to`)."""
+        values = self.parameter.values
+        out = []
+        for i, v in enumerate(values):
+            end = v.to
+            if end is None and i + 1 < len(values):
+                end = values[i + 1].from_ - ONE_DAY
+            out.append((v.from_, end, v.value))
+        return out
+
+    def written_on(self, on: dt.date) -> Any:
+        for start, end, value in self.periods():
+            if start <= on and (end is None or on <= end):
+                return value
+        return None
 
     def value_on(self, on: dt.date) -> Any:
-        for v in self.parameter.values:
-            if v.from_ <= on and (v.to is None or on <= v.to):
-                return engine_value(v.value, self.parameter.unit)
-        return None
+        written = self.written_on(on)
+        return None if written is None else engine_value(written, self.parameter.unit)
+
+
+@dataclass
+class LoadedComputed:
+    fact_type: str
+    name: str
+    spec: Computed
+    kind: str  # amount, str, date, int
+    file: str
+    positions: Positions  # rooted at the computed value
 
 
 @dataclass
@@ -76,6 +145,9 @@ class RuleSet:
     fields: dict[str, dict[str, FieldKind]]
     digest: str
     files: list[str] = field(default_factory=list)
+    law: LawFile | None = None
+    versions: dict[str, VersionSpan] = field(default_factory=dict)
+    computed: dict[str, list[LoadedComputed]] = field(default_factory=dict)
 
     def rule(self, rule_id: str) -> LoadedRule:
         return next(r for r in self.rules if r.rule.id == rule_id)
@@ -84,51 +156,89 @@ class RuleSet:
         return {name: (p.value_on(on), p.kind) for name, p in self.parameters.items()
                 if p.value_on(on) is not None}
 
-    def change_points(self) -> list[dt.date]:
-        """The days on which a rule or a parameter value comes into or goes out of force,
-        sorted: the law in force is the same on every day from one of them to the next."""
-        points: set[dt.date] = set()
+    @property
+    def documents(self) -> dict:
+        return self.law.documents if self.law else {}
 
-        def add(start: dt.date | None, end: dt.date | None) -> None:
-            if start is not None:
-                points.add(start)
-            if end is not None and end < dt.date.max:
-                points.add(end + dt.timedelta(days=1))
-
-        for lr in self.rules:
-            add(lr.effective_from, lr.effective_to)
-        for p in self.parameters.values():
-            for v in p.parameter.values:
-                add(v.from_, v.to)
-        return sorted(points)
+    def first_day_in_force(self, fact_type: str) -> dt.date | None:
+        """The first day on which some rule judging this fact type is in force."""
+        days = [lr.spans[0][0] for lr in self.rules
+                if lr.spans and lr.rule.enabled and lr.rule.applies_to == fact_type]
+        return min(days) if days else None
 
 
 UNIT_KIND = {"CHF": "amount", "NOK": "amount", "working_days": "int", "calendar_days": "int",
-             "days": "int", "count": "int", "text": "str", "list": "list"}
+             "years": "int", "days": "int", "count": "int", "text": "str", "list": "list",
+             "structure": "pattern"}
 
 
 def engine_value(value: Any, unit: str) -> Any:
-    if UNIT_KIND[unit] == "amount":
+    """A parameter's written value as the engine compares it."""
+    kind = UNIT_KIND[unit]
+    if kind == "amount":
         return round(value * 100)
+    if kind == "pattern":
+        return structure_pattern(value)
     if isinstance(value, dt.date):
         return day_number(value)
     return value
 
 
+def structure_pattern(parts: list[dict]) -> str:
+    """The pattern a value of a `structure` parameter matches as a whole."""
+    return "".join(p["text"] if "text" in p else f"[0-9]{{{p['digits']}}}" for p in parts)
+
+
+def structure_regex(parts: list[dict]) -> re.Pattern:
+    """The same, with a named group per part (for the `part` function)."""
+    groups = []
+    for p in parts:
+        body = re.escape(p["text"]) if "text" in p else "[0-9]{%d}" % p["digits"]
+        groups.append(f"(?P<{p['name']}>{body})")
+    return re.compile("".join(groups))
+
+
+def _structure_ok(value: Any) -> bool:
+    if not isinstance(value, list) or not value:
+        return False
+    names = set()
+    for part in value:
+        if not isinstance(part, dict) or not isinstance(part.get("name"), str):
+            return False
+        if part["name"] in names or not re.fullmatch(r"[a-z][a-z0-9_]*", part["name"]):
+            return False
+        names.add(part["name"])
+        rest = set(part) - {"name"}
+        if rest == {"text"}:
+            if not isinstance(part["text"], str) or not re.fullmatch(r"[A-Za-z0-9]+",
+                                                                      part["text"]):
+                return False
+        elif rest == {"digits"}:
+            digits = part["digits"]
+            if not isinstance(digits, int) or isinstance(digits, bool) or not 1 <= digits <= 64:
+                return False
+        else:
+            return False
+    return True
+
+
 def _value_ok(value: Any, unit: str) -> bool:
     kind = UNIT_KIND[unit]
     if kind == "amount":
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+        return (isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+                and value == value and value != float("inf"))
     if kind == "int":
         return isinstance(value, int) and not isinstance(value, bool) and value >= 0
     if kind == "str":
         return isinstance(value, str)
+    if kind == "pattern":
+        return _structure_ok(value)
     return isinstance(value, list) and all(isinstance(v, str) for v in value) and bool(value)
 
 
 def rule_files(root: Path, others: list[Path] | None = None) -> list[Path]:
     """The rule files of a tree: *.yaml and *.yml, in any case, outside `calendar/` and
-    `tests/`. Every other file is added to `others` (to be named in an error), but notes
+    `tests/`, but law.yaml. Every other file is added to `others` (to be named in an error), but notes
     (*.md, README), hidden files and folders (`.name`) and Python's packaging (`__init__.py`,
     `__pycache__/`): a rule file with an unexpected name is never passed over in silence."""
     found = []
@@ -138,7 +248,8 @@ def rule_files(root: Path, others: list[Path] | None = None) -> list[Path]:
         for name in names:
             path = Path(top) / name
             if path.suffix.lower() in (".yaml", ".yml"):
-                found.append(path)
+                if path.relative_to(root) != Path(LAW_FILE):
+                    found.append(path)
             elif others is not None and not (
                     name.startswith(".") or name == "__init__.py" or name.upper().startswith(
                         "README") or path.suffix.lower() == ".md"):
@@ -146,11 +257,89 @@ def rule_files(root: Path, others: list[Path] | None = None) -> list[Path]:
     return sorted(found)
 
 
+def load_law(root: Path, problems: list[Diagnostic]) -> tuple[LawFile | None, str]:
+    """The tree's law.yaml, validated; None (with diagnostics) when it is missing or wrong."""
+    path = root / LAW_FILE
+    if not path.is_file():
+        problems.append(Diagnostic(str(path), 1, 1, "a rules tree needs law.yaml: the acts "
+                                   "and their versions, the documents judged and their "
+                                   "outcomes", "no-law",
+                                   hint="copy law.yaml from the shipped rules "
+                                   "(rexcheck rules path) and edit it"))
+        return None, ""
+    try:
+        data, positions = load_yaml(path)
+    except InvalidInput as exc:
+        problems.extend(exc.diagnostics)
+        return None, ""
+    try:
+        law = LawFile.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(from_validation_error(exc, positions, LawFile))
+        return None, ""
+    _check_law(law, positions, str(path), problems)
+    return law, json.dumps(law.model_dump(mode="json", by_alias=True), sort_keys=True,
+                           ensure_ascii=False)
+
+
+def _check_law(law: LawFile, positions: Positions, file: str,
+               problems: list[Diagnostic]) -> None:
+    def error(where: tuple, message: str, code: str, hint: str | None = None) -> None:
+        line, col = positions.of(where)
+        problems.append(Diagnostic(file, line, col, message, code, hint=hint))
+
+    seen: dict[str, str] = {}
+    for act, spec in law.acts.items():
+        for i, v in enumerate(spec.versions):
+            if v.id in seen:
+                error(("acts", act, "versions", i, "id"), f"version '{v.id}' is also defined "
+                      f"for {seen[v.id]}", "duplicate-version")
+            seen[v.id] = act
+            if i and v.from_ <= spec.versions[i - 1].from_:
+                error(("acts", act, "versions", i, "from"), "versions must be in order of "
+                      "their 'from' dates", "version-order")
+    fields = base_fields()
+    outcomes: set[str] = set()
+    for name, doc in law.documents.items():
+        if name not in BASE_TYPES:
+            error(("documents", name), f"'{name}' is not a kind of document of the fact "
+                  "models", "unknown-fact", did_you_mean(name, BASE_TYPES))
+            continue
+        for i, path in enumerate(doc.judged_on):
+            fact, _, rest = path.partition(".")
+            kind = fields[name].get(rest)
+            if fact != name or kind is None or kind.kind != "date":
+                error(("documents", name, "judged_on", i), f"'{path}' is not a date field of "
+                      f"{name}", "bad-field", did_you_mean(rest, [p for p, k in
+                      fields[name].items() if k.kind == "date"], prefix=f"{name}."))
+        if len(set(doc.outcomes)) != len(doc.outcomes):
+            error(("documents", name, "outcomes"), "an outcome is listed twice", "bad-outcome")
+        outcomes.update(doc.outcomes)
+    missing = sorted(outcomes - set(law.case_outcome))
+    if missing:
+        error(("case_outcome",), f"the case's order does not place {', '.join(missing)}",
+              "bad-outcome", "list every outcome of every document in case_outcome")
+    unknown = sorted(set(law.case_outcome) - outcomes)
+    if unknown:
+        error(("case_outcome",), f"{', '.join(unknown)} is the outcome of no document",
+              "bad-outcome")
+
+
+def version_spans(law: LawFile | None) -> dict[str, VersionSpan]:
+    out: dict[str, VersionSpan] = {}
+    for act, spec in (law.acts.items() if law else ()):
+        for i, v in enumerate(spec.versions):
+            end = spec.versions[i + 1].from_ - ONE_DAY if i + 1 < len(spec.versions) else None
+            out[v.id] = VersionSpan(v.id, act, v, v.from_, end)
+    return out
+
+
 def load_rules(root: Path | str | None = None) -> RuleSet:
     root = Path(root) if root is not None else default_rules_dir()
     if not root.is_dir():
         raise InvalidInput([Diagnostic(str(root), 1, 1, "rules directory not found", "io")])
     problems: list[Diagnostic] = []
+    law, law_text = load_law(root, problems)
     parsed: list[tuple[str, RuleFile, Positions]] = []
     others: list[Path] = []
     paths = rule_files(root, others)
@@ -175,7 +364,8 @@ def load_rules(root: Path | str | None = None) -> RuleSet:
             parsed.append((str(path), RuleFile.model_validate(data), positions))
         except ValidationError as exc:
             problems.extend(_rule_file_errors(exc, positions, data))
-    ruleset = _assemble(root, parsed, problems)
+    ruleset = _assemble(root, parsed, law, problems)
+    ruleset.digest = _digest(parsed, law_text)
     if problems:
         raise InvalidInput(sorted(set(problems)))
     return ruleset
@@ -198,13 +388,20 @@ def _rule_file_errors(exc: ValidationError, positions: Positions, data: dict) ->
     return out
 
 
-def _assemble(root: Path, parsed: list, problems: list[Diagnostic]) -> RuleSet:
+def _assemble(root: Path, parsed: list, law: LawFile | None,
+              problems: list[Diagnostic]) -> RuleSet:
     fields = base_fields()
     parameters: dict[str, LoadedParameter] = {}
     derived: dict[str, DerivedType] = {}
     derived_at: dict[str, str] = {}
+    computed: dict[str, list[LoadedComputed]] = {}
     rules: list[LoadedRule] = []
+    spans = version_spans(law)
     for file, rf, positions in parsed:
+        if law is not None and rf.act not in law.acts:
+            line, col = positions.of(("act",))
+            problems.append(Diagnostic(file, line, col, f"'{rf.act}' is not an act of law.yaml",
+                                       "unknown-act", hint=did_you_mean(rf.act, law.acts)))
         for name, p in rf.parameters.items():
             line, col = positions.of(("parameters", name))
             if name in parameters:
@@ -212,12 +409,7 @@ def _assemble(root: Path, parsed: list, problems: list[Diagnostic]) -> RuleSet:
                                            f"twice (also in {parameters[name].file})",
                                            "duplicate-param"))
                 continue
-            for i, v in enumerate(p.values):
-                if not _value_ok(v.value, p.unit):
-                    vl, vc = positions.of(("parameters", name, "values", i, "value"))
-                    problems.append(Diagnostic(file, vl, vc, f"value {v.value!r} does not fit "
-                                               f"unit '{p.unit}'", "bad-param",
-                                               field=f"parameters.{name}"))
+            _check_parameter(name, p, file, positions, problems)
             parameters[name] = LoadedParameter(name, p, file, UNIT_KIND[p.unit])
         for name, d in rf.derived.items():
             if name in fields or name in derived:
@@ -227,12 +419,20 @@ def _assemble(root: Path, parsed: list, problems: list[Diagnostic]) -> RuleSet:
                                            "duplicate-fact"))
                 continue
             derived[name], derived_at[name] = d, file
+        for fact_type, values in rf.computed.items():
+            for name, spec in values.items():
+                computed.setdefault(fact_type, []).append(LoadedComputed(
+                    fact_type, name, spec, "", file, positions.child(("computed", fact_type,
+                                                                      name))))
         for i, rule in enumerate(rf.rules):
-            rules.append(LoadedRule(rule, file, positions.child(("rules", i)), rf.act,
-                                    rf.effective_from, rf.effective_to))
+            lr = LoadedRule(rule, file, positions.child(("rules", i)), rf.act,
+                            list(rule.versions if rule.versions is not None else rf.versions))
+            lr.spans = _spans(lr, spans, problems, rf.versions == [] and rule.versions is None)
+            rules.append(lr)
     for name, d in derived.items():
         fields[name] = {f: FieldKind(k, optional=True) for f, k in d.fields.items()}
         fields[name]["ref"] = FieldKind("str")
+    _check_computed(computed, fields, parameters, problems)
     seen: dict[str, str] = {}
     for lr in rules:
         rid = lr.rule.id
@@ -241,17 +441,175 @@ def _assemble(root: Path, parsed: list, problems: list[Diagnostic]) -> RuleSet:
             problems.append(Diagnostic(lr.file, line, col, f"rule id '{rid}' is used twice "
                                        f"(also in {seen[rid]})", "duplicate-id", rule_id=rid))
         seen[rid] = lr.file
-    ruleset = RuleSet(str(root), rules, parameters, derived, fields, "", [p[0] for p in parsed])
-    any_date = reference_date(parameters)
+    ruleset = RuleSet(str(root), rules, parameters, derived, fields, "", [p[0] for p in parsed],
+                      law, spans, computed)
     for lr in rules:
-        problems.extend(check_rule(lr, ruleset, any_date))
-    ruleset.digest = _digest(parsed)
+        problems.extend(check_rule(lr, ruleset))
     return ruleset
 
 
-def reference_date(parameters: dict[str, LoadedParameter]) -> dt.date:
-    dates = [v.from_ for p in parameters.values() for v in p.parameter.values]
-    return max(dates) if dates else dt.date(2021, 4, 11)
+def _spans(lr: LoadedRule, spans: dict[str, VersionSpan], problems: list[Diagnostic],
+           none_given: bool) -> list[Span]:
+    """The days a rule is in force: the union of its versions' days, merged."""
+    if not spans:  # law.yaml is missing or wrong: reported already
+        return []
+    if none_given:
+        line, col = lr.positions.of(("id",))
+        problems.append(Diagnostic(lr.file, line, col, "the rule is in no version of its act",
+                                   "no-version", rule_id=lr.rule.id,
+                                   hint="give the file (or the rule) 'versions:', ids from "
+                                   "law.yaml"))
+        return []
+    out: list[Span] = []
+    for i, vid in enumerate(lr.versions):
+        span = spans.get(vid)
+        if span is None or span.act != lr.act:
+            where = ("versions", i) if lr.rule.versions is not None else ("id",)
+            line, col = lr.positions.of(where)
+            known = [v for v, s in spans.items() if s.act == lr.act]
+            problems.append(Diagnostic(lr.file, line, col, f"'{vid}' is not a version of "
+                                       f"{lr.act} in law.yaml", "unknown-version",
+                                       rule_id=lr.rule.id, hint=did_you_mean(vid, known)
+                                       or f"versions of {lr.act}: {', '.join(known)}"))
+            continue
+        out.append((span.start, span.end))
+    out.sort(key=lambda s: s[0])
+    merged: list[Span] = []
+    for start, end in out:
+        if merged and (merged[-1][1] is None or start <= merged[-1][1] + ONE_DAY):
+            last_end = merged[-1][1]
+            merged[-1] = (merged[-1][0], None if last_end is None or end is None
+                          else max(last_end, end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _check_parameter(name: str, p: Parameter, file: str, positions: Positions,
+                     problems: list[Diagnostic]) -> None:
+    def error(where: tuple, message: str, code: str, hint: str | None = None) -> None:
+        line, col = positions.of(("parameters", name, "values") + where)
+        problems.append(Diagnostic(file, line, col, message, code, field=f"parameters.{name}",
+                                   hint=hint))
+
+    values = p.values
+    for i, v in enumerate(values):
+        if not _value_ok(v.value, p.unit):
+            error((i, "value"), f"value {v.value!r} does not fit unit '{p.unit}'", "bad-param",
+                  "a structure is a list of parts {name, text} or {name, digits}"
+                  if p.unit == "structure" else None)
+        if v.to is not None and v.to < v.from_:
+            error((i, "to"), "'to' is before 'from'", "bad-period")
+        if i + 1 < len(values):
+            nxt = values[i + 1]
+            if nxt.from_ <= v.from_:
+                error((i + 1, "from"), "dated values must be in order of their 'from' dates",
+                      "bad-period")
+            elif v.to is not None and v.to >= nxt.from_:
+                error((i, "to"), f"overlaps the next value, in force from {nxt.from_}",
+                      "overlapping-values", "a later 'from' ends the earlier value: drop "
+                      "this 'to'")
+            elif v.to is not None and v.to + ONE_DAY < nxt.from_:
+                error((i, "to"), f"leaves {v.to + ONE_DAY} to {nxt.from_ - ONE_DAY} without "
+                      "a value", "gap-in-values", "drop this 'to', or add a value for the gap")
+
+
+COMPUTED_KIND = {"convert": "amount", "part": "str", "date": "date", "count": "int"}
+
+
+def _model_attr(fact_type: str, path: str) -> Any:
+    """The annotation of `path` (below the fact type) in the fact models, or None."""
+    model: Any = BASE_TYPES[fact_type][0] if fact_type in BASE_TYPES else None
+    annotation: Any = None
+    for part in path.split("."):
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        annotation = info.annotation
+        model = _inner_model(annotation)
+    return annotation
+
+
+def _inner_model(annotation: Any) -> Any:
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        inner = _inner_model(arg)
+        if inner is not None:
+            return inner
+    return None
+
+
+def _check_computed(computed: dict[str, list[LoadedComputed]],
+                    fields: dict[str, dict[str, FieldKind]],
+                    parameters: dict[str, LoadedParameter], problems: list[Diagnostic]) -> None:
+    for fact_type, values in computed.items():
+        for c in values:
+            def error(where: tuple, message: str, code: str, hint: str | None = None,
+                      c: LoadedComputed = c) -> None:
+                line, col = c.positions.of(where)
+                problems.append(Diagnostic(c.file, line, col, message, code,
+                                           field=f"{c.fact_type}.{c.name}", hint=hint))
+
+            c.kind = COMPUTED_KIND[c.spec.function]
+            if fact_type not in BASE_TYPES:
+                error((), f"values are computed for documents of the fact models, not "
+                      f"'{fact_type}'", "unknown-fact", did_you_mean(fact_type, BASE_TYPES))
+                continue
+            own = fields[fact_type]
+            if c.name in own:
+                error((), f"{fact_type} already has a field '{c.name}'", "duplicate-field")
+                continue
+            _check_arguments(c, own, parameters, error)
+            own[c.name] = FieldKind(c.kind, optional=True)
+
+
+def _check_arguments(c: LoadedComputed, own: dict[str, FieldKind],
+                     parameters: dict[str, LoadedParameter], error: Any) -> None:
+    spec, fact_type = c.spec, c.fact_type
+
+    def own_path(where: tuple, path: str) -> str | None:
+        fact, _, rest = path.partition(".")
+        if fact != fact_type or not rest:
+            error(where, f"'{path}' is not a field of {fact_type}", "bad-field",
+                  f"write {fact_type}.<field>")
+            return None
+        return rest
+
+    if spec.convert is not None:
+        amount = own_path(("convert", "amount"), spec.convert.amount)
+        rates = own_path(("convert", "rates"), spec.convert.rates)
+        if amount and f"{amount}.amount" not in own:
+            error(("convert", "amount"), f"'{spec.convert.amount}' is not an amount with its "
+                  "currency", "type-mismatch")
+        if rates and "ExchangeRate" not in str(_model_attr(fact_type, rates)):
+            error(("convert", "rates"), f"'{spec.convert.rates}' is not a list of exchange "
+                  "rates", "type-mismatch")
+    elif spec.count is not None:
+        path = own_path(("count",), spec.count)
+        if path and "list" not in str(_model_attr(fact_type, path)):
+            error(("count",), f"'{spec.count}' is not a list", "type-mismatch")
+    else:
+        arg = spec.part or spec.date
+        key = "part" if spec.part is not None else "date"
+        path = own_path((key, "of"), arg.of)
+        if path and (path not in own or own[path].kind != "str" or own[path].is_list):
+            error((key, "of"), f"'{arg.of}' is not a text field of {fact_type} (computed "
+                  "values count when declared before this one)", "type-mismatch")
+        if spec.part is not None:
+            param = parameters.get(spec.part.structure)
+            if param is None or param.parameter.unit != "structure":
+                error(("part", "structure"), f"'{spec.part.structure}' is not a parameter of "
+                      "unit 'structure'", "unknown-param",
+                      did_you_mean(spec.part.structure, parameters))
+            elif any(spec.part.name not in {p["name"] for p in value}
+                     for _, _, value in param.periods() if isinstance(value, list)):
+                error(("part", "name"), f"the structure '{spec.part.structure}' has no part "
+                      f"'{spec.part.name}' in every dated value", "bad-part")
 
 
 def rule_scope(lr: LoadedRule, ruleset: RuleSet, params: dict) -> cond.Scope:
@@ -262,13 +620,17 @@ def rule_scope(lr: LoadedRule, ruleset: RuleSet, params: dict) -> cond.Scope:
     return cond.Scope(lr.positions, rule.id, aliases, ruleset.fields, params)
 
 
-def check_rule(lr: LoadedRule, ruleset: RuleSet, on: dt.date) -> list[Diagnostic]:
+def any_params(ruleset: RuleSet) -> dict[str, tuple[Any, str]]:
+    """Each parameter with one of its values: enough to type-check a rule."""
+    return {n: (engine_value(p.parameter.values[-1].value, p.parameter.unit), p.kind)
+            for n, p in ruleset.parameters.items()
+            if _value_ok(p.parameter.values[-1].value, p.parameter.unit)}
+
+
+def check_rule(lr: LoadedRule, ruleset: RuleSet) -> list[Diagnostic]:
     """Every problem of one rule that needs the whole rule set to see."""
     rule = lr.rule
-    params = {n: (p.value_on(on) if p.value_on(on) is not None
-                  else engine_value(p.parameter.values[0].value, p.parameter.unit), p.kind)
-              for n, p in ruleset.parameters.items()}
-    scope = rule_scope(lr, ruleset, params)
+    scope = rule_scope(lr, ruleset, any_params(ruleset))
     for where, fact in [(("applies_to",), rule.applies_to)] + [
         ((kind, i, "fact"), m.fact) for kind in ("with", "without")
         for i, m in enumerate(getattr(rule, "with_" if kind == "with" else kind))
@@ -282,16 +644,48 @@ def check_rule(lr: LoadedRule, ruleset: RuleSet, on: dt.date) -> list[Diagnostic
     if scope.diagnostics:
         return scope.diagnostics
     compile_conditions(lr, scope)
+    judged_on(lr, scope)
     if rule.deadline is not None:
         _check_deadline(rule, scope)
     if rule.then.derive is not None:
         _check_derive(rule, scope, ruleset)
+    if rule.then.outcome is not None:
+        _check_outcome(lr, scope, ruleset)
     if rule.then.finding is not None:
         _check_message(rule.then.finding.message, rule, scope, ("then", "finding", "message"))
         if rule.then.finding.message_ru:
             _check_message(rule.then.finding.message_ru, rule, scope,
                            ("then", "finding", "message_ru"))
+    for name in PLACEHOLDER.findall(rule.title):
+        if not name.startswith("param.") or name[6:] not in scope.params:
+            scope.error(("title",), f"a title may name parameters only ('{{param.NAME}}'), not "
+                        f"'{{{name}}}'", "bad-message",
+                        hint=did_you_mean(name[6:], scope.params) if name.startswith("param.")
+                        else None)
+    _check_params_in_force(lr, scope, ruleset)
     return scope.diagnostics
+
+
+def judged_on(lr: LoadedRule, scope: cond.Scope) -> cond.FieldRef | None:
+    """The date the rule is judged on: a date field of a matched fact, the as-of date, or
+    (by default) the date of its document (law.yaml) carried by every fact as `_on`."""
+    rule = lr.rule
+    primary = rule.applies_to
+    if rule.judged_on is None:
+        return cond.FieldRef(primary, JUDGED_ON_KEY, FieldKind("date"))
+    if rule.judged_on == AS_OF:
+        return cond.FieldRef(primary, "_as_of", FieldKind("date"))
+    ref = scope.resolve_field(rule.judged_on, ("judged_on",))
+    if ref is None:
+        return None
+    if ref.kind.kind != "date" or ref.kind.is_list:
+        scope.error(("judged_on",), f"'{rule.judged_on}' is not a date", "type-mismatch")
+        return None
+    if ref.alias in {m.alias for m in rule.without}:
+        scope.error(("judged_on",), "a rule is judged on a date of a fact it matches, not of "
+                    "one under 'without'", "bad-field")
+        return None
+    return ref
 
 
 def compile_conditions(lr: LoadedRule, scope: cond.Scope) -> dict[str, list]:
@@ -394,6 +788,30 @@ def _check_derive(rule: Rule, scope: cond.Scope, ruleset: RuleSet) -> None:
                             f"'{name}' is {declared[name]}", "type-mismatch")
 
 
+def _check_outcome(lr: LoadedRule, scope: cond.Scope, ruleset: RuleSet) -> None:
+    rule = lr.rule
+    where = ("then", "outcome")
+    if rule.applies_to not in ruleset.documents:
+        scope.error(("applies_to",), f"an outcome rule applies to a document that has outcomes "
+                    f"(law.yaml: {', '.join(ruleset.documents)}), not '{rule.applies_to}'",
+                    "bad-outcome")
+        return
+    allowed = ruleset.documents[rule.applies_to].outcomes
+    if rule.then.outcome not in allowed:
+        scope.error(where, f"'{rule.then.outcome}' is not an outcome of {rule.applies_to} "
+                    f"({', '.join(allowed)})", "bad-outcome",
+                    hint=did_you_mean(str(rule.then.outcome), allowed))
+
+
+def document_type(fact_type: str, ruleset: RuleSet) -> str | None:
+    """The document a fact type's facts are about: itself, or a child record's parent."""
+    if fact_type in BASE_TYPES:
+        return fact_type
+    if fact_type in CHILD_TYPES:
+        return CHILD_TYPES[fact_type][0]
+    return None
+
+
 def _check_message(message: str, rule: Rule, scope: cond.Scope, where: tuple) -> None:
     for name in PLACEHOLDER.findall(message):
         if name in DEADLINE_PLACEHOLDERS:
@@ -410,10 +828,63 @@ def _check_message(message: str, rule: Rule, scope: cond.Scope, where: tuple) ->
             scope.resolve_field(name, where)
 
 
-def _digest(parsed: list) -> str:
+def params_used(rule: Rule) -> set[str]:
+    """The names of the parameters a rule refers to, anywhere in it."""
+    used: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if set(node) == {"param"} and isinstance(node["param"], str):
+                used.add(node["param"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(rule.model_dump(mode="python", by_alias=True, exclude={"citation", "reading"}))
+    texts = [rule.then.finding.message, rule.then.finding.message_ru or ""] if rule.then.finding else []
+    for text in texts:
+        used.update(n[6:] for n in PLACEHOLDER.findall(text) if n.startswith("param."))
+    return used
+
+
+def _check_params_in_force(lr: LoadedRule, scope: cond.Scope, ruleset: RuleSet) -> None:
+    """Every parameter a rule uses has a value on every day the rule is in force."""
+    for name in sorted(params_used(lr.rule)):
+        param = ruleset.parameters.get(name)
+        if param is None:
+            continue  # reported where it is used
+        for start, end in lr.spans:
+            gap = _first_day_without(param, start, end)
+            if gap is not None:
+                scope.error(("id",), f"parameter '{name}' has no value on {gap}, when the "
+                            "rule is in force", "param-not-in-force",
+                            hint="add a dated value that covers it, or narrow the rule's "
+                            "versions")
+                break
+
+
+def _first_day_without(param: LoadedParameter, start: dt.date, end: dt.date | None
+                       ) -> dt.date | None:
+    day = start
+    for p_start, p_end, _ in param.periods():
+        if p_end is not None and p_end < day:
+            continue
+        if p_start > day:
+            return day
+        if p_end is None:
+            return None
+        day = p_end + ONE_DAY
+        if end is not None and day > end:
+            return None
+    return day
+
+
+def _digest(parsed: list, law_text: str) -> str:
     """A digest of the rule set's content: stable across file order and formatting."""
     canonical = sorted(
         json.dumps(rf.model_dump(mode="json", by_alias=True), sort_keys=True,
                    ensure_ascii=False)
         for _, rf, _ in parsed)
-    return "sha256:" + hashlib.sha256("\n".join(canonical).encode()).hexdigest()
+    return "sha256:" + hashlib.sha256("\n".join([law_text] + canonical).encode()).hexdigest()

@@ -28,12 +28,14 @@ from rexcheck.engine.loader import (
     LoadedParameter,
     LoadedRule,
     RuleSet,
-    _value_ok,
+    _check_parameter,
+    _spans,
     check_rule,
     load_rules,
+    params_used,
 )
 from rexcheck.engine.schema import DerivedType, ParameterValue, Rule
-from rexcheck.engine.yamlsource import load_yaml
+from rexcheck.engine.yamlsource import Positions, load_yaml
 from rexcheck.facts.catalog import FieldKind
 
 
@@ -55,8 +57,10 @@ def load_proposal(path: Path | str, baseline: RuleSet) -> RuleSet:
     return apply_scenario(path, baseline)
 
 
-def apply_scenario(path: Path, baseline: RuleSet) -> RuleSet:
-    data, positions = load_yaml(path)
+def apply_scenario(path: Path | str, baseline: RuleSet, text: str | None = None) -> RuleSet:
+    """The baseline changed by the scenario in file `path`, or in `text` (then `path` only
+    names it in diagnostics: the service's scenarios come in the request body)."""
+    data, positions = load_yaml(path, text)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -75,12 +79,9 @@ def apply_scenario(path: Path, baseline: RuleSet) -> RuleSet:
                   "unknown-param", did_you_mean(name, parameters))
             continue
         old = parameters[name]
-        for i, v in enumerate(values):
-            if not _value_ok(v.value, old.parameter.unit):
-                error(("set_parameters", name, i, "value"), f"value {v.value!r} does not fit "
-                      f"unit '{old.parameter.unit}'", "bad-param")
-        parameters[name] = LoadedParameter(
-            name, old.parameter.model_copy(update={"values": values}), file, old.kind)
+        new = old.parameter.model_copy(update={"values": values})
+        _check_parameter(name, new, file, _as_parameter_positions(positions, name), problems)
+        parameters[name] = LoadedParameter(name, new, file, old.kind)
     rules = {lr.rule.id: lr for lr in baseline.rules}
     for i, rule_id in enumerate(scenario.disable_rules):
         if rule_id not in rules:
@@ -89,13 +90,16 @@ def apply_scenario(path: Path, baseline: RuleSet) -> RuleSet:
             continue
         lr = rules[rule_id]
         rules[rule_id] = LoadedRule(lr.rule.model_copy(update={"enabled": False}), lr.file,
-                                    lr.positions, lr.act, lr.effective_from, lr.effective_to)
+                                    lr.positions, lr.act, lr.versions, lr.spans)
     for i, rule in enumerate(scenario.rules):
-        act = " ".join(rule.citation.ref.split(" ")[:2])
         before = rules.get(rule.id)
-        rules[rule.id] = LoadedRule(rule, file, positions.child(("rules", i)), act,
-                                    before.effective_from if before else None,
-                                    before.effective_to if before else None)
+        act = before.act if before else " ".join(rule.citation.ref.split(" ")[:2])
+        versions = list(rule.versions if rule.versions is not None
+                        else before.versions if before else [])
+        loaded = LoadedRule(rule, file, positions.child(("rules", i)), act, versions)
+        loaded.spans = _spans(loaded, baseline.versions, problems,
+                              rule.versions is None and before is None)
+        rules[rule.id] = loaded
     derived = dict(baseline.derived)
     fields = dict(baseline.fields)
     for name, d in scenario.derived.items():
@@ -109,16 +113,23 @@ def apply_scenario(path: Path, baseline: RuleSet) -> RuleSet:
         scenario.model_dump(mode="json", by_alias=True), sort_keys=True,
         ensure_ascii=False)).encode()).hexdigest()
     proposed = RuleSet(baseline.root, list(rules.values()), parameters, derived, fields,
-                       f"sha256:{digest}", baseline.files + [file])
-    from rexcheck.engine.loader import reference_date
-
-    on = reference_date(parameters)
+                       f"sha256:{digest}", baseline.files + [file], baseline.law,
+                       baseline.versions, baseline.computed)
     for lr in proposed.rules:
-        if lr.file == file:
-            problems.extend(check_rule(lr, proposed, on))
+        if lr.file == file or any(n in scenario.set_parameters for n in params_used(lr.rule)):
+            problems.extend(check_rule(lr, proposed))
     if problems:
         raise InvalidInput(sorted(set(problems)))
     return proposed
+
+
+def _as_parameter_positions(positions: Positions, name: str) -> Positions:
+    """A scenario's `set_parameters.NAME[i]` placed where a rule file's
+    `parameters.NAME.values[i]` is, so that the loader's checks of dated values point at the
+    scenario's lines."""
+    at = {("parameters", name, "values") + key[2:]: value
+          for key, value in positions.at.items() if key[:2] == ("set_parameters", name)}
+    return Positions(positions.file, at)
 
 
 def describe(scenario_path: Path | str) -> dict[str, Any]:

@@ -1,34 +1,28 @@
 """Report: case results as text for people and as stable JSON for machines.
 
-The JSON document is the public interface of `rexcheck check --format json`:
+The JSON document of `rexcheck check --format json` holds the results, each the one result
+object of engine/result.py (the `rexcheck.result/1` contract, the same `screen` writes a line
+of and the service answers), with the input errors and the summary:
 
-    {"rexcheck": VERSION, "rules": {"digest": ...}, "cases": [CaseResult...],
-     "errors": [Diagnostic...], "summary": {...}}
+    {"schema": "rexcheck.check/1", "rexcheck": VERSION, "rules": {"digest": ...},
+     "results": [CaseResult...], "errors": [Problem...], "summary": {...}}
 
-Keys are sorted and cases ordered by case id, so the same rules and facts give byte-identical
-output whatever the order of files or records.
+Cases are ordered by case id, so the same rules and facts give byte-identical output whatever
+the order of files or records.
 """
 
 from __future__ import annotations
 
-import json
 import textwrap
+from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from rexcheck.engine.errors import Diagnostic
-from rexcheck.engine.findings import CaseResult, Finding, TraceStep
+from rexcheck.engine.findings import Finding, TraceStep
+from rexcheck.engine.result import CaseResult, Problem, summarise
 
-
-def summary(results: list[CaseResult], errors: list[Diagnostic]) -> dict[str, int]:
-    return {
-        "cases": len(results),
-        "cases_with_findings": sum(1 for r in results if r.has_findings),
-        "findings": sum(1 for r in results for f in r.findings if f.severity != "info"),
-        "notices": sum(1 for r in results for f in r.findings if f.severity == "info"),
-        "pending": sum(len(r.pending) for r in results),
-        "case_errors": sum(1 for r in results if r.error),
-        "input_errors": len(errors),
-    }
+DOCUMENT_SCHEMA = "rexcheck.check/1"
 
 
 def explanation(finding: Finding, trace: list[TraceStep]) -> dict[str, Any]:
@@ -43,30 +37,32 @@ def explanation(finding: Finding, trace: list[TraceStep]) -> dict[str, Any]:
                 because.append(node(source, seen | {source.index}))
         return {"rule_id": step.rule_id, "citation": step.citation,
                 "facts": [f"{f.type} {f.ref}" for f in step.facts],
+                "judged_on": step.judged_on.isoformat(), "law": step.law,
                 "derived": (step.derived or {}).get("ref"), "because": because}
 
     return node(trace[finding.firing], frozenset({finding.firing}))
 
 
-def result_json(result: CaseResult, explain: bool) -> dict[str, Any]:
-    data = result.model_dump(mode="json")
-    if explain:
-        for finding, out in zip(result.findings, data["findings"]):
+def result_json(result: CaseResult) -> dict[str, Any]:
+    """One result as JSON data; with the trace, each finding gets its explanation."""
+    data = result.to_dict()
+    if result.trace is not None:
+        for finding, out in zip(result.findings + result.notices,
+                                data["findings"] + data["notices"], strict=True):
             out["explanation"] = explanation(finding, result.trace)
-    else:
-        del data["trace"]
     return data
 
 
-def to_json(results: list[CaseResult], errors: list[Diagnostic], meta: dict[str, Any],
-            explain: bool = False) -> str:
+def to_json(results: Sequence[CaseResult], errors: list[Diagnostic], meta: dict[str, Any]
+            ) -> str:
     document = {
+        "schema": DOCUMENT_SCHEMA,
         **meta,
-        "cases": [result_json(r, explain) for r in results],
-        "errors": [d.as_dict() for d in sorted(errors)],
-        "summary": summary(results, errors),
+        "results": [result_json(r) for r in results],
+        "errors": [orjson.loads(orjson.dumps(Problem.of(d))) for d in sorted(errors)],
+        "summary": summarise(results),
     }
-    return json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode() + "\n"
 
 
 def _wrap(text: str, indent: int) -> str:
@@ -74,9 +70,10 @@ def _wrap(text: str, indent: int) -> str:
                          subsequent_indent=" " * indent)
 
 
-def _finding_text(f: Finding, result: CaseResult, explain: bool) -> list[str]:
-    lines = [f"  {f.severity.upper():7} {f.rule_id}  [{f.citation.ref}]  {f.subject.type} "
-             f"{f.subject.ref}", _wrap(f.message, 10)]
+def _finding_text(f: Finding, result: CaseResult) -> list[str]:
+    label = "NOTICE" if f.severity == "info" else f.severity.upper()
+    lines = [f"  {label:7} {f.rule_id}  [{f.citation.ref}]  {f.subject.type} {f.subject.ref}",
+             _wrap(f.message, 10)]
     if f.deadline is not None:
         d = f.deadline
         done = d.done.isoformat() if d.done else "not done"
@@ -84,10 +81,12 @@ def _finding_text(f: Finding, result: CaseResult, explain: bool) -> list[str]:
                      f"{done}" + (f"; {d.days_late} {d.unit} day(s) late" if d.days_late else ""))
     if f.reading is not None:
         lines.append(_wrap(f"reading '{f.reading.id}': {f.reading.text}", 10))
+    if f.assumption is not None:
+        lines.append(_wrap(f"assumption: {f.assumption}", 10))
     facts = ", ".join(f"{x.type} {x.ref}" for x in f.facts if not x.derived_by)
     if facts:
         lines.append(f"          facts: {facts}")
-    if explain:
+    if result.trace is not None:
         lines.append("          why:")
         lines.extend(_tree(explanation(f, result.trace), 12))
     return lines
@@ -97,40 +96,63 @@ def _tree(node: dict[str, Any], indent: int) -> list[str]:
     pad = " " * indent
     derived = f" -> derived {node['derived']}" if node["derived"] else ""
     lines = [f"{pad}{node['rule_id']} [{node['citation']}] fired on "
-             f"{', '.join(node['facts'])}{derived}"]
+             f"{', '.join(node['facts'])}{derived}",
+             f"{pad}  judged on {node['judged_on']}: {node['law']}"]
     for child in node["because"]:
         lines.extend(_tree(child, indent + 2))
     return lines
 
 
-def to_text(results: list[CaseResult], errors: list[Diagnostic], explain: bool = False) -> str:
+def case_text(r: CaseResult) -> list[str]:
+    title = f" - {r.title}" if r.title else ""
+    as_of = f" (as of {r.as_of})" if r.as_of else ""
+    where = ""
+    if r.source is not None and r.source.record is not None:
+        where = f"#{r.source.record} "
+    out = [f"{where}case {r.case or '?'}{title}: {r.outcome}{as_of}"]
+    for o in r.outcomes:
+        decided = f"  [{o.citation}] {o.rule_id}" if o.rule_id else ""
+        out.append(f"  {o.document}: {o.outcome}{decided}")
+    for p in r.errors:
+        out.append(_wrap(f"ERROR   {p.format()}", 2))
+    for f in r.findings + r.notices:
+        out.extend(_finding_text(f, r))
+    for p in r.pending:
+        d = p.deadline
+        assert d is not None
+        out.append(f"  PENDING {p.rule_id}  [{p.citation.ref}]  {p.subject.type} "
+                   f"{p.subject.ref}: due {d.due} ({d.days} {d.unit} days from {d.start})")
+    if not r.findings and not r.errors:
+        out.append("  no findings" + (f" ({len(r.notices)} notice(s))" if r.notices else ""))
+    if r.computed:
+        out.append("  computed:")
+        for v in r.computed:
+            inputs = ", ".join(f"{k} = {x}" for k, x in v.inputs.items())
+            out.append(f"    {v.document}: {v.field} = {v.value}  [{v.function}"
+                       + (f"; {inputs}" if inputs else "") + "]")
+    if r.trace is not None:
+        out.append("  trace:")
+        for step in r.trace:
+            derived = f" -> {step.derived['ref']}" if step.derived else ""
+            decided = f" => {step.outcome}" if step.outcome else ""
+            out.append(f"    #{step.index} {step.rule_id} ({step.variant}) on "
+                       f"{', '.join(f'{x.type} {x.ref}' for x in step.facts)}{derived}{decided}")
+    return out
+
+
+def summary_line(s: dict[str, Any]) -> str:
+    outcomes = ", ".join(f"{k} {v}" for k, v in s["outcomes"].items()) or "none"
+    return (f"{s['cases']} case(s): {s['with_findings']} with findings ({s['findings']} "
+            f"finding(s), {s['notices']} notice(s)), {s['pending']} pending step(s), "
+            f"{s['errors']} case(s) in error; outcomes: {outcomes}")
+
+
+def to_text(results: Sequence[CaseResult], errors: list[Diagnostic]) -> str:
     out: list[str] = []
     for r in results:
-        title = f" - {r.title}" if r.title else ""
-        out.append(f"case {r.case}{title} (as of {r.as_of})")
-        if r.error:
-            out.append(f"  ERROR   {r.error}")
-        for f in r.findings:
-            out.extend(_finding_text(f, r, explain))
-        for p in r.pending:
-            d = p.deadline
-            assert d is not None
-            out.append(f"  PENDING {p.rule_id}  [{p.citation.ref}]  {p.subject.type} "
-                       f"{p.subject.ref}: due {d.due} ({d.days} {d.unit} days from {d.start})")
-        if not r.has_findings and not r.error:
-            out.append("  no findings")
-        if explain:
-            out.append("  trace:")
-            for step in r.trace:
-                derived = f" -> {step.derived['ref']}" if step.derived else ""
-                out.append(f"    #{step.index} {step.rule_id} ({step.variant}) on "
-                           f"{', '.join(f'{x.type} {x.ref}' for x in step.facts)}{derived}")
+        out.extend(case_text(r))
         out.append("")
     for d in sorted(errors):
         out.append(d.format())
-    s = summary(results, errors)
-    out.append(f"{s['cases']} case(s): {s['cases_with_findings']} with findings "
-               f"({s['findings']} finding(s), {s['notices']} notice(s)), "
-               f"{s['pending']} pending step(s), "
-               f"{s['case_errors']} case error(s), {s['input_errors']} input error(s)")
+    out.append(summary_line(summarise(results)))
     return "\n".join(out) + "\n"

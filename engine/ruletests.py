@@ -1,6 +1,7 @@
 """Rule tests as YAML: named cases, written by policy staff, run by `rexcheck rules test` and pytest.
 
-A test file lives under `rules/tests/` (mirroring the packs) and reads like the law's examples:
+A test file lives under `rules/tests/` (mirroring the packs) and reads like the law's examples
+(docs/rule-tests.md documents the format in full):
 
     fixtures:                       # named base cases the tests vary
       clean:
@@ -13,29 +14,38 @@ A test file lives under `rules/tests/` (mirroring the packs) and reads like the 
         use: clean                  # start from a fixture ...
         set:                        # ... and change fields (dotted paths, list positions)
           applications.0.languages: [ru]
-        expect:                     # findings that must appear
+        expect:                     # findings (or derivations) that must appear
           - {rule: R244-8-1-no-english, subject: application A1}
         expect_not: [R244-8-1-channel]   # rules that must not fire
+        outcomes:                   # outcomes that must be decided
+          application A1: refuse
         only: false                 # true: no finding other than `expect` may appear
-                                    # (information notices excepted)
+                                    # (notices excepted)
 
 Instead of `use`, a test may give `case:` inline or `case_file:` (relative to the test file).
-An `expect` entry may also give `status` (late, overdue, pending) and `due` (a date).
+An `expect` entry may also give `status` (late, overdue, pending) and `due` (a date) for a rule
+with a deadline. Every field of an expectation is checked, for a rule that only derives a fact
+as for one with a finding; a rule id the rule set does not have, a status or due date for a rule
+without a deadline, and a `set` path the case files do not have are errors when the tests load
+(and in `rexcheck rules lint`), located at their line with a "did you mean".
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from rexcheck.engine.diagnose import from_validation_error
-from rexcheck.engine.errors import Diagnostic, InvalidInput
-from rexcheck.engine.findings import CaseResult, Finding
+from rexcheck.engine.errors import Diagnostic, InvalidInput, did_you_mean
+from rexcheck.engine.findings import Finding, TraceStep
+from rexcheck.engine.result import CaseResult
 from rexcheck.engine.yamlsource import Positions, load_yaml
+from rexcheck.facts.models import Case
 
 
 class Strict(BaseModel):
@@ -45,7 +55,7 @@ class Strict(BaseModel):
 class Expected(Strict):
     rule: str
     subject: str | None = Field(default=None, description="'application A1'")
-    status: str | None = None
+    status: Literal["late", "overdue", "pending"] | None = None
     due: dt.date | None = None
 
     def matches(self, f: Finding) -> bool:
@@ -54,6 +64,22 @@ class Expected(Strict):
                 and (self.status is None or (f.deadline is not None
                                              and f.deadline.status == self.status))
                 and (self.due is None or (f.deadline is not None and f.deadline.due == self.due)))
+
+    def matches_derivation(self, step: TraceStep) -> bool:
+        """A firing of a rule that derives a fact (and has no finding): its rule and subject."""
+        if step.rule_id != self.rule or step.derived is None:
+            return False
+        if self.subject is None:
+            return True
+        subject = f"{step.derived.get('_subject_type')} {step.derived.get('_subject_ref')}"
+        return subject == self.subject
+
+    def matches_outcome(self, step: TraceStep) -> bool:
+        """A firing of an outcome rule for a document (whether or not its outcome won)."""
+        return (step.outcome is not None and step.rule_id == self.rule and self.status is None
+                and self.due is None
+                and (self.subject is None
+                     or self.subject == f"{step.subject.type} {step.subject.ref}"))
 
     def describe(self) -> str:
         parts = [self.rule] + [f"{k}={v}" for k, v in (("subject", self.subject),
@@ -71,14 +97,18 @@ class RuleTest(Strict):
     set: dict[str, Any] = Field(default_factory=dict)
     expect: list[Expected] = Field(default_factory=list)
     expect_not: list[str] = Field(default_factory=list)
+    outcomes: dict[str, str] = Field(default_factory=dict, description=(
+        "document -> outcome, e.g. {application A1: refuse}"))
+    outcome: str | None = Field(default=None, description="the case's outcome")
     only: bool = False
 
     @model_validator(mode="after")
     def _one_source(self) -> RuleTest:
         if sum(x is not None for x in (self.use, self.case, self.case_file)) != 1:
             raise ValueError("give exactly one of 'use', 'case' and 'case_file'")
-        if not self.expect and not self.expect_not and not self.only:
-            raise ValueError("a test must expect something: 'expect', 'expect_not' or 'only'")
+        if not (self.expect or self.expect_not or self.only or self.outcomes or self.outcome):
+            raise ValueError("a test must expect something: 'expect', 'expect_not', "
+                             "'outcomes', 'outcome' or 'only'")
         return self
 
 
@@ -111,11 +141,15 @@ class Outcome:
 
 def test_files(root: Path) -> list[Path]:
     folder = root / "tests"
-    return sorted(folder.rglob("*.yaml")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file()
+                  and p.suffix.lower() in (".yaml", ".yml"))
 
 
-def load_tests(root: Path) -> list[LoadedTest]:
-    """Every rule test under `root/tests`; all problems of all files raised together."""
+def load_tests(root: Path, ruleset: Any = None) -> list[LoadedTest]:
+    """Every rule test under `root/tests`; all problems of all files raised together. With a
+    rule set, rule ids and what is expected of each rule are checked against it too."""
     problems: list[Diagnostic] = []
     out: list[LoadedTest] = []
     for path in test_files(root):
@@ -130,9 +164,14 @@ def load_tests(root: Path) -> list[LoadedTest]:
             continue
         for i, test in enumerate(parsed.tests):
             line, col = positions.of(("tests", i))
+            where = positions.child(("tests", i))
+            found = _check_test(test, where, ruleset) + _check_set_paths(test, where)
+            if found:
+                problems.extend(found)
+                continue
             try:
                 case = _build_case(test, parsed.fixtures, path)
-            except (ValueError, KeyError, IndexError, OSError, InvalidInput) as exc:
+            except (ValueError, KeyError, IndexError, TypeError, OSError, InvalidInput) as exc:
                 problems.append(Diagnostic(str(path), line, col, f"test '{test.name}': {exc}",
                                            "bad-test"))
                 continue
@@ -140,6 +179,81 @@ def load_tests(root: Path) -> list[LoadedTest]:
     if problems:
         raise InvalidInput(problems)
     return out
+
+
+def _check_test(test: RuleTest, where: Positions, ruleset: Any) -> list[Diagnostic]:
+    """Rule ids the rule set does not have; a status or due date for a rule with no deadline;
+    outcomes no document type has."""
+    if ruleset is None:
+        return []
+    rules = {lr.rule.id: lr.rule for lr in ruleset.rules}
+    out = []
+
+    def error(path: tuple, message: str, code: str, hint: str | None = None) -> None:
+        line, col = where.of(path)
+        out.append(Diagnostic(where.file, line, col, f"test '{test.name}': {message}", code,
+                              hint=hint))
+
+    for i, e in enumerate(test.expect):
+        rule = rules.get(e.rule)
+        if rule is None:
+            error(("expect", i, "rule"), f"no rule '{e.rule}'", "unknown-rule",
+                  did_you_mean(e.rule, rules))
+        elif (e.status or e.due) and rule.deadline is None:
+            error(("expect", i), f"{e.rule} has no deadline: 'status' and 'due' cannot be "
+                  "checked", "bad-expectation")
+    for i, rule_id in enumerate(test.expect_not):
+        if rule_id not in rules:
+            error(("expect_not", i), f"no rule '{rule_id}'", "unknown-rule",
+                  did_you_mean(rule_id, rules))
+    known = {o for doc in ruleset.documents.values() for o in doc.outcomes}
+    known |= {"error", "undetermined", "none"}
+    for document, outcome in test.outcomes.items():
+        if outcome not in known:
+            error(("outcomes", document), f"'{outcome}' is no outcome", "bad-outcome",
+                  did_you_mean(outcome, known))
+    if test.outcome is not None and test.outcome not in known:
+        error(("outcome",), f"'{test.outcome}' is no outcome", "bad-outcome",
+              did_you_mean(test.outcome, known))
+    return out
+
+
+def _check_set_paths(test: RuleTest, where: Positions) -> list[Diagnostic]:
+    """Each `set` path names a field of the case files, located at its line."""
+    out = []
+    for dotted in test.set:
+        problem = _path_problem(dotted)
+        if problem is not None:
+            message, hint = problem
+            line, col = where.of(("set", dotted))
+            out.append(Diagnostic(where.file, line, col, f"test '{test.name}': 'set' path "
+                                  f"'{dotted}': {message}", "unknown-field", hint=hint))
+    return out
+
+
+def _path_problem(dotted: str) -> tuple[str, str | None] | None:
+    model: Any = Case
+    for part in dotted.split("."):
+        if part.isdigit():
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return f"'{part}' is inside a value that has no fields", None
+        info = model.model_fields.get(part)
+        if info is None:
+            return (f"{model.__name__} has no field '{part}'",
+                    did_you_mean(part, model.model_fields))
+        model = _inner_model(info.annotation)
+    return None
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        inner = _inner_model(arg)
+        if inner is not None:
+            return inner
+    return None
 
 
 def _build_case(test: RuleTest, fixtures: dict[str, dict], path: Path) -> dict[str, Any]:
@@ -187,33 +301,55 @@ def run_test(checker: Any, loaded: LoadedTest) -> Outcome:
         case = parse_case(loaded.case, Positions(loaded.file))
     except InvalidInput as exc:
         return Outcome(loaded, False, error=str(exc))
-    result: CaseResult = checker.check(case, test.as_of)
-    if result.error:
+    result: CaseResult = checker.check(case, test.as_of, explain=True)
+    if result.outcome == "error":
         return Outcome(loaded, False, error=result.error)
-    found = list(result.findings) + list(result.pending)
-    # a rule that only derives a fact shows in the trace, not among the findings
-    derived_by = {step.rule_id for step in result.trace if step.derived}
+    found = list(result.findings) + list(result.notices) + list(result.pending)
+    steps = [s for s in result.trace or [] if s.derived is not None]
     missing = [e.describe() for e in test.expect
-               if not any(e.matches(f) for f in found) and e.rule not in derived_by]
+               if not any(e.matches(f) for f in found)
+               and not any(e.matches_derivation(s) for s in steps)
+               and not any(e.matches_outcome(step) for step in result.trace or [])]
+    decided = {o.document: o.outcome for o in result.outcomes}
+    missing += [f"outcome of {doc}: {want} (decided: {decided.get(doc, 'no such document')})"
+                for doc, want in test.outcomes.items() if decided.get(doc) != want]
+    if test.outcome is not None and result.outcome != test.outcome:
+        missing.append(f"case outcome: {test.outcome} (decided: {result.outcome})")
     unexpected = [_label(f) for f in found if f.rule_id in test.expect_not]
-    unexpected += [f"{r} (derived a fact)" for r in test.expect_not if r in derived_by]
-    if test.only:  # information notices (e.g. the publication data set) never count here
+    unexpected += [f"{s.rule_id} (derived {s.derived['ref']})" for s in steps
+                   if s.rule_id in test.expect_not]
+    unexpected += [f"{s.rule_id} (decided {s.outcome})" for s in result.trace or []
+                   if s.outcome is not None and s.rule_id in test.expect_not]
+    if test.only:  # notices (e.g. the publication data set) never count here
         unexpected += [_label(f) for f in result.findings
-                       if f.severity != "info" and not any(e.matches(f) for e in test.expect)]
+                       if not any(e.matches(f) for e in test.expect)]
+    actual = [_label(f) for f in found] + [f"{o.document} => {o.outcome}"
+                                           for o in result.outcomes]
     return Outcome(loaded, not missing and not unexpected, missing, sorted(set(unexpected)),
-                   [_label(f) for f in found])
+                   actual)
+
+
+def needs_silent_test(rule: Any) -> bool:
+    """A rule with no condition at all fires for every fact it applies to: no test can show
+    it silent, and none is asked for."""
+    return bool(rule.when is not None or rule.with_ or rule.without or rule.deadline)
 
 
 def coverage(tests: list[LoadedTest]) -> tuple[set[str], set[str]]:
-    """Rule ids with a test that fires them, and with a test where they must not fire."""
+    """Rule ids with a test that fires them, and with a test where they must not fire (an
+    outcome rule counts as fired by a test that expects its outcome)."""
     fires = {e.rule for t in tests for e in t.test.expect}
     silent = {r for t in tests for r in t.test.expect_not}
     return fires, silent
 
 
-def report(outcomes: list[Outcome]) -> str:
+def report(outcomes: list[Outcome], verbose: bool = False) -> str:
+    """Failures with what was expected and what happened, then a summary; every test with
+    `verbose`."""
     lines = []
     for o in outcomes:
+        if o.passed and not verbose:
+            continue
         mark = "PASS" if o.passed else "FAIL"
         lines.append(f"{mark} {o.loaded.file}:{o.loaded.line}: {o.loaded.test.name}")
         if o.passed:
@@ -221,10 +357,12 @@ def report(outcomes: list[Outcome]) -> str:
         if o.error:
             lines.append(f"     error: {o.error}")
         for m in o.missing:
-            lines.append(f"     - expected, did not fire: {m}")
+            lines.append(f"     - expected, did not happen: {m}")
         for u in o.unexpected:
-            lines.append(f"     + fired, not expected:    {u}")
-        lines.append(f"     actual findings: {', '.join(o.actual) or '(none)'}")
+            lines.append(f"     + happened, not expected:   {u}")
+        lines.append(f"     actual: {', '.join(o.actual) or '(nothing)'}")
     failed = sum(not o.passed for o in outcomes)
-    lines.append(f"{len(outcomes) - failed} passed, {failed} failed")
+    files = len({o.loaded.file for o in outcomes})
+    lines.append(f"{len(outcomes) - failed} passed, {failed} failed ({len(outcomes)} test(s) "
+                 f"in {files} file(s))")
     return "\n".join(lines) + "\n"

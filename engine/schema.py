@@ -13,8 +13,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+# "Order 244 p.8(1)" is a paragraph of the Rules an order approves; "Order 244 item 4" a
+# numbered item of the order itself (its entry into force, say). Order 160 amended Order 358.
 CITATION_PATTERN = (
-    r"^Order (244|358) (p\.[0-9]+(\([0-9]+\))?|Appendix [12]( box [0-9]+(\([0-9]+\))?)?)$"
+    r"^Order (244|358|160) (p\.[0-9]+(\([0-9]+\))?|item [0-9]+|"
+    r"Appendix [12]( box [0-9]+(\([0-9]+\))?)?)$"
 )
 Citation_ref = Annotated[str, StringConstraints(pattern=CITATION_PATTERN)]
 RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z0-9]*(-[A-Za-z0-9]+)+$",
@@ -61,11 +64,14 @@ class DeriveSpec(Strict):
 class Then(Strict):
     finding: FindingSpec | None = None
     derive: DeriveSpec | None = None
+    outcome: Name | None = Field(default=None, description=(
+        "the outcome this rule decides for its document (one of the outcomes law.yaml lists "
+        "for the document type), e.g. refuse"))
 
     @model_validator(mode="after")
     def _something(self) -> Then:
-        if self.finding is None and self.derive is None:
-            raise ValueError("'then' needs a 'finding', a 'derive', or both")
+        if self.finding is None and self.derive is None and self.outcome is None:
+            raise ValueError("'then' needs a 'finding', a 'derive' or an 'outcome'")
         return self
 
 
@@ -94,12 +100,20 @@ class Deadline(Strict):
         return self
 
 
+VersionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
+
+
 class Rule(Strict):
     id: RuleId
     title: Text
     citation: Citation
     description: Text
     applies_to: Name
+    judged_on: str | None = Field(default=None, description=(
+        "the date whose law judges this rule: a date field of a matched fact, or 'as_of'; "
+        "default: the document's date (law.yaml, documents)"))
+    versions: list[VersionId] | None = Field(default=None, description=(
+        "the versions of the act in which this rule applies (default: the file's)"))
     when: Any = None
     with_: list[Match] = Field(default_factory=list, alias="with")
     without: list[Match] = Field(default_factory=list)
@@ -115,11 +129,14 @@ class ParameterValue(Strict):
     value: Any
 
 
+UNITS = ("CHF", "NOK", "working_days", "calendar_days", "years", "days", "count", "text", "list",
+         "structure")
+
+
 class Parameter(Strict):
     description: Text
     citation: Citation
-    unit: Literal["CHF", "NOK", "working_days", "calendar_days", "days", "count", "text",
-                  "list"]
+    unit: Literal[UNITS]  # type: ignore[valid-type]
     values: list[ParameterValue] = Field(min_length=1)
 
 
@@ -128,12 +145,105 @@ class DerivedType(Strict):
     fields: dict[Name, Literal["str", "int", "bool", "date", "amount"]]
 
 
+class Convert(Strict):
+    """`convert`: an amount converted into `to` with an exchange rate the facts supply."""
+
+    amount: str = Field(description="a money field, e.g. consignment.value")
+    to: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    rates: str = Field(description="the list of rates, e.g. consignment.exchange_rates")
+
+
+class Part(Strict):
+    """`part`: the named part of a structured identifier (a `structure` parameter)."""
+
+    of: str = Field(description="a text field, e.g. registration.number")
+    structure: Name = Field(description="a parameter of unit 'structure'")
+    name: Name = Field(description="the part's name in the structure, e.g. date")
+
+
+class DateOf(Strict):
+    """`date`: a text written as a date in `format` (DD, MM, YYYY), when it is a real date."""
+
+    of: str
+    format: Annotated[str, StringConstraints(pattern=r"^(DD|MM|YYYY|[-./ ])+$")]
+
+
+class Computed(Strict):
+    """A value computed from a fact by one of rexcheck's generic functions (docs/rule-language.md,
+    "Computed values"); rules use it like any field of the fact."""
+
+    description: Text
+    reading: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")] | None = None
+    convert: Convert | None = None
+    part: Part | None = None
+    date: DateOf | None = None
+    count: str | None = Field(default=None, description="the number of items of a list field")
+
+    @model_validator(mode="after")
+    def _one_function(self) -> Computed:
+        given = [f for f in ("convert", "part", "date", "count") if getattr(self, f) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one function: convert, part, date or count")
+        return self
+
+    @property
+    def function(self) -> str:
+        return next(f for f in ("convert", "part", "date", "count")
+                    if getattr(self, f) is not None)
+
+
 class RuleFile(Strict):
-    act: Literal["Order 244", "Order 358"]
+    act: Annotated[str, StringConstraints(pattern=r"^Order [0-9]+$")]
     chapter: Annotated[str, StringConstraints(max_length=40)] | None = None
     title: Text
-    effective_from: dt.date | None = None
-    effective_to: dt.date | None = None
+    versions: list[VersionId] = Field(default_factory=list, description=(
+        "the versions of the act (law.yaml) in which this file's rules apply"))
     parameters: dict[Name, Parameter] = Field(default_factory=dict)
     derived: dict[Name, DerivedType] = Field(default_factory=dict)
+    computed: dict[Name, dict[Name, Computed]] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- law.yaml
+
+class Version(Strict):
+    """A version of an act: the text in force from a date (until the next version's)."""
+
+    id: VersionId
+    title: Text
+    from_: dt.date = Field(alias="from", description="first day in force")
+    latest_from: dt.date | None = Field(default=None, description=(
+        "when `from` is not confirmed: the latest day the version may have come into force"))
+    confirmed: bool = Field(description="is `from` confirmed by the sources?")
+    citation: Citation
+    reading: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")] | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> Version:
+        if self.latest_from is not None and self.latest_from < self.from_:
+            raise ValueError("'latest_from' is before 'from'")
+        if not self.confirmed and self.reading is None:
+            raise ValueError("an unconfirmed date needs the 'reading' that chose it")
+        return self
+
+
+class Act(Strict):
+    title: Text
+    versions: list[Version] = Field(min_length=1)
+
+
+class Document(Strict):
+    """A kind of document rexcheck gives an outcome for, and the date whose law judges it."""
+
+    label: Text = Field(description="how findings and outcomes name it, e.g. application No. 1")
+    judged_on: list[str] = Field(default_factory=list, description=(
+        "its date fields, first given first; none given: the as-of date"))
+    outcomes: list[Name] = Field(min_length=1, description="its outcomes, most significant first")
+
+
+class LawFile(Strict):
+    title: Text
+    acts: dict[Annotated[str, StringConstraints(pattern=r"^Order [0-9]+$")], Act]
+    documents: dict[Name, Document] = Field(default_factory=dict)
+    case_outcome: list[Name] = Field(default_factory=list, description=(
+        "the case's outcome: the first of these that any of its documents has"))

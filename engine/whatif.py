@@ -42,7 +42,7 @@ class WhatIf:
     transitions: Counter = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
-        from rexcheck import __version__
+        from rexcheck.engine.version import __version__
 
         return {
             "rexcheck": __version__,

@@ -24,9 +24,10 @@ from rexcheck.engine.errors import Diagnostic, InvalidInput
 
 # Limits, enforced while reading (never trusted to `stat`, which says 0 bytes for a pipe or a
 # device): a document is refused as soon as it passes one, in well under 2 s and 300 MB
-# (SECURITY.md; tests/test_limits.py). Composing costs about 5 microseconds and 300 bytes a
+# (SECURITY.md; tests/test_limits.py). Composing costs up to 15 microseconds and 300 bytes a
 # value, so MAX_VALUES bounds the time and memory of a refusal; the largest rule file holds
-# under 1,000 values, a case with 5,000 consignments about 125,000.
+# under 1,000 values, a case at its limit of 2,000 records (facts/loader.py) about 50,000.
+# Refusal codes: too-large (bytes, lines), too-many-values (values, entries), too-deep.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_LINE_CHARS = 1_000_000
 MAX_DEPTH = 64
@@ -89,7 +90,7 @@ class _Builder:
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and len(node.value) > MAX_ITEMS:
             kind = "mapping" if isinstance(node, yaml.MappingNode) else "list"
             raise _Refused(node.start_mark, f"{kind} of {len(node.value)} entries, more than the "
-                           f"{MAX_ITEMS} allowed", "too-large")
+                           f"{MAX_ITEMS} allowed", "too-many-values")
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
@@ -169,8 +170,9 @@ class _NoAliasComposer(_Events, yaml.composer.Composer, yaml.resolver.Resolver):
         self.values = getattr(self, "values", 0) + 1
         if self.values > MAX_VALUES:
             raise _Refused(self.peek_event().start_mark, f"document has more than {MAX_VALUES} "
-                           "values (keys and values)", "too-large", "split it; many cases are "
-                           "better written as JSON lines, one case a line, read as a stream")
+                           "values (keys and values)", "too-many-values", "split it; many "
+                           "cases are better written as JSON lines, one case a line, read as "
+                           "a stream")
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise _Refused(event.start_mark, "aliases ('*name') are not allowed", "yaml-alias",

@@ -3,6 +3,8 @@
 The catalogue is read off the pydantic models, so a field added to a model is at once usable in
 rules and checked in them. `facts/normalise.py` turns a case into engine facts with exactly these
 fields; `engine/conditions.py` uses the kinds to type-check conditions before anything runs.
+Values computed from the facts (a value converted into CHF, the date part of a number) are
+declared in the rule packs (`computed:`), not here.
 """
 
 from __future__ import annotations
@@ -32,24 +34,6 @@ CHILD_TYPES: dict[str, tuple[str, str, type[BaseModel]]] = {
 }
 # Fields not sent to the engine: their content is turned into computed fields instead.
 NOT_ASSERTED = {("consignment", "exchange_rates")}
-# Fields computed by the normaliser (Python computes values; the engine does the matching).
-# Each is documented in docs/rule-language.md ("Computed fields").
-COMPUTED: dict[str, dict[str, str]] = {
-    "consignment": {
-        "value_chf": "amount",  # value converted to CHF with a rate the facts supply, if any
-        "value_nok": "amount",
-    },
-    "application": {
-        "goods_count": "int",  # number of goods listed in box 4
-    },
-    "registration": {
-        "number_date": "str",  # the DDMMYYYY part of a number of the p.6 structure
-        "number_date_is_real": "bool",  # that part is a date that exists
-        "registered_ddmmyyyy": "str",  # the registration date written DDMMYYYY
-    },
-}
-
-
 @dataclass(frozen=True)
 class FieldKind:
     """What a field holds: str, int, bool, date, amount (money, exact to the cent), or a list."""
@@ -125,8 +109,6 @@ def base_fields() -> dict[str, dict[str, FieldKind]]:
         fields = {p: k for p, k in model_fields(model).items()
                   if (name, p.split(".")[0]) not in NOT_ASSERTED}
         fields["ref"] = FieldKind("str")
-        for computed, kind in COMPUTED.get(name, {}).items():
-            fields[computed] = FieldKind(kind, optional=True)
         result[name] = fields
     for name, (parent, _, model) in CHILD_TYPES.items():
         fields = model_fields(model)

@@ -48,7 +48,8 @@ def parse_case(data: Any, positions: Positions, prefix: tuple = ()) -> Case:
         first = _FirstErrors(exc)
         found = from_validation_error(first, positions, Case, prefix)  # type: ignore[arg-type]
         raise InvalidInput(_capped(found, exc.error_count(), positions, prefix)) from None
-    problems = _duplicate_refs(case, positions, prefix)
+    problems = _duplicate_refs(case, positions, prefix) or _unresolved_links(case, positions,
+                                                                              prefix)
     if problems:
         raise InvalidInput(_capped(problems, len(problems), positions, prefix))
     return case
@@ -119,7 +120,8 @@ def parse_case_json(text: str) -> Case | None:
         return None
     # pydantic's reader keeps the last of a key given twice, and reads an escaped NUL: the
     # long way refuses both, naming the key or the field
-    if may_hold_nul(text) or not keys_unique(text) or not _refs_fit(case):
+    if (may_hold_nul(text) or not keys_unique(text) or not _refs_fit(case)
+            or _unresolved_links(case, _NOWHERE, ())):
         return None
     return case
 
@@ -182,6 +184,58 @@ def _duplicate_refs(case: Case, positions: Positions, prefix: tuple) -> list[Dia
                     field=f"{list_name}.{i}.ref",
                     hint=f"give item {unnamed[record.ref]} a ref, or this one another"))
             seen[record.ref] = i
+    return problems
+
+
+# Links between the documents of a case: (list, field, the list it points into, by what).
+LINKS = (
+    ("registrations", "application", "applications", "ref"),
+    ("change_reports", "registration", "registrations", "ref"),
+    ("change_reports", "registration_number", "registrations", "number"),
+    ("revocation_requests", "registration", "registrations", "ref"),
+    ("revocation_requests", "registration_number", "registrations", "number"),
+    ("revocation_requests", "verification", "verification_requests", "ref"),
+    ("verification_requests", "registration", "registrations", "ref"),
+    ("verification_requests", "registration_number", "registrations", "number"),
+)
+
+
+def _unresolved_links(case: Case, positions: Positions, prefix: tuple) -> list[Diagnostic]:
+    """A link to another document of the case must find it: a ref or number that names
+    nothing would break a chain of rules without a word. A document that names its
+    registration both by ref and by number must name the same one."""
+    problems = []
+    targets: dict[tuple[str, str], dict[str, str]] = {}
+    for list_name, fld, target, by in LINKS:
+        records = getattr(case, list_name)
+        if not records:
+            continue
+        key = (target, by)
+        if key not in targets:
+            targets[key] = {getattr(r, by): (r.ref or "") for r in getattr(case, target)
+                            if getattr(r, by) is not None}
+        known = targets[key]
+        for i, record in enumerate(records):
+            value = getattr(record, fld)
+            if value is None:
+                continue
+            where = prefix + (list_name, i, fld)
+            if value not in known:
+                line, col = positions.of(where)
+                problems.append(Diagnostic(
+                    positions.file, line, col,
+                    f"'{value}' names no {target[:-1].replace('_', ' ')} of this case "
+                    f"(by its {by})", "unresolved-link", field=f"{list_name}.{i}.{fld}",
+                    hint=f"add that {target[:-1].replace('_', ' ')} to the case's "
+                    f"'{target}', or correct the {by}"))
+            elif by == "number" and getattr(record, "registration", None) not in (
+                    None, known[value]):
+                line, col = positions.of(where)
+                problems.append(Diagnostic(
+                    positions.file, line, col,
+                    f"registration '{record.registration}' and number '{value}' name two "
+                    "different registrations", "conflicting-link",
+                    field=f"{list_name}.{i}.{fld}"))
     return problems
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -29,7 +30,52 @@ Ref = Annotated[
     str,
     StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$"),
 ]
-Text = Annotated[str, StringConstraints(max_length=2000)]
+# Text is stripped (the models' config); a required text that is blank (white space only) is
+# refused, an optional one left blank is kept as "" and is a missing value for the rules (the
+# engine facts leave it out, exactly as a field not given), never a filled box. Control
+# characters (NUL, escape sequences) are refused: they are never part of a name or an address.
+# Every check is a constraint pydantic applies in its compiled core: no Python runs per value
+# (screening validates millions of them).
+_PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+BLANK_MESSAGE = "is blank; write the value, or leave the field out if it is unknown"
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=_PRINTABLE)]
+OptText = Annotated[str, StringConstraints(max_length=2000, pattern=_PRINTABLE)] | None
+# A code from a closed list of documents or kinds, as a screening system sends it.
+Code = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_PRINTABLE)]
+
+# TINs and registration numbers: trimmed, upper case, and made of ASCII letters, digits and
+# - . / only. A look-alike letter (the Cyrillic К of "КZ...") or an invisible character (a
+# zero-width space) would make a join silently miss, so it is refused; `identifier_problem`
+# names the character in the error (facts/loader.py, engine/diagnose.py).
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9./-]+$"  # tested before the upper-casing
+OPT_IDENTIFIER_PATTERN = r"^[A-Za-z0-9./-]*$"
+Identifier = Annotated[str, StringConstraints(to_upper=True, min_length=1, max_length=64,
+                                              pattern=IDENTIFIER_PATTERN)]
+OptIdentifier = Annotated[str, StringConstraints(to_upper=True, max_length=64,
+                                                 pattern=OPT_IDENTIFIER_PATTERN)] | None
+
+
+def identifier_problem(value: object) -> str | None:
+    """Why a text is not an identifier: the first character that is not an ASCII letter, digit
+    or - . /, by its Unicode name, and the Latin letter it looks like if it looks like one."""
+    if not isinstance(value, str):
+        return None
+    text = unicodedata.normalize("NFC", value).strip()
+    for i, char in enumerate(text, start=1):
+        if not (char.isascii() and (char.isalnum() or char in "-./")):
+            name = unicodedata.name(char, "a control character")
+            looks = _LOOKALIKE.get(char)
+            hint = f", which looks like the Latin {looks}" if looks else ""
+            return (f"character {i} is {name} (U+{ord(char):04X}){hint}; an identifier is "
+                    "ASCII letters, digits and - . / only")
+    return None
+
+
+# Cyrillic and Greek letters that look like the Latin letters of TINs and REX numbers.
+_LOOKALIKE = {c: latin for latin, chars in {
+    "A": "АΑ", "B": "ВΒ", "C": "С", "E": "ЕΕ", "H": "НΗ", "I": "ІΙ", "K": "КΚ", "M": "МΜ",
+    "O": "ОΟ", "P": "РΡ", "T": "ТΤ", "X": "ХΧ", "Y": "УΥ", "Z": "Ζ", "a": "а", "c": "с",
+    "e": "е", "o": "о", "p": "р", "x": "х", "y": "у"}.items() for c in chars}
 Country = Literal["NO", "CH"] | Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Language = Literal["kk", "ru", "en", "other"]
@@ -69,10 +115,10 @@ class ExchangeRate(Strict):
     """A rate the facts supply (Order 244 p.11 gives thresholds in CHF and NOK only)."""
 
     currency: Currency = Field(description="currency converted from, e.g. EUR")
-    to: Literal["CHF", "NOK"]
+    to: Currency = Field(description="currency converted to, e.g. CHF")
     rate: Exact = Field(description="units of `to` for one unit of `currency`")
     date: dt.date | None = None
-    source: Text | None = None
+    source: OptText = None
 
     @field_validator("rate")
     @classmethod
@@ -85,13 +131,13 @@ class ExchangeRate(Strict):
 class Exporter(Strict):
     """The exporter as known to the authorised organisation (Appendix 1 boxes 1-4)."""
 
-    tin: str = Field(description='"KZ" + 12-digit BIN or IIN (Appendix 1, note 1)')
+    tin: Identifier = Field(description='"KZ" + 12-digit BIN or IIN (Appendix 1, note 1)')
     name: Text
-    legal_form: Text | None = None
-    address: Text | None = None
-    country: Country = "KZ"
+    legal_form: OptText = None
+    address: OptText = None
+    country: Country | None = Field(default=None, description="box 1: the exporter's country")
     activity: list[Literal["production", "trade"]] = Field(default_factory=list)
-    hs_codes: list[str] = Field(default_factory=list)
+    hs_codes: list[Code] = Field(default_factory=list)
 
 
 class Representative(Strict):
@@ -100,25 +146,24 @@ class Representative(Strict):
 
 
 class Declarations(Strict):
-    """Appendix 1 box 5: what the exporter declares by signing application No. 1."""
+    """Appendix 1 box 5: what the exporter declares by signing application No. 1.
 
-    information_correct: bool = True
-    previous_registration_revoked: bool = False
+    Every statement is the applicant's own: one left out is not declared (None), never a
+    default yes (docs/facts.md, "Defaults")."""
+
+    information_correct: bool | None = Field(default=None, description="box 5(1)")
+    previous_registration_revoked: bool | None = Field(default=None, description="box 5(2)")
     revocation_cause_corrected: bool | None = Field(
         default=None, description="box 5(2): the cause of an earlier revocation was corrected")
-    statements_only_for_originating_goods: bool = True
-    keeps_commercial_accounting: bool = True
-    reports_changes: bool = True
-    cooperates: bool = True
-    accepts_verification: bool = True
-    requests_removal_when_ineligible: bool = True
-    requests_removal_when_no_exports: bool = True
-    signed: bool = True
-
-
-# Declarations are frozen, so an application that gives none can share this one: building a
-# model for every application that omits box 5 cost more than validating the rest of it.
-_NO_DECLARATIONS = Declarations()
+    statements_only_for_originating_goods: bool | None = Field(default=None,
+                                                               description="box 5(3)")
+    keeps_commercial_accounting: bool | None = Field(default=None, description="box 5(4)")
+    reports_changes: bool | None = Field(default=None, description="box 5(5)")
+    cooperates: bool | None = Field(default=None, description="box 5(6)")
+    accepts_verification: bool | None = Field(default=None, description="box 5(7)")
+    requests_removal_when_ineligible: bool | None = Field(default=None, description="box 5(8)")
+    requests_removal_when_no_exports: bool | None = Field(default=None, description="box 5(9)")
+    signed: bool | None = Field(default=None, description="box 5 signed by the exporter")
 
 
 class GoodsItem(Strict):
@@ -135,7 +180,19 @@ class Decision(Strict):
     outcome: Literal["registered", "refused", "applied", "rejected", "revoked"]
     date: dt.date
     notified: dt.date | None = Field(default=None, description="date the notice was sent")
-    reasons_stated: bool | None = None
+    reasons_stated: bool | None = Field(default=None, description=(
+        "the notice states the reasons (p.8, p.14) or the ground of revocation (p.17)"))
+    date_stated: bool | None = Field(default=None, description=(
+        "the notice of revocation states the date of revocation (p.17)"))
+
+
+class Box7(Strict):
+    """Appendix 1 box 7 and p.7: what the authorised person enters on application No. 1."""
+
+    number: OptIdentifier = None
+    registered: dt.date | None = Field(default=None, description="date of registration")
+    valid_from: dt.date | None = Field(default=None,
+                                       description="date from which registration is valid")
 
 
 class Application(Strict):
@@ -147,34 +204,40 @@ class Application(Strict):
         description="p.4: paper by post or in person, or electronically through the "
         "authorised organisation's information system")
     languages: list[Language] = Field(description="p.4: Kazakh or Russian, and English")
-    tin: str | None = Field(default=None, description="box 1 TIN as written on the form")
-    exporter_name: Text | None = None
-    address: Text | None = None
-    contact: Text | None = Field(default=None, description="box 2: telephone, e-mail")
+    tin: OptIdentifier = Field(default=None, description="box 1 TIN as written on the form")
+    exporter_name: OptText = None
+    address: OptText = None
+    contact: OptText = Field(default=None, description="box 2: telephone, e-mail")
     activity: list[Literal["production", "trade"]] = Field(default_factory=list)
     goods: list[GoodsItem] = Field(default_factory=list)
     headings_covered: int | None = Field(
         default=None, ge=0, description="box 4: how many HS headings the goods fall under")
     representative: Representative | None = None
-    documents: list[str] = Field(
-        default_factory=list, description="documents attached, by kind (Order 257 list)")
+    documents: list[Code] = Field(
+        default_factory=list, description="documents attached, by name (p.4: the Order 257 list)")
     consent_to_publication: bool | None = Field(default=None, description="box 6")
-    declarations: Declarations = Field(default_factory=lambda: _NO_DECLARATIONS)
+    declarations: Declarations | None = Field(default=None, description="box 5")
     information_accurate: bool = Field(
-        default=True, description="false when the organisation found information to be inaccurate")
+        default=True, description=(
+            "false when the organisation found information to be inaccurate; a finding of "
+            "the organisation, not a declaration of the applicant (docs/facts.md)"))
     decision: Decision | None = None
+    box7: Box7 | None = Field(default=None, description="box 7, filled by the organisation")
 
 
 class Registration(Strict):
     """A registration in the REX system and its number (Order 244 p.5-7, p.10)."""
 
     ref: Ref | None = None
-    number: str = Field(description="KZREX + region code + DDMMYYYY + serial (p.6)")
+    number: Identifier = Field(description="the registration number (its structure: p.6, the parameter registration_number)")
     application: Ref | None = Field(default=None, description="ref of the application No. 1")
-    holder_tin: str | None = Field(default=None, description="TIN of the exporter holding it")
+    holder_tin: OptIdentifier = Field(default=None,
+                                      description="TIN of the exporter holding it")
     registered: dt.date = Field(description="date the number was assigned in the REX system")
     valid_from: dt.date = Field(description="date from which it is valid (p.5: receipt of application)")
     notified: dt.date | None = Field(default=None, description="notice to the exporter (p.7)")
+    notice_states: list[Literal["number", "application_date", "assignment_date"]] | None = Field(
+        default=None, description="what the notice of p.7 states (left out: not checked)")
     revoked: dt.date | None = None
     revocation_cancelled_by_court: dt.date | None = Field(default=None, description="p.20")
 
@@ -184,12 +247,15 @@ class ChangeReport(Strict):
 
     ref: Ref | None = None
     registration: Ref | None = None
+    registration_number: OptIdentifier = None
     changed: dt.date = Field(description="date the change occurred")
     reported: dt.date = Field(description="date the organisation received the report")
     kinds: list[Literal["legal_form_name_location", "activity", "hs_codes", "other"]]
-    reasons_given: bool = True
-    supporting_documents: list[str] = Field(default_factory=list)
-    information_accurate: bool = True
+    reasons_given: bool | None = Field(default=None, description=(
+        "p.13: the report gives the reasons for the changes (left out: not given)"))
+    supporting_documents: list[Code] = Field(default_factory=list)
+    information_accurate: bool = Field(default=True, description=(
+        "false when the organisation found the information false or incomplete (p.15)"))
     decision: Decision | None = None
 
 
@@ -198,14 +264,24 @@ class RevocationRequest(Strict):
 
     ref: Ref | None = None
     registration: Ref | None = None
-    registration_number: str | None = None
+    registration_number: OptIdentifier = None
     ground: Literal[
         "exporter_application", "gsp_noncompliance", "obligations_breached",
         "activity_ended", "gsp_cancelled",
     ]
     requested_by: Literal["exporter", "authorised_body", "other"]
     received: dt.date
+    exporter_reason: Literal["activity_terminated", "activity_changed", "gsp_exports_ended",
+                             "other"] | None = Field(default=None, description=(
+        "p.16(1): why the exporter applies (termination or change of activity, or of its "
+        "exports under the GSP)"))
     verification: Ref | None = Field(default=None, description="ref of the verification behind it")
+    preferences_cancelled_by: Literal["NO", "CH"] | None = Field(default=None, description=(
+        "p.16(4): the country that cancelled the GSP preferences for Kazakhstan"))
+    preferences_cancelled_from: dt.date | None = Field(default=None, description=(
+        "p.16(4): the date from which that country's preferences are cancelled"))
+    cancellation_evidence: OptText = Field(default=None, description=(
+        "p.16(4): the document showing the cancellation (e.g. the official notice)"))
     decision: Decision | None = None
 
 
@@ -214,13 +290,19 @@ class VerificationRequest(Strict):
 
     ref: Ref | None = None
     registration: Ref | None = None
-    registration_number: str | None = None
+    registration_number: OptIdentifier = None
     from_country: Country = Field(description="country of the requesting authority")
     official: bool = Field(description="an official request of a competent authority (Order 358 p.4)")
     received: dt.date = Field(description="date the authorised body received the request")
     documents_requested: dt.date | None = Field(default=None, description="body asks organisation (p.7)")
+    request_received: dt.date | None = Field(
+        default=None, description="organisation receives the body's request (p.8 counts from it)")
     documents_sent: dt.date | None = Field(default=None, description="organisation sends (p.8)")
+    documents_received: dt.date | None = Field(
+        default=None, description="body receives the documents (p.9 counts from it)")
     check_completed: dt.date | None = Field(default=None, description="p.9")
+    check_covered: list[Literal["documents", "rex_data"]] | None = Field(
+        default=None, description="p.9: what the check covered (left out: not checked)")
     conclusion_date: dt.date | None = Field(default=None, description="p.10")
     conclusion: Literal[
         "compliant", "gsp_noncompliance", "obligations_breached", "activity_ended"
@@ -236,22 +318,22 @@ class VerificationRequest(Strict):
 class Statement(Strict):
     """A statement on origin, application No. 2 (Order 244 p.11, Appendix 2)."""
 
-    date: dt.date
+    date: dt.date | None = Field(default=None, description="p.11: its date of issue")
     document: Literal[
         "invoice", "delivery_note", "specification", "packing_list", "other_commercial",
         "bill_of_lading", "cmr", "air_waybill", "rail_waybill", "other_transport",
     ]
-    rex_number: str | None = None
-    exporter_name: Text | None = None
-    exporter_address: Text | None = None
-    country_of_origin: str | None = None
-    country_of_importation: str | None = None
-    goods_description: Text | None = None
+    rex_number: OptIdentifier = None
+    exporter_name: OptText = None
+    exporter_address: OptText = None
+    country_of_origin: OptText = None
+    country_of_importation: OptText = None
+    goods_description: OptText = None
     origin_criterion: Literal["P", "W"] | None = None
-    hs_code: str | None = None
-    language: Language = "en"
-    pages: int = Field(default=1, ge=1, le=10000)
-    pages_numbered: bool = True
+    hs_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{2,10}$")] | None = None
+    language: Language | None = Field(default=None, description="p.11: in English")
+    pages: int | None = Field(default=None, ge=1, le=10000)
+    pages_numbered: bool | None = None
 
 
 class Consignment(Strict):
@@ -263,12 +345,24 @@ class Consignment(Strict):
     exchange_rates: list[ExchangeRate] = Field(default_factory=list)
     statement: Statement | None = None
 
+    @field_validator("exchange_rates")
+    @classmethod
+    def _one_rate_per_pair(cls, rates: list[ExchangeRate]) -> list[ExchangeRate]:
+        seen: set[tuple[str, str]] = set()
+        for rate in rates:
+            pair = (rate.currency, rate.to)
+            if pair in seen:
+                raise ValueError(f"two rates convert {pair[0]} to {pair[1]}; give the one "
+                                 "that applies, once")
+            seen.add(pair)
+        return rates
+
 
 class Case(Strict):
     """One exporter's file: everything evaluated together and in isolation from other cases."""
 
     case: Ref = Field(description="the case id, unique within a batch")
-    title: Text | None = None
+    title: OptText = None
     as_of: dt.date | None = Field(default=None, description="date the case is judged at")
     exporter: Exporter
     applications: list[Application] = Field(default_factory=list)

@@ -10,7 +10,6 @@ its type in `fact` and a unique `ref`. Lists of records (goods) become facts of 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -18,7 +17,7 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel
 from rexcheck.engine.errors import EngineFailure
 from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES, NOT_ASSERTED
-from rexcheck.facts.models import Application, Case, Consignment, Registration
+from rexcheck.facts.models import Case
 
 EPOCH = dt.date(1970, 1, 1)
 TYPE_KEY = "fact"
@@ -85,7 +84,10 @@ def _flatten(record: BaseModel, prefix: str, out: dict[str, Any], skip: Any = ()
     """
     for name, value in record.__dict__.items():
         kind = type(value)
-        if kind is str or kind is bool:
+        if kind is str:
+            if value and name not in skip:  # a text left blank is a missing value
+                out[prefix + name] = value
+        elif kind is bool:
             if name not in skip:
                 out[prefix + name] = value
         elif value is None or name in skip:
@@ -109,80 +111,6 @@ def _flatten(record: BaseModel, prefix: str, out: dict[str, Any], skip: Any = ()
                                 "which the engine facts do not know")
 
 
-def _converted(consignment: Consignment, currency: str) -> int | None:
-    value = consignment.value
-    if value.currency == currency:
-        return cents(value.amount)
-    rates = consignment.exchange_rates
-    if not rates:  # nothing to sort
-        return None
-    for rate in sorted(rates, key=_rate_order):
-        if rate.currency == value.currency and rate.to == currency:
-            return cents(value.amount * rate.rate)
-    return None
-
-
-def _rate_order(rate: Any) -> tuple[str, str, str]:
-    return (rate.currency, rate.to, str(rate.rate))
-
-
-NUMBER = re.compile(r"^KZREX[0-9]{3}([0-9]{8})[0-9]{4}$")
-
-
-def _consignment_fields(record: Consignment, out: dict[str, Any]) -> None:
-    for currency, key in (("CHF", "value_chf"), ("NOK", "value_nok")):
-        converted = _converted(record, currency)
-        if converted is not None:
-            out[key] = converted
-
-
-def _application_fields(record: Application, out: dict[str, Any]) -> None:
-    out["goods_count"] = len(record.goods)
-
-
-def _registration_fields(record: Registration, out: dict[str, Any]) -> None:
-    out["registered_ddmmyyyy"] = _ddmmyyyy(record.registered)
-    match = NUMBER.match(record.number)
-    if match:
-        part = out["number_date"] = match.group(1)
-        try:
-            dt.date(int(part[4:]), int(part[2:4]), int(part[:2]))
-            out["number_date_is_real"] = True
-        except ValueError:
-            out["number_date_is_real"] = False
-
-
-def _ddmmyyyy(day: dt.date) -> str:
-    """`day.strftime("%d%m%Y")`, formatted directly (strftime costs a microsecond or two).
-
-    The C library decides how strftime pads a year below 1000, so those years still go to it.
-    """
-    if type(day) is dt.date and day.year >= 1000:
-        return "%02d%02d%d" % (day.day, day.month, day.year)
-    return day.strftime("%d%m%Y")
-
-
-# The computed fields of a record, by its exact model class, so that `case_facts` need not go
-# through `computed_fields`' isinstance tests (any other class, a subclass say, still does).
-_COMPUTED_BY_MODEL = {
-    Consignment: _consignment_fields,
-    Application: _application_fields,
-    Registration: _registration_fields,
-}
-
-
-def computed_fields(record: BaseModel) -> dict[str, Any]:
-    """Values Python computes for the engine (catalog.COMPUTED lists them)."""
-    out: dict[str, Any] = {}
-    if isinstance(record, Consignment):
-        _consignment_fields(record, out)
-    elif isinstance(record, Application):
-        _application_fields(record, out)
-    elif isinstance(record, Registration):
-        _registration_fields(record, out)
-    return out
-
-
 class _BaseType(NamedTuple):
     """What case_facts needs of a base fact type, worked out once at import."""
 
@@ -198,42 +126,86 @@ _BASE_TYPES = tuple(
               frozenset(_NOT_ASSERTED[fact_type] | _CHILDREN[fact_type].keys()),
               tuple(_CHILDREN[fact_type].items()))
     for fact_type, (_, list_name) in BASE_TYPES.items())
-_CANONICAL_ORDER = itemgetter(TYPE_KEY, "ref")
 
 
-def case_facts(case: Case) -> list[dict[str, Any]]:
-    """The engine facts of one case, in a canonical order (type, then ref)."""
-    facts: list[dict[str, Any]] = []
+def case_facts(case: Case, records: list[BaseModel] | None = None,
+               order: dict[str, int] | None = None, index_key: str | None = None
+               ) -> list[dict[str, Any]]:
+    """The engine facts of one case, in a canonical order: by type (alphabetically, or in the
+    given `order` of types), then by ref. When `records` is given, it receives the record each
+    fact was made from, in the same order (values the rule packs compute are read from the
+    records). With `index_key`, each fact's first key is that key, holding the fact's position
+    in the list (the runtime finds the facts of a firing by it)."""
+    first = {} if index_key is None else {index_key: 0}
+    by_type: dict[str, list[tuple[str, dict[str, Any], BaseModel]]] = {}
     for fact_type, list_name, short, skip, children in _BASE_TYPES:
-        records = getattr(case, list_name)
-        if not isinstance(records, list):
-            records = [records]
-        elif not records:
+        items = getattr(case, list_name)
+        if not isinstance(items, list):
+            items = [items]
+        elif not items:
             continue
-        for i, record in enumerate(records, start=1):
-            fact: dict[str, Any] = {}
+        bucket = by_type.setdefault(fact_type, [])
+        for i, record in enumerate(items, start=1):
+            fact: dict[str, Any] = first.copy()
             _flatten(record, "", fact, skip)
+            # A record without a ref is named by its position; '#' cannot occur in a ref, so
+            # the name never collides with another record's own ref.
             ref = record.__dict__.get("ref") or (
-                short if fact_type == "exporter" else f"{short}-{i}")
+                short if fact_type == "exporter" else f"{short}#{i}")
             fact["ref"] = ref
             fact[TYPE_KEY] = fact_type
-            compute = _COMPUTED_BY_MODEL.get(type(record))
-            if compute is None:
-                fact.update(computed_fields(record))
-            else:
-                compute(record, fact)
-            facts.append(fact)
+            bucket.append((ref, fact, record))
             for lst, child_type in children:
+                child_bucket = by_type.setdefault(child_type, [])
                 for j, child in enumerate(getattr(record, lst), start=1):
-                    child_fact: dict[str, Any] = {}
+                    child_fact: dict[str, Any] = first.copy()
                     _flatten(child, "", child_fact)
-                    child_fact["ref"] = f"{ref}/{lst}-{j}"
+                    child_ref = child_fact["ref"] = f"{ref}/{lst}-{j}"
                     child_fact[fact_type] = ref
                     child_fact[TYPE_KEY] = child_type
-                    facts.append(child_fact)
+                    child_bucket.append((child_ref, child_fact, child))
+    types = (sorted(by_type) if order is None
+             else sorted(by_type, key=order.__getitem__))
+    facts: list[dict[str, Any]] = []
+    for fact_type in types:
+        bucket = by_type[fact_type]
+        if len(bucket) > 1:
+            bucket.sort(key=_BY_REF)
+        facts.extend(fact for _, fact, _ in bucket)
+        if records is not None:
+            records.extend(record for _, _, record in bucket)
+    if "registration" in by_type:
+        _link_registrations(facts)
+    if index_key is not None:
+        for i, fact in enumerate(facts):
+            fact[index_key] = i
     check_width(facts)
-    facts.sort(key=_CANONICAL_ORDER)
     return facts
+
+
+_BY_REF = itemgetter(0)
+LINKED = ("change_report", "revocation_request", "verification_request")
+
+
+def _link_registrations(facts: list[dict[str, Any]]) -> None:
+    """A document may name its registration by ref (`registration: R1`) or by number
+    (`registration_number`): each fact gets both, so rules that join on either
+    never miss. facts/loader.py has refused links that resolve to nothing."""
+    numbers: dict[str, str] = {}
+    refs: dict[str, str] = {}
+    for fact in facts:
+        if fact[TYPE_KEY] == "registration":
+            numbers[fact["ref"]] = fact["number"]
+            refs.setdefault(fact["number"], fact["ref"])
+    if not numbers:
+        return
+    for fact in facts:
+        if fact[TYPE_KEY] in LINKED:
+            ref, number = fact.get("registration"), fact.get("registration_number")
+            if ref is not None and number is None and ref in numbers:
+                fact["registration_number"] = numbers[ref]
+            elif number is not None and ref is None and number in refs:
+                fact["registration"] = refs[number]
 
 
 def check_width(facts: list[dict[str, Any]]) -> None:

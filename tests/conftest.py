@@ -27,6 +27,12 @@ CLEAN_APPLICATION = {
                "meets_origin_rules": True}],
     "documents": ["state_registration_certificate", "origin_documents"],
     "consent_to_publication": True,
+    "declarations": {
+        "information_correct": True, "previous_registration_revoked": False,
+        "statements_only_for_originating_goods": True, "keeps_commercial_accounting": True,
+        "reports_changes": True, "cooperates": True, "accepts_verification": True,
+        "requests_removal_when_ineligible": True, "requests_removal_when_no_exports": True,
+        "signed": True},
 }
 
 CLEAN_CASE = {
@@ -65,6 +71,7 @@ def rule_ids(result) -> list[str]:
 MINIMAL_RULE = """\
 act: Order 244
 title: test pack
+versions: [order-244]
 rules:
   - id: T-1-channel
     title: test rule
@@ -77,9 +84,19 @@ rules:
 """
 
 
+SHIPPED_LAW = (ROOT / "rules" / "law.yaml").read_text(encoding="utf-8")
+# The shipped acts and versions, and no document with outcomes: a test pack of a few rules
+# decides no outcome (its cases' outcome is `none`), where with the shipped documents every
+# document would be `undetermined` for want of outcome rules.
+TEST_LAW = SHIPPED_LAW[:SHIPPED_LAW.index("\n# The documents of a case")] + "\n"
+
+
 def write_pack(root: Path, text: str, name: str = "pack.yaml") -> Path:
-    """Write one rule file under `root/test/` and return the rules root."""
+    """Write one rule file under `root/test/` (with a law.yaml beside it, which every rules
+    tree needs: the shipped acts, no documents) and return the rules root."""
     folder = root / "test"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_text(text, encoding="utf-8")
+    if not (root / "law.yaml").exists():
+        (root / "law.yaml").write_text(TEST_LAW, encoding="utf-8")
     return root

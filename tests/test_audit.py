@@ -24,7 +24,7 @@ def run(*args):
 def test_results_carry_version_rules_digest_as_of_and_case_digest():
     doc = json.loads(run("check", str(EXAMPLES / "refused-no-english.yaml"), "--format",
                          "json").output)
-    audit = doc["cases"][0]["audit"]
+    audit = doc["results"][0]["audit"]
     assert audit["version"] == __version__
     assert audit["rules_digest"] == doc["rules"]["digest"]
     assert audit["as_of"] == "2026-04-15"
@@ -47,7 +47,7 @@ def test_audit_log_appends_and_verify_finds_a_reversed_decision(tmp_path):
     first = log.read_text(encoding="utf-8")
     run("check", str(EXAMPLES / "registered-clean.yaml"), "--audit-log", str(log))
     text = log.read_text(encoding="utf-8")
-    assert text.startswith(first) and len(text.splitlines()) == 2  # appended, not rewritten
+    assert text.startswith(first) and len(text.splitlines()) == 3  # appended, not rewritten
 
     result = run("audit", "verify", str(log))
     assert result.exit_code == 0 and "2 stand, 0 would change" in result.output
@@ -68,8 +68,9 @@ def test_screen_writes_one_log_line_per_decision(tmp_path):
     log = tmp_path / "screen.jsonl"
     population = ROOT / "examples" / "whatif" / "population.jsonl"
     result = run("screen", str(population), "--audit-log", str(log))
-    assert len(log.read_text().splitlines()) == len(result.stdout.splitlines()) == 9
-    entry = json.loads(log.read_text().splitlines()[0])
+    _header, *decisions = log.read_text().splitlines()
+    assert len(decisions) == len(result.stdout.splitlines()) == 9
+    entry = json.loads(decisions[0])["decision"]
     assert entry["case"]["case"] == "W-01" and entry["audit"]["as_of"] == "2026-06-01"
     assert run("audit", "verify", str(log)).exit_code == 0
 
@@ -77,13 +78,14 @@ def test_screen_writes_one_log_line_per_decision(tmp_path):
 def test_a_tampered_log_line_is_reported(tmp_path):
     log = tmp_path / "decisions.jsonl"
     run("check", str(EXAMPLES / "registered-clean.yaml"), "--audit-log", str(log))
-    entry = json.loads(log.read_text())
-    entry["case"]["exporter"]["name"] = "Someone Else LLP"
-    log.write_text(json.dumps(entry) + "\n{broken\n")
+    header, line = log.read_text().splitlines()
+    entry = json.loads(line)
+    entry["decision"]["case"]["exporter"]["name"] = "Someone Else LLP"
+    log.write_text(header + "\n" + json.dumps(entry) + "\n{broken\n")
     result = run("audit", "verify", str(log))
     assert result.exit_code == 2
     assert "does not match its digest" in result.output
-    assert "line 2: not valid JSON" in result.output
+    assert f"{log}:3:1: error: not valid JSON" in result.output
 
 
 # The case digest hashes the case's canonical JSON, which orjson writes for speed; it must be
@@ -111,7 +113,7 @@ def test_canonical_json_is_pydantics_json_of_every_example_and_generated_case():
 
 EDGE_AMOUNTS = ["1E+2", "0.000001", "1e-7", "100.00", "0", "0E-10", "1e15", 12500.0, 1e-05,
                 "123456789012345.123456789", 3]
-EDGE_TEXT = ["a\x00b", "\x1f", "\x7f", "\u2028\u2029", "😀", '\\"/', "Беркут", "  padded  "]
+EDGE_TEXT = ["a\u2028\u2029b", "😀", '\\"/', "Беркут", "  padded  ", "tab\tinside"]
 
 
 @pytest.mark.parametrize("amount", EDGE_AMOUNTS)
@@ -126,6 +128,14 @@ def test_canonical_json_writes_edge_amounts_as_pydantic_does(amount):
 def test_canonical_json_writes_edge_text_as_pydantic_does(text):
     case = Case.model_validate({**_MINIMAL, "exporter": {"tin": "KZ1", "name": text}})
     assert canonical_json(case) == case.model_dump_json().encode()
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "a\x1fb", "a\x7fb", "a\x1b[2Jb"])
+def test_control_characters_in_a_text_are_refused(text):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="exporter.name"):
+        Case.model_validate({**_MINIMAL, "exporter": {"tin": "KZ1", "name": text}})
 
 
 def test_an_integer_orjson_cannot_write_goes_through_pydantic():

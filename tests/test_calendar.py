@@ -2,10 +2,12 @@
 
 Holidays (Labour Code art. 84 and the Law on holidays, as applied each year by Government
 decree): New Year 1-2 Jan, Orthodox Christmas 7 Jan, Women's Day 8 Mar, Nauryz 21-23 Mar, Unity
-Day 1 May, Defender's Day 7 May, Victory Day 9 May, Capital Day 6 Jul, Constitution Day 30 Aug,
-Republic Day 25 Oct (restored from 2022), Independence Day 16 Dec (and 17 Dec until 2021),
-Kurban Ait (first day, moves every year, not moved off a weekend). A secular holiday on a
-weekend gives the next working day off. Each expected date below is worked out by hand.
+Day 1 May, Defender's Day 7 May, Victory Day 9 May, Capital Day 6 Jul, Constitution Day (30 Aug
+until 2025, none in 2026, 15 Mar from 2027: the 2026 Constitution), Republic Day 25 Oct (restored
+from 2022), First President's Day 1 Dec (until 2021), Independence Day 16 Dec (and 17 Dec until
+2021), Kurban Ait (first day, moves every year, not moved off a weekend). A secular holiday on a
+weekend gives the next working day off. Each expected date below is worked out by hand; the
+days pinned year by year are in test_calendar_pinned.py.
 """
 
 from __future__ import annotations
@@ -75,8 +77,8 @@ def test_days_late_are_counted_in_working_days(cal):
 def test_each_day_off_has_its_reason(cal):
     days = {d.date: d for d in cal.explain(D(2025, 1, 1), D(2025, 1, 6))}
     assert days[D(2025, 1, 1)].reason == "New Year's Day (public holiday)"
-    assert days[D(2025, 1, 3)].reason.startswith("day off moved from 2025-01-05")
-    assert days[D(2025, 1, 4)].reason == "Saturday"
+    assert days[D(2025, 1, 3)].reason.startswith("day off moved from Sunday 2025-01-05")
+    assert days[D(2025, 1, 4)].reason == "weekend (Saturday)"
     assert days[D(2025, 1, 5)].working and "transfer" in days[D(2025, 1, 5)].reason
     assert days[D(2025, 1, 6)].working and days[D(2025, 1, 6)].reason is None
 
@@ -96,7 +98,8 @@ def test_the_data_file_adds_days_off_and_working_days(tmp_path):
         "confirmed_holidays:\n  - {date: 2026-05-26, name: Kurban Ait, source: announcement}\n")
     cal = WorkingCalendar.load(path)
     assert cal.add_working_days(D(2026, 6, 4), 1) == D(2026, 6, 6)
-    assert "decree X" in cal.day(D(2026, 6, 5)).reason
+    assert cal.day(D(2026, 6, 5)).reason == "test day off"
+    assert cal.day(D(2026, 6, 5)).entry.source.citation == "decree X"
     assert not cal.is_working_day(D(2026, 5, 26))
     assert cal.is_working_day(D(2026, 5, 27))  # the estimate is replaced
 
@@ -133,3 +136,82 @@ def test_cli_explain_and_errors():
     assert "Traceback" not in bad.output
     bad = CliRunner().invoke(calendar_cli, ["add", "2026-02-30", "5"])
     assert bad.exit_code == 2 and "is not a date" in bad.output
+
+
+# ---- each day with its reason and source (what `calendar list`, `explain` and the docs show) ---
+
+def test_a_public_holiday_comes_from_the_holidays_package_with_its_version(cal):
+    import holidays
+
+    day = cal.entry(D(2026, 12, 16))
+    assert (day.kind, day.name, day.working) == ("public-holiday", "Independence Day", False)
+    assert day.source.as_dict() == {"type": "holidays", "package": "holidays",
+                                    "version": holidays.__version__, "country": "KZ"}
+    assert day.source.label == f"holidays {holidays.__version__}"
+
+
+def test_a_day_off_for_a_holiday_on_a_weekend_names_the_weekend_day_it_stands_in_for(cal):
+    # Nauryz 2026: Saturday 21 and Sunday 22 March give Tuesday 24 and Wednesday 25 off
+    tuesday, wednesday = cal.entry(D(2026, 3, 24)), cal.entry(D(2026, 3, 25))
+    assert tuesday.kind == "holiday-on-weekend-day-off" and tuesday.name == "Nowruz Holiday"
+    assert (tuesday.moved_from, wednesday.moved_from) == (D(2026, 3, 21), D(2026, 3, 22))
+    assert tuesday.reason == "Nowruz Holiday, day off in place of Saturday 2026-03-21"
+
+
+def test_a_transfer_names_both_the_day_off_and_the_weekend_day_worked(cal):
+    day_off, worked = cal.entry(D(2025, 1, 3)), cal.entry(D(2025, 1, 5))
+    assert (day_off.kind, day_off.moved_from) == ("transferred-day-off", D(2025, 1, 5))
+    assert (worked.kind, worked.working, worked.moved_to) == (
+        "transferred-working-day", True, D(2025, 1, 3))
+
+
+def test_an_estimated_holiday_says_so(tmp_path):
+    path = tmp_path / "kz.yaml"
+    path.write_text("first_year: 2027\nlast_year: 2027\n")
+    day = WorkingCalendar.load(path).entry(D(2027, 5, 16))
+    assert day.estimated and "estimated" in day.reason
+
+
+def test_a_data_file_entry_is_its_own_source_with_file_line_and_citation(tmp_path):
+    path = tmp_path / "kz.yaml"
+    path.write_text(
+        "first_year: 2026\nlast_year: 2026\n"
+        "days_off:\n  - {date: 2026-06-05, reason: test day off, source: decree X}\n"
+        "working_days:\n  - {date: 2026-06-06, reason: test working Saturday, source: decree Y}\n")
+    cal = WorkingCalendar.load(path)
+    off, worked = cal.entry(D(2026, 6, 5)), cal.entry(D(2026, 6, 6))
+    assert (off.kind, worked.kind) == ("added-day-off", "added-working-day")
+    assert off.source.as_dict() == {"type": "data-file", "file": str(path), "line": 4,
+                                    "section": "days_off", "citation": "decree X"}
+    assert worked.source.label == f"{path}:6 (working_days): decree Y"
+
+
+def test_the_shipped_data_file_is_named_as_in_the_repository(cal):
+    day = cal.entry(D(2026, 5, 27))  # Kurban Ait 2026, announced
+    assert day.source.file == "rules/calendar/kazakhstan.yaml"
+
+
+def test_the_year_lists_every_non_working_day_and_every_weekend_day_worked(cal):
+    days = cal.year_days(2025)
+    assert D(2025, 1, 4) in {d.date for d in days}                     # a Saturday
+    assert D(2025, 1, 5) in {d.date for d in days if d.working}        # worked by transfer
+    assert not any(d.working for d in days if d.kind != "transferred-working-day")
+    without = cal.year_days(2025, weekends=False)
+    assert {d.kind for d in without} >= {"public-holiday", "holiday-on-weekend-day-off",
+                                         "transferred-day-off", "transferred-working-day"}
+    assert "weekend" not in {d.kind for d in without}
+    assert [d.date for d in days] == sorted(d.date for d in days)
+
+
+def test_a_year_outside_the_calendar_is_an_error_naming_the_range(cal):
+    with pytest.raises(CalendarError, match=r"2030 is outside the years the calendar knows "
+                                            r"\(2021-2027\)"):
+        cal.year_days(2030)
+
+
+def test_holiday_names_are_read_in_english_whatever_the_locale(monkeypatch):
+    # the package names days in the locale's language unless told; transfers are read from
+    # the English names, so a Kazakh locale must not turn a transfer into a nameless holiday
+    monkeypatch.setenv("LANGUAGE", "kk")
+    day = WorkingCalendar.load().entry(D(2025, 1, 3))
+    assert (day.kind, day.moved_from) == ("transferred-day-off", D(2025, 1, 5))

@@ -21,10 +21,12 @@ def test_help_teaches_commands_and_exit_codes():
         assert word in result.output
 
 
-def test_clean_case_exits_0():
+def test_clean_case_exits_0_and_shows_each_outcome_with_the_rule_that_decided_it():
     result = run("check", str(EXAMPLES / "registered-clean.yaml"))
     assert result.exit_code == 0, result.output
-    assert "no findings" in result.output
+    assert "no findings (2 notice(s))" in result.output
+    assert "application A1: register  [Order 244 p.5] R244-5-outcome-register" in result.output
+    assert "registered without problems: register (as of 2026-04-15)" in result.output
 
 
 def test_refused_case_prints_findings_with_citations_and_exits_1():
@@ -38,16 +40,23 @@ def test_json_output_is_valid_and_complete():
     result = run("check", str(EXAMPLES / "refused-no-english.yaml"), "--format", "json")
     assert result.exit_code == 1
     doc = json.loads(result.output)
+    assert doc["schema"] == "rexcheck.check/1"
     assert doc["rules"]["digest"].startswith("sha256:")
-    (case,) = doc["cases"]
+    (case,) = doc["results"]
+    assert case["schema"] == "rexcheck.result/1"
+    assert case["outcome"] == "refuse"
+    assert case["outcomes"][0]["rule_id"] == "R244-8-outcome-refuse"
     finding = next(f for f in case["findings"] if f["rule_id"] == "R244-8-1-no-english")
     assert finding["citation"]["ref"] == "Order 244 p.8(1)"
     assert finding["subject"] == {"type": "application", "ref": "A1"}
     assert finding["facts"] == [{"alias": "application", "type": "application", "ref": "A1",
                                  "derived_by": None}]
-    assert "trace" not in case
-    counted = [f for f in case["findings"] if f["severity"] != "info"]
-    assert doc["summary"]["findings"] == len(counted)
+    assert finding["judged_on"] == "2026-03-19"
+    assert case["trace"] is None
+    assert all(f["severity"] != "info" for f in case["findings"])
+    assert all(f["severity"] == "info" for f in case["notices"])
+    assert doc["summary"]["findings"] == len(case["findings"])
+    assert doc["summary"]["notices"] == len(case["notices"])
 
 
 def test_explain_shows_the_chain_of_firings():
@@ -57,7 +66,7 @@ def test_explain_shows_the_chain_of_firings():
             "refusal_ground") in result.output
     doc = json.loads(run("check", str(EXAMPLES / "refused-documents-origin.yaml"), "--explain",
                          "--format", "json").output)
-    flag = next(f for f in doc["cases"][0]["findings"]
+    flag = next(f for f in doc["results"][0]["findings"]
                 if f["rule_id"] == "R244-8-registered-despite-ground")
     assert flag["explanation"]["because"][0]["derived"].startswith("refusal_ground:")
 
@@ -97,8 +106,8 @@ def test_as_of_must_be_a_date():
 def test_a_directory_is_searched_for_cases():
     result = run("check", str(EXAMPLES), "--format", "json")
     doc = json.loads(result.output)
-    assert len(doc["cases"]) == len(list(EXAMPLES.glob("*.yaml")))
-    assert [c["case"] for c in doc["cases"]] == sorted(c["case"] for c in doc["cases"])
+    assert len(doc["results"]) == len(list(EXAMPLES.glob("*.yaml")))
+    assert [c["case"] for c in doc["results"]] == sorted(c["case"] for c in doc["results"])
 
 
 def test_duplicate_case_ids_are_an_input_error(tmp_path):
@@ -111,7 +120,7 @@ def test_duplicate_case_ids_are_an_input_error(tmp_path):
 def test_rules_list_json_has_id_and_canonical_citation():
     doc = json.loads(run("rules", "list", "--format", "json").output)
     by_id = {r["id"]: r for r in doc["rules"]}
-    assert by_id["R244-8-2-documents"]["citation"] == "Order 244 p.8(2)"
+    assert by_id["R244-8-2-no-documents"]["citation"] == "Order 244 p.8(2)"
     assert all(r["citation"].startswith("Order ") for r in doc["rules"])
 
 
@@ -128,7 +137,7 @@ def test_an_as_of_date_outside_the_calendar_is_a_case_error_not_a_crash():
     assert "Traceback" not in result.output
 
 
-def test_a_parameter_without_a_value_on_the_date_is_a_case_error_naming_it(tmp_path):
+def test_a_parameter_without_a_value_while_its_rule_is_in_force_is_refused_at_load(tmp_path):
     import shutil
 
     from conftest import ROOT
@@ -140,6 +149,8 @@ def test_a_parameter_without_a_value_on_the_date_is_a_case_error_naming_it(tmp_p
         "- {from: 2021-04-11, value: 10300}", "- {from: 2026-01-01, value: 10300}"),
         encoding="utf-8")
     result = CliRunner().invoke(main, ["check", str(EXAMPLES / "registered-clean.yaml"),
-                                       "--rules", str(rules), "--as-of", "2025-06-01"])
+                                       "--rules", str(rules)])
     assert result.exit_code == 2
-    assert "parameter 'statement_threshold_chf' has no value on 2025-06-01" in result.output
+    assert ("parameter 'statement_threshold_chf' has no value on 2021-04-11, when the rule is "
+            "in force") in result.output
+    assert "[param-not-in-force]" in result.output and "case " not in result.output

@@ -17,14 +17,15 @@ from rexcheck.facts.loader import parse_case
 
 def test_rules_really_run_in_durable_rules(checker):
     """A derived fact asserted by one rule triggers another rule inside the engine."""
-    program = compile_program(checker.ruleset, AS_OF)
+    program = compile_program(checker.ruleset)
     chained = program.definition["R244-8-registered-despite-ground"]["all"]
     assert {"refusal_ground": {"$and": [{"fact": "refusal_ground"},
                                         {"application": {"application": "ref"}}]}} in chained
-    session = checker.runtime.session(AS_OF)
+    session = checker.runtime.session
     assert session.name.startswith("rexcheck_")
     decision = {"outcome": "registered", "date": dt.date(2026, 3, 18)}
-    result = checker.check(case_with(languages=["ru"], decision=decision), AS_OF)
+    result = checker.check(case_with(languages=["ru"], decision=decision), AS_OF,
+                           explain=True)
     steps = {s.rule_id: s for s in result.trace}
     source = steps["R244-8-1-no-english"]
     assert source.derived["fact"] == "refusal_ground"
@@ -43,7 +44,8 @@ def test_an_exception_in_an_action_is_surfaced_not_swallowed(checker, monkeypatc
     assert "R244-8-1-no-english" in result.error
     # the session was cleaned up: the next case runs normally
     monkeypatch.undo()
-    assert rule_ids(checker.check(case_with(languages=["ru"]), AS_OF)) == ["R244-8-1-no-english"]
+    assert rule_ids(checker.check(case_with(languages=["ru"]), AS_OF)) == [
+        "R244-8-1-no-english", "R244-8-refusal-notice-due"]
 
 
 def test_more_than_1024_cases_in_one_ruleset(tmp_path):
@@ -74,16 +76,16 @@ def test_same_facts_in_any_order_give_identical_results(checker):
     case = case_with(languages=["ru"], goods=[
         {"description": "a", "hs_code": "7601", "meets_origin_rules": False},
         {"description": "b", "hs_code": "7605", "meets_origin_rules": False}])
-    first = checker.check(case, AS_OF).model_dump_json()
+    first = checker.check(case, AS_OF).to_json_bytes()
     case["applications"][0]["goods"].reverse()
     case["applications"][0]["goods"][0], case["applications"][0]["goods"][1] = (
         case["applications"][0]["goods"][1], case["applications"][0]["goods"][0])
-    assert checker.check(case, AS_OF).model_dump_json() == first
+    assert checker.check(case, AS_OF).to_json_bytes() == first
 
 
 def test_non_ascii_text_is_matched_and_kept(checker):
     case = case_with(representative={"name": "Консалт Экспорт ТОО", "power_of_attorney": False})
-    (finding,) = counted(checker.check(case, AS_OF))
+    (finding,) = [f for f in counted(checker.check(case, AS_OF)) if f.kind == "refusal_ground"]
     assert "Консалт Экспорт ТОО" in finding.message
 
 
@@ -172,7 +174,7 @@ def test_one_engine_state_serves_case_after_case_and_keeps_nothing_between_them(
     a state of its own, in any order, and the state must come out clean every time."""
     cases = _leak_prone_cases()
     # each case on an engine of its own
-    alone = [Checker(checker.ruleset).check(case, AS_OF).model_dump_json() for case in cases]
+    alone = [Checker(checker.ruleset).check(case, AS_OF).to_json_bytes() for case in cases]
     deleted = []
     monkeypatch.setattr(runtime_module.dre, "delete_state",
                         lambda handle, sid, real=runtime_module.dre.delete_state:
@@ -180,7 +182,7 @@ def test_one_engine_state_serves_case_after_case_and_keeps_nothing_between_them(
     for order in (cases, cases[::-1], cases + cases):
         for case in order:
             expected = alone[cases.index(case)]
-            assert checker.check(case, AS_OF).model_dump_json() == expected
+            assert checker.check(case, AS_OF).to_json_bytes() == expected
     assert deleted == []  # every case was retracted cleanly; no state was thrown away
     assert alone[0] != alone[1]  # the two refused cases do differ
 
@@ -190,7 +192,7 @@ def test_no_pattern_tests_the_same_thing_twice(checker):
     # be one more alpha node every fact of the type is tested against
     import json
 
-    program = compile_program(checker.ruleset, AS_OF)
+    program = compile_program(checker.ruleset)
     checked = 0
     for rule in program.definition.values():
         for pattern in rule["all"]:
@@ -212,3 +214,28 @@ def test_the_width_limit_counts_the_fields_added_for_due_dates_and_patterns(chec
     monkeypatch.setattr(normalise, "MAX_FACT_FIELDS", widest)  # the case's own facts fit
     result = checker.check(case, AS_OF)
     assert "more than the engine can take" in result.error  # with `_as_of` and due dates not
+
+
+def test_a_negation_of_the_cases_own_facts_needs_no_marker_and_decides_rightly(checker,
+                                                                                monkeypatch):
+    """R244-8-1-no-goods negates goods items, which the runtime sends before applications
+    (compiler.base_order): it runs in stratum 0, without a marker, and must decide rightly
+    with goods listed anywhere, and leave the engine state clean (docs/engine.md)."""
+    program = checker.runtime.program
+    assert program.actions["R244-8-1-no-goods"].stratum == 0
+    assert program.type_order["goods_item"] < program.type_order["application"]
+    deleted = []
+    monkeypatch.setattr(runtime_module.dre, "delete_state",
+                        lambda handle, sid, real=runtime_module.dre.delete_state:
+                        (deleted.append(sid), real(handle, sid))[1])
+    goods = case_with()["applications"][0]["goods"]
+    for case in (case_with(), case_with(goods=goods * 3), case_with(goods=[])):
+        two = copy.deepcopy(case)
+        two["applications"].append(copy.deepcopy(two["applications"][0]) | {"ref": "A0"})
+        for c in (case, two):
+            result = checker.check(c, AS_OF)
+            no_goods = [f.subject.ref for f in result.findings if f.rule_id == "R244-8-1-no-goods"]
+            expected = [] if c["applications"][0]["goods"] else sorted(
+                a["ref"] for a in c["applications"])
+            assert sorted(no_goods) == expected
+    assert deleted == []

@@ -14,8 +14,7 @@ EXPECTED = {
         ("R244-8-1-no-power-of-attorney", "application A1"),
         ("R244-8-refusal-notice-late", "application A1")],
     "refused-documents-origin.yaml": [
-        ("R244-8-1-tin-format", "application A1"), ("R244-8-2-documents", "application A1"),
-        ("R244-8-registered-despite-ground", "application A1"),
+        ("R244-8-1-tin-format", "application A1"),
         ("R244-8-registered-despite-ground", "application A1"),
         ("R244-8-registered-despite-ground", "application A1"),
         ("R244-8-3-origin", "goods_item A1/goods-1")],
@@ -26,7 +25,8 @@ EXPECTED = {
     "change-of-data.yaml": [
         ("R244-13-no-documents", "change_report CH1"), ("R244-13-report-late", "change_report CH1"),
         ("R244-14-decision-late", "change_report CH1"),
-        ("R244-15-applied-despite-ground", "change_report CH1")],
+        ("R244-15-applied-despite-ground", "change_report CH1"),
+        ("R244-15-late-report", "change_report CH1")],
     "verification-to-revocation.yaml": [
         ("R244-16-statement-with-revoked-number", "consignment C1"),
         ("R358-8-reply-late", "verification_request V1"),
@@ -38,8 +38,37 @@ EXPECTED = {
 }
 
 
+OUTCOMES = {
+    "registered-clean.yaml": ("register", {"application A1": "register",
+                                           "registration R1": "valid"}),
+    "pending-decision.yaml": ("register", {"application A1": "register"}),
+    "refused-no-english.yaml": ("refuse", {"application A1": "refuse"}),
+    "refused-documents-origin.yaml": ("refuse", {"application A1": "refuse"}),
+    "statements-to-switzerland.yaml": ("invalid", {
+        "consignment C1": "valid", "consignment C2": "invalid", "consignment C3": "invalid",
+        "consignment C4": "not_covered", "registration R1": "valid"}),
+    "change-of-data.yaml": ("refuse_change", {"change_report CH1": "refuse_change",
+                                              "registration R1": "valid"}),
+    "verification-to-revocation.yaml": ("revoke", {
+        "consignment C1": "invalid", "registration R1": "revoked",
+        "revocation_request RV1": "revoke", "verification_request V1": "apply_to_revoke"}),
+    "revocation-unfounded.yaml": ("do_not_revoke", {"registration R1": "revoked",
+                                                    "revocation_request RV1": "do_not_revoke"}),
+}
+
+
 def test_every_example_is_listed():
-    assert sorted(EXPECTED) == sorted(p.name for p in EXAMPLES.glob("*.yaml"))
+    assert sorted(EXPECTED) == sorted(OUTCOMES) == sorted(p.name for p in EXAMPLES.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("name", sorted(OUTCOMES))
+def test_example_gets_its_outcomes_each_from_a_cited_rule(checker, name):
+    result = checker.check(EXAMPLES / name)
+    case_outcome, documents = OUTCOMES[name]
+    assert result.outcome == case_outcome
+    assert {o.document: o.outcome for o in result.outcomes} == documents
+    for decided in result.outcomes:
+        assert decided.rule_id and decided.citation.startswith("Order ")
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -54,11 +83,25 @@ def test_example_gives_its_findings(checker, name):
 
 def test_the_chain_from_verification_to_statement_is_derived_in_the_engine(checker):
     (case,), _ = load_case_file(EXAMPLES / "verification-to-revocation.yaml")
-    result = checker.check(case)
+    result = checker.check(case, explain=True)
     steps = {s.rule_id: s for s in result.trace}
     assert steps["R358-10-negative-conclusion"].derived["fact"] == "verification_negative"
     assert steps["R244-16-2-from-verification"].derived["fact"] == "revocation_ground"
-    revoked = steps["R244-16-registration-revoked"].derived
-    assert revoked["fact"] == "registration_revoked"
+    revoked = [s.derived for s in result.trace if s.rule_id == "R244-16-registration-revoked"]
+    assert {r["fact"] for r in revoked} == {"registration_revoked"}
     statement = steps["R244-16-statement-with-revoked-number"]
-    assert revoked["ref"] in [f.ref for f in statement.facts]
+    assert {r["ref"] for r in revoked} & {f.ref for f in statement.facts}
+
+
+def test_the_statement_finding_explains_itself_back_to_the_request(checker):
+    from rexcheck.engine.render import explanation
+
+    result = checker.check(EXAMPLES / "verification-to-revocation.yaml", explain=True)
+    (finding,) = [f for f in result.findings
+                  if f.rule_id == "R244-16-statement-with-revoked-number"]
+    chain, node = [], explanation(finding, result.trace)
+    while node:
+        chain.append(node["rule_id"])
+        node = node["because"][0] if node["because"] else None
+    assert chain == ["R244-16-statement-with-revoked-number", "R244-16-registration-revoked",
+                     "R244-16-2-from-verification", "R358-10-negative-conclusion"]

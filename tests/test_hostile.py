@@ -79,8 +79,8 @@ def test_a_very_long_line_in_a_screened_input_is_one_error_record(tmp_path):
     path.write_text(json.dumps(case) + "\n" + "x" * 1_200_000 + "\n" + json.dumps(case) + "\n")
     result = run("screen", str(path))
     lines = [json.loads(x) for x in result.stdout.splitlines()]
-    assert [x["outcome"] for x in lines] == ["clean", "error", "clean"]
-    assert "longer than" in lines[1]["error"]
+    assert [x["outcome"] for x in lines] == ["none", "error", "none"]
+    assert "longer than" in lines[1]["errors"][0]["message"]
 
 
 def test_a_rule_file_cannot_run_code(tmp_path):

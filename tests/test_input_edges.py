@@ -17,6 +17,15 @@ from rexcheck.cli.main import main
 CLEAN = (EXAMPLES / "registered-clean.yaml").read_text(encoding="utf-8")
 
 
+
+def errors_of(result: dict) -> str:
+    """A result's errors as the located lines a user reads (`file:line:col: error: ...`)."""
+    return "\n".join(
+        f"{e.get('file')}:{e.get('line')}:{e.get('column')}: {e['severity']}: "
+        + (f"field '{e['field']}': " if e.get("field") else "") + e["message"]
+        + (f"; {e['hint']}" if e.get("hint") else "") + f" [{e['code']}]"
+        for e in result["errors"])
+
 def run(*args: str, input: bytes | str | None = None):
     return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
 
@@ -52,8 +61,9 @@ def test_a_key_given_twice_in_a_json_line_is_refused_naming_the_record_and_the_k
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     results, summary, result = screened(path)
     assert [r["outcome"] for r in results] == ["register", "error", "register"]
-    error = results[1]["error"]
-    assert results[1]["record"] == 2 and error.startswith(f"{path}:2:20: error: field 'case': ")
+    error = errors_of(results[1])
+    assert results[1]["source"]["record"] == 2
+    assert error.startswith(f"{path}:2:20: error: field 'case': ")
     assert "key 'case' is given twice in one object (first at column 2)" in error
     assert error.endswith("[duplicate-key]")
     assert summary["records_in"] == summary["results_out"] == 3
@@ -69,7 +79,7 @@ def test_a_key_given_twice_deep_in_a_line_names_its_field_and_column(tmp_path):
     results, _, _ = screened(path)
     column = text.index('"tin": "KZ999') + 1
     assert f"{path}:1:{column}: error: field 'exporter.tin': key 'tin' is given twice" in (
-        results[0]["error"])
+        errors_of(results[0]))
 
 
 def test_check_and_screen_refuse_the_same_text_with_a_key_given_twice(tmp_path):
@@ -81,8 +91,8 @@ def test_check_and_screen_refuse_the_same_text_with_a_key_given_twice(tmp_path):
     for name in ("one.json", "one.jsonl"):
         results, _, result = screened(tmp_path / name)
         assert results[0]["outcome"] == "error" and result.exit_code == 2
-        assert "case" in results[0]["error"] and "twice" in results[0]["error"] or (
-            "duplicate key" in results[0]["error"])
+        assert "case" in errors_of(results[0]) and "twice" in errors_of(results[0]) or (
+            "duplicate key" in errors_of(results[0]))
 
 
 def test_a_colon_written_as_an_escape_does_not_hide_a_key_given_twice(tmp_path):
@@ -91,7 +101,7 @@ def test_a_colon_written_as_an_escape_does_not_hide_a_key_given_twice(tmp_path):
     path = tmp_path / "in.jsonl"
     path.write_text(text + "\n", encoding="utf-8")
     results, _, _ = screened(path)
-    assert "key 'case' is given twice" in results[0]["error"]
+    assert "key 'case' is given twice" in errors_of(results[0])
 
 
 def test_a_column_given_twice_in_a_csv_header_refuses_every_row(tmp_path):
@@ -101,7 +111,7 @@ def test_a_column_given_twice_in_a_csv_header_refuses_every_row(tmp_path):
                     "C-3,KZ010140000123,Altyn Dala,C-4\n", encoding="utf-8")
     results, summary, result = screened(path)
     assert [r["outcome"] for r in results] == ["error", "error"]
-    assert all("column 'case' is given twice (columns 1 and 4)" in r["error"] for r in results)
+    assert all("column 'case' is given twice (columns 1 and 4)" in errors_of(r) for r in results)
     assert summary["records_in"] == summary["results_out"] == 2
     assert result.exit_code == 2
 
@@ -117,7 +127,7 @@ def test_csv_columns_that_would_overwrite_each_other_are_refused(tmp_path, heade
     cells = header.count(",") + 1
     path.write_text(header + "\n" + ",".join(["x"] * cells) + "\n", encoding="utf-8")
     results, _, _ = screened(path)
-    assert why in results[0]["error"]
+    assert why in errors_of(results[0])
 
 
 # --- NUL -----------------------------------------------------------------------------------
@@ -130,7 +140,7 @@ def test_a_nul_in_a_json_line_is_refused_with_its_field(tmp_path):
     assert "\\u0000" in path.read_text()
     results, _, _ = screened(path)
     assert [r["outcome"] for r in results] == ["error", "register"]
-    assert "field 'exporter.name': text holds a NUL character" in results[0]["error"]
+    assert "field 'exporter.name': text holds a NUL character" in errors_of(results[0])
 
 
 def test_a_nul_in_a_csv_cell_is_refused_with_its_column(tmp_path):
@@ -139,7 +149,7 @@ def test_a_nul_in_a_csv_cell_is_refused_with_its_column(tmp_path):
                     encoding="utf-8")
     results, _, _ = screened(path)
     assert f"{path}:2:3: error: field 'exporter.name': cell holds a NUL character" in (
-        results[0]["error"])
+        errors_of(results[0]))
 
 
 def test_a_nul_written_as_a_yaml_escape_is_refused(tmp_path):
@@ -171,11 +181,11 @@ def test_a_byte_that_is_not_utf8_costs_one_record_and_names_its_offset(tmp_path)
     path.write_bytes(b"\n".join(lines) + b"\n")
     results, summary, _ = screened(path)
     assert summary["records_in"] == summary["results_out"] == 20
-    assert [r["record"] for r in results] == list(range(1, 21))
+    assert [r["source"]["record"] for r in results] == list(range(1, 21))
     assert [r["outcome"] for r in results].count("error") == 1
     offset = path.read_bytes().index(b"\xe9")
     column = lines[9].index(b"\xe9") + 1
-    assert results[9]["error"] == (f"{path}:10:{column}: error: byte 0xe9 (byte offset {offset} "
+    assert errors_of(results[9]) == (f"{path}:10:{column}: error: byte 0xe9 (byte offset {offset} "
                                    "of the input) is not valid UTF-8; save the file as UTF-8 "
                                    "[encoding]")
     expected, _, _ = screened(clean)
@@ -189,8 +199,8 @@ def test_a_byte_that_is_not_utf8_in_a_csv_row_costs_that_row(tmp_path):
     path.write_bytes(b"case,exporter.tin,exporter.name\nC-1,KZ010140000123,D\xe9la\n"
                      b"C-2,KZ010140000123,Dala\n")
     results, summary, _ = screened(path)
-    assert [(r["line"], r["outcome"]) for r in results] == [(2, "error"), (3, "clean")]
-    assert "byte 0xe9" in results[0]["error"]
+    assert [(r["source"]["line"], r["outcome"]) for r in results] == [(2, "error"), (3, "none")]
+    assert "byte 0xe9" in errors_of(results[0])
     assert summary["records_in"] == summary["results_out"] == 2
 
 
@@ -220,6 +230,6 @@ def test_a_lone_cr_inside_a_line_does_not_split_the_record(tmp_path):
     path = tmp_path / "in.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="")
     results, summary, _ = screened(path)
-    assert [r["line"] for r in results] == [1, 2, 3]
+    assert [r["source"]["line"] for r in results] == [1, 2, 3]
     assert [r["outcome"] for r in results] == ["register"] * 3
     assert summary["records_in"] == 3

@@ -28,6 +28,15 @@ ODD_WRITING = ("plain", "cr", "crlf")  # written oddly, read as the plain line
 REFUSED = ("duplicate", "nested-duplicate", "nul")
 
 
+
+def errors_of(result: dict) -> str:
+    """A result's errors as the located lines a user reads (`file:line:col: error: ...`)."""
+    return "\n".join(
+        f"{e.get('file')}:{e.get('line')}:{e.get('column')}: {e['severity']}: "
+        + (f"field '{e['field']}': " if e.get("field") else "") + e["message"]
+        + (f"; {e['hint']}" if e.get("hint") else "") + f" [{e['code']}]"
+        for e in result["errors"])
+
 def screen(data: bytes):
     result = CliRunner().invoke(main, ["screen", "-", "--input-format", "jsonl", "--as-of",
                                        AS_OF], input=data)
@@ -81,11 +90,11 @@ def test_odd_json_lines_give_one_result_each_and_no_decision_they_do_not_earn(
     results = [json.loads(x) for x in result.stdout.splitlines()]
     summary = json.loads(result.stderr.strip().splitlines()[-1])["summary"]
     assert len(results) == summary["records_in"] == summary["results_out"] == len(records)
-    assert [r["record"] for r in results] == list(range(1, len(records) + 1))
+    assert [r["source"]["record"] for r in results] == list(range(1, len(records) + 1))
     for (kind, base, _), got in zip(records, results):
         if kind in REFUSED:
             assert got["outcome"] == "error", (kind, got)
-            assert "[duplicate-key]" in got["error"] or "NUL" in got["error"]
+            assert "[duplicate-key]" in errors_of(got) or "NUL" in errors_of(got)
         elif kind in ODD_WRITING:
             assert decision(got) == plain_decisions[base], kind
 

@@ -61,7 +61,7 @@ def test_skip_resumes_a_run_whose_output_appended_is_the_whole_run(small, fmt):
 
 def test_skipped_records_keep_their_numbers(small):
     rest = run("screen", str(small), "--skip", "58")
-    assert [json.loads(x)["record"] for x in rest.stdout.splitlines()] == [59, 60]
+    assert [json.loads(x)["source"]["record"] for x in rest.stdout.splitlines()] == [59, 60]
 
 
 def test_the_summary_names_the_last_record_written(small):
@@ -91,7 +91,7 @@ def test_ctrl_c_stops_the_workers_quietly_and_says_where_to_resume(population, t
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     lines = out.read_bytes().split(b"\n")
     assert lines[-1] == b""  # the lines written are whole
-    last = json.loads(lines[-2])["record"]
+    last = json.loads(lines[-2])["source"]["record"]
     assert len(lines) - 1 == last
     assert err.strip().endswith(f"rexcheck: interrupted after record {last} was written; to "
                                 f"resume, run the same command with --skip {last} and append "
@@ -132,5 +132,5 @@ def test_workers_left_behind_by_kill_9_end_without_a_traceback(population, tmp_p
     assert "Traceback" not in err.read_text(), err.read_text()[-2000:]
     text = out.read_bytes()
     whole = text[:text.rfind(b"\n") + 1]
-    records = [json.loads(line)["record"] for line in whole.splitlines()]
+    records = [json.loads(line)["source"]["record"] for line in whole.splitlines()]
     assert records == list(range(1, len(records) + 1))

@@ -40,6 +40,15 @@ sys.exit(done.returncode)
 REXCHECK = [sys.executable, "-c", "from rexcheck.cli.main import main; main()"]
 
 
+
+def errors_of(result: dict) -> str:
+    """A result's errors as the located lines a user reads (`file:line:col: error: ...`)."""
+    return "\n".join(
+        f"{e.get('file')}:{e.get('line')}:{e.get('column')}: {e['severity']}: "
+        + (f"field '{e['field']}': " if e.get("field") else "") + e["message"]
+        + (f"; {e['hint']}" if e.get("hint") else "") + f" [{e['code']}]"
+        for e in result["errors"])
+
 def measured(*args: str, stdin=None, timeout: float = 120):
     """`rexcheck ARGS` in a process of its own: (exit code, stdout, stderr, cpu s, MB)."""
     command = [sys.executable, "-c", MEASURE, *REXCHECK, *args]
@@ -89,7 +98,7 @@ def test_a_screened_line_without_end_is_one_error_record_and_ends_that_input(tmp
     code, out, _, _, memory = measured("screen", str(tmp_path / "z.jsonl"))
     assert code == 2 and memory < MEMORY_MB
     (result,) = [json.loads(line) for line in out.splitlines()]
-    assert result["error"].endswith(f"line longer than {MAX_LINE} bytes, with no end in its "
+    assert errors_of(result).endswith(f"line longer than {MAX_LINE} bytes, with no end in its "
                                     "first 64000000 bytes; the rest of this input is not read "
                                     "[too-large]")
 
@@ -140,7 +149,7 @@ def test_a_list_longer_than_the_entry_limit_is_refused_where_it_starts(tmp_path)
     result = run("check", str(path))
     assert result.exit_code == 2
     assert (f"{path}:4:3: error: list of {MAX_ITEMS + 1} entries, more than the {MAX_ITEMS} "
-            "allowed [too-large]") in result.output
+            "allowed [too-many-values]") in result.output
 
 
 def _consignments(n: int) -> list[dict]:
@@ -154,7 +163,7 @@ def test_a_case_with_more_records_than_allowed_is_refused_before_it_is_evaluated
     path = tmp_path / "big.jsonl"
     path.write_text(json.dumps(case, default=str) + "\n")
     results = [json.loads(x) for x in run("screen", str(path)).stdout.splitlines()]
-    assert results[0]["error"].endswith(
+    assert errors_of(results[0]).endswith(
         f"case holds {MAX_RECORDS + 2} records (documents and goods items), more than the "
         f"{MAX_RECORDS} allowed in one case; split the exporter's file into several cases "
         "[too-large]")
@@ -199,18 +208,17 @@ def test_two_consignments_with_different_refs_are_never_a_duplicate_fact():
     facts: 69% at 100,000, 1.2% at 10,000, 0.05% at 2,000. The hash takes in the sid, so the
     same case may pass in one place of a run and fail in another.
 
-    This pair (found by asserting 200,000 generated consignments into a state) collides in
-    the first case of a new Checker (sid "1") as of 2026-03-20; the fix belongs to the
-    runtime: explicit `id`s whose 32-bit hashes differ within a case, or a retry of the case
-    under a new sid on code 2 when its facts are known to differ."""
+    This pair collides in the first case of a new Checker (sid "1") as of 2026-03-20, with the
+    facts as the runtime now sends them; `python tests/find_fact_collision.py` finds another
+    when their content changes. The fix belongs to the runtime: explicit `id`s whose 32-bit
+    hashes differ within a case, or the case run again under a new sid on code 2 when its
+    facts are known to differ."""
     import rexcheck
+    from find_fact_collision import case_with
 
-    case = {"case": "H", "exporter": {"tin": "KZ010140000123", "name": "x"},
-            "consignments": [{"ref": ref, "destination": "CH",
-                              "value": {"amount": 100, "currency": "CHF"}}
-                             for ref in ("C103665", "C175417")]}
-    result = rexcheck.Checker().check(case, as_of=dt.date(2026, 3, 20))
-    assert result.error is None, result.error
+    result = rexcheck.Checker().check(case_with(("A062147", "B008409")),
+                                      as_of=dt.date(2026, 3, 20))
+    assert result.outcome != "error", result.errors
 
 
 # --- error output ---------------------------------------------------------------------------
@@ -224,9 +232,9 @@ def test_a_screened_record_with_a_hundred_thousand_unknown_keys_gives_one_capped
     code, out, _, cpu, memory = measured("screen", str(path))
     assert code == 2 and cpu < CPU_SECONDS and memory < MEMORY_MB, (cpu, memory)
     (result,) = [json.loads(line) for line in out.splitlines()]
-    assert result["error"].count("unknown field") == MAX_ERRORS
+    assert errors_of(result).count("unknown field") == MAX_ERRORS
     assert f"and {90_000 - MAX_ERRORS} more problem(s) in this case (the first {MAX_ERRORS} " \
-           "are shown)" in result["error"]
+           "are shown)" in errors_of(result)
 
 
 def test_check_shows_the_first_errors_and_counts_the_rest(tmp_path):
@@ -244,4 +252,4 @@ def test_check_shows_the_first_errors_and_counts_the_rest(tmp_path):
 
 def test_within_the_limits_the_examples_are_read_as_before():
     result = run("check", str(EXAMPLES))
-    assert result.exit_code == 1 and "input error" in result.output
+    assert result.exit_code == 1 and ": error: " not in result.output

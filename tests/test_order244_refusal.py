@@ -14,10 +14,22 @@ def findings_of(checker, case, rule_id):
     return [f for f in result.findings if f.rule_id == rule_id]
 
 
-def test_clean_application_has_no_findings(checker):
+def grounds(result) -> list[str]:
+    """The refusal grounds found (an undecided application with one is also overdue for its
+    refusal notice: R244-8-refusal-notice-due, which these tests do not look at)."""
+    return [f.rule_id for f in result.findings if f.kind == "refusal_ground"]
+
+
+def outcome_of(result, document: str = "application A1") -> str:
+    return {o.document: o.outcome for o in result.outcomes}[document]
+
+
+def test_clean_application_has_no_findings_and_is_registered(checker):
     result = checker.check(case_with(), AS_OF)
     assert counted(result) == []
     assert result.error is None
+    assert outcome_of(result) == "register"
+    assert result.outcomes[0].rule_id == "R244-5-outcome-register"
 
 
 @pytest.mark.parametrize("channel", ["email", "fax", "other"])
@@ -43,7 +55,8 @@ def test_refusal_when_application_has_no_english(checker):
 
 def test_refusal_when_application_has_no_kazakh_or_russian(checker):
     result = checker.check(case_with(languages=["en"]), AS_OF)
-    assert rule_ids(result) == ["R244-8-1-no-kazakh-or-russian"]
+    assert grounds(result) == ["R244-8-1-no-kazakh-or-russian"]
+    assert outcome_of(result) == "refuse"
 
 
 @pytest.mark.parametrize("languages", [["kk", "en"], ["ru", "en"], ["kk", "ru", "en"]])
@@ -69,22 +82,41 @@ def test_refusal_when_a_box_of_appendix1_is_empty(checker, missing):
 
 
 def test_refusal_when_declarations_are_not_signed(checker):
-    result = checker.check(case_with(declarations={"signed": False}), AS_OF)
-    assert rule_ids(result) == ["R244-8-1-incomplete"]
+    declarations = dict(case_with()["applications"][0]["declarations"], signed=False)
+    result = checker.check(case_with(declarations=declarations), AS_OF)
+    assert grounds(result) == ["R244-8-1-incomplete"]
+
+
+def test_an_application_without_box_5_has_declared_nothing(checker):
+    result = checker.check(case_with(declarations=None), AS_OF)
+    assert grounds(result) == ["R244-8-1-incomplete", "R244-8-1-obligations-not-certified"]
+    assert outcome_of(result) == "refuse"
+
+
+@pytest.mark.parametrize("obligation", ["statements_only_for_originating_goods",
+                                        "keeps_commercial_accounting", "reports_changes",
+                                        "cooperates", "accepts_verification",
+                                        "requests_removal_when_ineligible",
+                                        "requests_removal_when_no_exports"])
+def test_each_obligation_of_box_5_must_be_certified(checker, obligation):
+    declarations = dict(case_with()["applications"][0]["declarations"])
+    del declarations[obligation]
+    result = checker.check(case_with(declarations=declarations), AS_OF)
+    assert grounds(result) == ["R244-8-1-obligations-not-certified"]
 
 
 def test_refusal_when_application_lists_no_goods(checker):
     result = checker.check(case_with(goods=[]), AS_OF)
-    assert rule_ids(result) == ["R244-8-1-no-goods"]
+    assert grounds(result) == ["R244-8-1-no-goods"]
 
 
 def test_refusal_when_information_found_inaccurate(checker):
     result = checker.check(case_with(information_accurate=False), AS_OF)
-    assert rule_ids(result) == ["R244-8-1-inaccurate"]
+    assert grounds(result) == ["R244-8-1-inaccurate"]
 
 
 @pytest.mark.parametrize("tin", ["KZ01014000012", "KZ0101400001234", "RU010140000123",
-                                 "KZ01014000012X", "010140000123"])
+                                 "KZ01014000012X", "010140000123", "KZ-010140000123"])
 def test_refusal_when_tin_is_not_kz_and_12_digits(checker, tin):
     (finding,) = findings_of(checker, case_with(tin=tin), "R244-8-1-tin-format")
     assert tin in finding.message
@@ -94,20 +126,20 @@ def test_no_tin_refusal_for_kz_and_12_digits(checker):
     assert findings_of(checker, case_with(tin="KZ990240009876"), "R244-8-1-tin-format") == []
 
 
-def test_refusal_when_a_required_document_is_missing(checker):
-    case = case_with(documents=["state_registration_certificate"])
-    (finding,) = findings_of(checker, case, "R244-8-2-documents")
-    assert finding.citation.ref == "Order 244 p.8(2)"
+def test_a_package_is_never_refused_against_a_list_rexcheck_does_not_hold(checker):
+    result = checker.check(case_with(documents=["state_registration_certificate"]), AS_OF)
+    assert grounds(result) == []
+    (notice,) = [f for f in result.notices if f.rule_id == "R244-8-2-list-not-checked"]
+    assert "state_registration_certificate" in notice.message
+    assert notice.reading.id == "order-257-list-not-held"
+    assert outcome_of(result) == "register"
 
 
 def test_refusal_when_no_documents_at_all(checker):
     result = checker.check(case_with(documents=None), AS_OF)
-    assert rule_ids(result) == ["R244-8-2-documents"]
-
-
-def test_no_document_refusal_with_the_full_list_and_more(checker):
-    case = case_with(documents=["state_registration_certificate", "origin_documents", "extra"])
-    assert counted(checker.check(case, AS_OF)) == []
+    assert grounds(result) == ["R244-8-2-no-documents"]
+    (finding,) = findings_of(checker, case_with(documents=None), "R244-8-2-no-documents")
+    assert finding.citation.ref == "Order 244 p.8(2)"
 
 
 def test_refusal_per_good_that_fails_the_origin_rules(checker):
@@ -121,9 +153,9 @@ def test_refusal_per_good_that_fails_the_origin_rules(checker):
 
 
 def test_all_grounds_that_apply_are_reported_together(checker):
-    case = case_with(channel="email", languages=["ru"], documents=["origin_documents"])
-    assert rule_ids(checker.check(case, AS_OF)) == [
-        "R244-8-1-channel", "R244-8-1-no-english", "R244-8-2-documents"]
+    case = case_with(channel="email", languages=["ru"], documents=None)
+    assert grounds(checker.check(case, AS_OF)) == [
+        "R244-8-1-channel", "R244-8-1-no-english", "R244-8-2-no-documents"]
 
 
 def test_registration_despite_a_ground_is_flagged_through_the_derived_ground(checker):
@@ -152,6 +184,7 @@ def test_refusal_with_a_ground_is_not_flagged_as_groundless(checker):
                 "notified": dt.date(2026, 3, 18)}
     result = checker.check(case_with(languages=["ru"], decision=decision), AS_OF)
     assert rule_ids(result) == ["R244-8-1-no-english"]
+    assert outcome_of(result) == "refuse"
 
 
 def test_late_refusal_notice_shows_due_date_and_days_late(checker):
@@ -195,3 +228,21 @@ def test_refusal_notice_not_yet_due_is_pending_not_a_finding(checker):
     assert pending.rule_id == "R244-8-refusal-notice-late"
     assert pending.deadline.status == "pending"
     assert pending.deadline.due == dt.date(2026, 3, 27)
+
+
+def test_an_undecided_application_with_a_ground_is_held_to_the_refusal_notice(checker):
+    # received Mon 2026-03-16: 17, 18, 19 -> the refusal notice due Thu 2026-03-19 (p.8), not
+    # the 5 working days of p.5; judged on 2026-03-20 it is overdue
+    result = checker.check(case_with(languages=["ru"]), AS_OF)
+    (due,) = [f for f in result.findings if f.rule_id == "R244-8-refusal-notice-due"]
+    assert (due.deadline.status, due.deadline.due) == ("overdue", dt.date(2026, 3, 19))
+    assert not [p for p in result.pending if p.rule_id == "R244-5-decision-due"]
+
+
+def test_an_undecided_application_without_a_ground_is_held_to_the_registration_limit(checker):
+    # received Mon 2026-03-16: 17, 18, 19, 20, then Nauryz (21-25 with the weekend), 26 ->
+    # due Thu 2026-03-26, five working days (p.5)
+    result = checker.check(case_with(), AS_OF)
+    (pending,) = result.pending
+    assert pending.rule_id == "R244-5-decision-due"
+    assert pending.deadline.due == dt.date(2026, 3, 26)

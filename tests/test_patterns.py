@@ -61,6 +61,7 @@ def test_the_whole_value_must_match_and_a_dot_matches_any_character(tmp_path):
 DERIVED_PACK = """\
 act: Order 244
 title: test pack
+versions: [order-244]
 derived:
   flagged:
     description: an application flagged by the first rule
@@ -105,7 +106,7 @@ def test_patterns_are_tested_on_derived_facts_too(tmp_path):
 
 def test_not_matches_needs_no_helper_rule_and_no_later_stratum(tmp_path):
     ruleset = load_rules(write_pack(tmp_path, EMAIL_OR_BAD_TIN))
-    program = compile_program(ruleset, AS_OF)
+    program = compile_program(ruleset)
     assert sorted(program.actions) == ["T-1-channel"]
     assert program.strata == 0
     (test,) = program.patterns_by_type()["application"]

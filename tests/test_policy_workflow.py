@@ -36,7 +36,7 @@ def test_broken_rule_file_lints_with_locations_and_hints(tmp_path):
     write_pack(tmp_path, text)
     result = run("rules", "lint", str(tmp_path))
     assert result.exit_code == 2
-    assert "pack.yaml:6:5: error: rule T-1-channel: field 'descripton': unknown field " \
+    assert "pack.yaml:7:5: error: rule T-1-channel: field 'descripton': unknown field " \
            "'descripton'; did you mean 'description'? [extra-forbidden]" in result.output
     assert "field 'citation': required field 'citation' is missing" in result.output
 
@@ -76,8 +76,8 @@ def test_failing_rule_test_shows_expected_and_actual(tmp_path):
     result = run("rules", "test", str(tmp_path))
     assert result.exit_code == 1
     assert "FAIL" in result.output and "wrongly expects a finding" in result.output
-    assert "- expected, did not fire: T-1-channel subject=application A1" in result.output
-    assert "actual findings: (none)" in result.output
+    assert "- expected, did not happen: T-1-channel subject=application A1" in result.output
+    assert "actual: (nothing)" in result.output
     doc = json.loads(run("rules", "test", str(tmp_path), "--format", "json").output)
     assert doc["failed"] == 1 and doc["tests"][0]["missing"]
 
@@ -108,11 +108,12 @@ def test_json_schema_for_case_files_accepts_the_examples():
         jsonschema.validate(as_json(yaml.safe_load(path.read_text(encoding="utf-8"))), schema)
 
 
-def test_schema_command_writes_three_files(tmp_path):
+def test_schema_command_writes_the_five_schemas(tmp_path):
     result = run("rules", "schema", "--out", str(tmp_path))
     assert result.exit_code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "case-file.schema.json", "rule-file.schema.json", "rule-test-file.schema.json"]
+        "case-file.schema.json", "law-file.schema.json", "result.schema.json",
+        "rule-file.schema.json", "rule-test-file.schema.json"]
 
 
 def test_committed_catalogue_is_what_the_rules_generate(checker, tmp_path):

@@ -23,18 +23,18 @@ def test_minimal_pack_loads(tmp_path):
 def test_unknown_rule_field_names_line_column_rule_and_suggests(tmp_path):
     (d,) = errors_of(tmp_path, MINIMAL_RULE.replace("    description: test",
                                                    "    descripton: test"))
-    assert (d.line, d.column) == (7, 5)
+    assert (d.line, d.column) == (8, 5)
     assert d.rule_id == "T-1-channel"
     assert d.field == "descripton"
     assert d.code == "extra-forbidden"
     assert "did you mean 'description'?" in d.format()
-    assert d.format().startswith(f"{tmp_path}/test/pack.yaml:7:5: error: rule T-1-channel:")
+    assert d.format().startswith(f"{tmp_path}/test/pack.yaml:8:5: error: rule T-1-channel:")
 
 
 def test_unknown_condition_field_suggests_the_right_one(tmp_path):
     (d,) = errors_of(tmp_path, MINIMAL_RULE.replace("application.channel, eq",
                                                    "application.chanel, eq"))
-    assert (d.line, d.column) == (9, 12) and d.code == "unknown-field"
+    assert (d.line, d.column) == (10, 12) and d.code == "unknown-field"
     assert d.hint == "did you mean 'application.channel'?"
 
 
@@ -88,7 +88,7 @@ def test_duplicate_rule_ids_across_files(tmp_path):
 def test_duplicate_yaml_key_is_an_error(tmp_path):
     text = MINIMAL_RULE.replace("    title: test rule\n", "    title: test rule\n    title: again\n")
     (d,) = errors_of(tmp_path, text)
-    assert d.code == "duplicate-key" and d.line == 6
+    assert d.code == "duplicate-key" and d.line == 7
 
 
 def test_python_tag_in_a_rule_file_is_refused_not_run(tmp_path):

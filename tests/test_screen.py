@@ -52,7 +52,8 @@ def screen(tmp_path, text: str, *args: str):
 def test_each_record_gets_one_result_in_order(tmp_path):
     result = screen(tmp_path, jsonl(population(9)), "--as-of", "2026-03-20")
     lines = [json.loads(x) for x in result.stdout.splitlines()]
-    assert [x["record"] for x in lines] == list(range(1, 10))
+    assert [x["source"]["record"] for x in lines] == list(range(1, 10))
+    assert [x["schema"] for x in lines] == ["rexcheck.result/1"] * 9
     assert [x["case"] for x in lines] == [f"P-{i:04d}" for i in range(9)]
     assert [x["outcome"] for x in lines] == ["refuse", "register", "register"] * 3
     refused = lines[0]["findings"][0]
@@ -75,15 +76,15 @@ def test_broken_records_are_reported_by_number_and_the_rest_is_identical(tmp_pat
     lines = [json.loads(x) for x in result.stdout.splitlines()]
     assert len(lines) == len(mixed)  # in == out
     errors = [x for x in lines if x["outcome"] == "error"]
-    assert [x["record"] for x in errors] == expected_errors
-    assert all(f"record {x['record']}" in x["error"] or ":" in x["error"] for x in errors)
-    assert "exporter.tin" in errors[1]["error"]
-    assert "day is out of range" in errors[2]["error"] or "date" in errors[2]["error"]
-    assert "colour" in errors[4]["error"]
-    good = [{k: v for k, v in x.items() if k not in ("record", "line")}
+    assert [x["source"]["record"] for x in errors] == expected_errors
+    assert all(x["errors"] and all(p["file"] and p["line"] for p in x["errors"])
+               for x in errors)
+    assert errors[1]["errors"][0]["field"] == "exporter.tin"
+    assert "date" in errors[2]["errors"][0]["message"]
+    assert any(p["field"] == "exporter.colour" for p in errors[4]["errors"])
+    good = [{k: v for k, v in x.items() if k != "source"}
             for x in lines if x["outcome"] != "error"]
-    assert good == [{k: v for k, v in x.items() if k not in ("record", "line")}
-                    for x in clean_run]
+    assert good == [{k: v for k, v in x.items() if k != "source"} for x in clean_run]
     summary = json.loads(result.stderr.strip().splitlines()[-1])["summary"]
     assert summary["records_in"] == summary["results_out"] == len(mixed)
     assert summary["errors"] == len(BROKEN)
@@ -103,7 +104,8 @@ def test_standard_input_and_other_formats(tmp_path):
     result = CliRunner().invoke(
         main, ["screen", "-", "--as-of", "2026-03-20", "--format", "csv"], input=text)
     rows = result.stdout.splitlines()
-    assert rows[0] == "record,source,line,case,outcome,findings,rule_ids,error"
+    assert rows[0] == ("record,source,line,case,outcome,findings,notices,pending,rule_ids,"
+                       "error")
     assert rows[1].startswith("1,<stdin>,1,P-0000,refuse,")
     assert "R244-8-1-no-english" in rows[1]
     (tmp_path / "cases.json").write_text(json.dumps(population(2), default=str))
@@ -131,8 +133,8 @@ def test_csv_input_one_case_per_row(tmp_path):
                                                        "2026-03-20"])
     lines = [json.loads(x) for x in result.stdout.splitlines()]
     assert [(x["case"], x["outcome"]) for x in lines] == [
-        ("C-1", "register"), ("C-2", "refuse"), (None, "error")]
-    assert lines[2]["line"] == 4
+        ("C-1", "refuse"), ("C-2", "refuse"), (None, "error")]  # box 5 declares nothing
+    assert lines[2]["source"]["line"] == 4
 
 
 def test_python_api_checks_cases_without_the_cli():
@@ -143,7 +145,27 @@ def test_python_api_checks_cases_without_the_cli():
                                      as_of=__import__("datetime").date(2026, 3, 20)))
     assert isinstance(results[0], rexcheck.CaseResult)
     assert results[0].findings[0].rule_id == "R244-8-1-no-english"
-    assert results[1].error and "exporter" in results[1].error
+    assert results[0].outcome == "refuse"
+    assert results[1].outcome == "error" and "exporter" in results[1].error
+
+
+def test_python_api_takes_a_path_a_dict_or_a_model_and_says_what_it_cannot_take(checker):
+    from conftest import EXAMPLES
+    from rexcheck.facts.loader import load_case_file
+
+    path = EXAMPLES / "registered-clean.yaml"
+    (model,), _ = load_case_file(path)
+    by_path, by_text = checker.check(path), checker.check(str(path))
+    by_model = checker.check(model)
+    assert by_path.to_json_bytes().replace(b'"source":{"file":"%s","line":1,"record":null}'
+                                           % str(path).encode(), b'"source":null') \
+        == by_model.to_json_bytes()
+    assert by_text.outcome == by_model.outcome == "register"
+    with pytest.raises(TypeError, match="a case is a rexcheck.Case, a dict or the path of a "
+                       "case file, not int"):
+        checker.check(42)
+    missing = checker.check(EXAMPLES / "no-such.yaml")
+    assert missing.outcome == "error" and "cannot read" in missing.error
 
 
 def test_progress_shows_rate_and_eta_on_a_terminal_only():
@@ -159,7 +181,11 @@ def test_progress_shows_rate_and_eta_on_a_terminal_only():
     progress = Progress(total=10, stream=term)
     progress.last = -1.0
     progress.tick()
-    assert "1/10" in term.getvalue() and "/s ETA" in term.getvalue()
+    assert "1/10" in term.getvalue()  # no rate yet: it runs from the first result
+    progress.start -= 1.0
+    progress.last = -1.0
+    progress.tick()
+    assert "2/10 1/s ETA 8s" in term.getvalue()
     pipe = io.StringIO()
     silent = Progress(total=10, stream=pipe)
     silent.tick()
@@ -195,7 +221,7 @@ def test_json_lines_orjson_refuses_go_through_the_standard_library(text):
 
 def test_a_document_without_a_ref_gets_one_outcome_named_as_its_findings_name_it(tmp_path):
     # a change report with no ref, reported late (p.13: 3 working days) and applied anyway:
-    # its findings name it "change-report-1", and so must its outcome, once
+    # its findings name it "change-report#1", and so must its outcome, once
     case = {"case": "U-1", "as_of": "2026-09-01",
             "exporter": {"tin": "KZ070540003333", "name": "Steppe Grain LLP"},
             "registrations": [{"ref": "R1", "number": "KZREX750120220250014",
@@ -205,17 +231,17 @@ def test_a_document_without_a_ref_gets_one_outcome_named_as_its_findings_name_it
                                 "decision": {"outcome": "applied", "date": "2026-07-15"}}]}
     result = json.loads(screen(tmp_path, jsonl([case])).stdout.splitlines()[0])
     assert {f["subject"]["ref"] for f in result["findings"]
-            if f["subject"]["type"] == "change_report"} == {"change-report-1"}
-    assert result["outcomes"] == {"change_report change-report-1": "refuse_change",
-                                  "registration R1": "findings"}
+            if f["subject"]["type"] == "change_report"} == {"change-report#1"}
+    assert [(o["document"], o["outcome"]) for o in result["outcomes"]] == [
+        ("change_report change-report#1", "refuse_change"), ("registration R1", "valid")]
 
 
 def test_records_screened_stage_by_stage_give_the_bytes_of_one_at_a_time(tmp_path, monkeypatch):
     from rexcheck.engine import screening
 
-    # an engine failure (a due date before the years the calendar knows) and broken records
-    # inside a stage batch must not touch the results of the records around them
-    unknown_year = case_with(received="2015-03-02")
+    # a case that cannot be judged (its step after the as-of date) and broken records inside
+    # a stage batch must not touch the results of the records around them
+    unknown_year = case_with(received="2026-05-02")
     unknown_year["case"] = "E-2015"
     cases = population(20)
     cases[5:5] = BROKEN[:3] + [unknown_year]
@@ -232,7 +258,8 @@ def test_records_screened_stage_by_stage_give_the_bytes_of_one_at_a_time(tmp_pat
     assert len(one) == len(cases)
     assert [json.loads(x)["outcome"] for x in one].count("error") == 8
     failed = json.loads(one[8])
-    assert failed["case"] == "E-2015" and "due date" in failed["error"]
+    assert failed["case"] == "E-2015"
+    assert failed["errors"][0]["code"] == "inconsistent-dates"
     for batch in (2, 3, 8, 64):
         assert lines(batch) == one
 
@@ -276,14 +303,15 @@ def test_check_all_gives_what_check_gives_case_by_case(checker):
     sys.path.insert(0, str(ROOT / "bench"))
     import generate
 
-    unknown_year = case_with(received="2015-03-02")  # fails in the engine: a due date too early
+    unknown_year = case_with(received="2028-03-02")  # fails in the engine: a due date in 2028
+    unknown_year["as_of"] = "2028-06-01"
     cases = [json.loads(line) for line in generate.lines(40, seed=3)]
     cases[7:7] = [unknown_year, {"case": "bad"}, unknown_year]
     together = list(checker.check_all(cases))
     alone = [checker.check(case) for case in cases]
     assert len(together) == len(cases) == 43
-    assert [r.model_dump_json() for r in together] == [r.model_dump_json() for r in alone]
-    assert sum(1 for r in together if r.error) == 3
+    assert [r.to_json_bytes() for r in together] == [r.to_json_bytes() for r in alone]
+    assert sum(1 for r in together if r.outcome == "error") == 3
 
 
 def test_check_all_gives_the_results_read_before_a_failing_input_then_its_error(checker):
@@ -321,7 +349,7 @@ def test_json_lines_on_a_terminal_are_shown_one_by_one():
 
     raw = io.BytesIO()  # what reaches the terminal: only what the buffer in front flushes
     terminal = io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8", line_buffering=True)
-    items = [Screened(b'{"record":%d}' % i, None, "clean", False) for i in (1, 2)]
+    items = [Screened(b'{"record":%d}' % i, None, "none", 0, 0, 0) for i in (1, 2)]
     shown = []
     for _ in _write(items, "jsonl", terminal):
         shown.append(raw.getvalue())

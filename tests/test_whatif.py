@@ -20,16 +20,15 @@ def test_raising_the_chf_threshold_changes_exactly_the_cases_worked_out_by_hand(
     # Raising 10,300 -> 12,000 CHF frees statements without a number worth more than 10,300
     # and at most 12,000 CHF: W-03 (10,300.01), W-04 (11,999.99), W-05 (12,000.00, now exactly
     # at the threshold) and W-07 (12,500 EUR x 0.93 = 11,625 CHF). W-06 (12,000.01) stays
-    # invalid, Norway (W-08) is untouched, W-09 carries its number. W-02 (exactly 10,300) loses
-    # its "exactly at the threshold" notice; W-05 gains one.
+    # invalid, Norway (W-08) is untouched, W-09 carries its number. W-02 (exactly 10,300) only
+    # loses its "exactly at the threshold" notice: no finding and no outcome changes.
     result = run("whatif", "--proposed", PROPOSAL, POPULATION, "--format", "json")
     assert result.exit_code == 1
     report = json.loads(result.output)
     changed = {c["case"]: (c["before"], c["after"]) for c in report["changed_cases"]}
-    assert changed == {"W-02": ("valid", "valid"), "W-03": ("invalid", "valid"),
-                       "W-04": ("invalid", "valid"), "W-05": ("invalid", "valid"),
-                       "W-07": ("invalid", "valid")}
-    assert report["unchanged"] == 4 and report["cases"] == 9
+    assert changed == {"W-03": ("invalid", "valid"), "W-04": ("invalid", "valid"),
+                       "W-05": ("invalid", "valid"), "W-07": ("invalid", "valid")}
+    assert report["unchanged"] == 5 and report["cases"] == 9
     assert report["by_rule"]["R244-11-rex-number-required-ch"] == {"newly_fires": 0,
                                                                    "stops_firing": 4}
     assert {"before": "invalid", "after": "valid", "cases": 4} in report["outcome_transitions"]
@@ -49,7 +48,8 @@ def test_markdown_report():
 
 def test_a_scenario_can_disable_and_add_rules(tmp_path):
     scenario = tmp_path / "s.yaml"
-    rule = MINIMAL_RULE.split("rules:\n", 1)[1]
+    rule = MINIMAL_RULE.split("rules:\n", 1)[1].replace(
+        "    applies_to: application\n", "    versions: [order-244]\n    applies_to: application\n")
     scenario.write_text("scenario: test\ndisable_rules: [R244-11-rex-number-required-ch]\n"
                         "rules:\n" + rule, encoding="utf-8")
     report = json.loads(run("whatif", "--proposed", str(scenario), POPULATION,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+from rexcheck.cli.main import DATE, Group
 from rexcheck.engine.calendar import (
     WEEKEND,
     CalendarDay,
@@ -17,13 +18,6 @@ from rexcheck.engine.calendar import (
     WorkingCalendar,
 )
 from rexcheck.engine.errors import InvalidInput
-
-
-def _date(ctx: click.Context, param: click.Parameter, value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from None
 
 
 def _invalid(exc: InvalidInput) -> NoReturn:
@@ -62,7 +56,7 @@ def _day_line(date: dt.date, working: bool, entry: CalendarDay | None) -> str:
     return line
 
 
-@click.group()
+@click.group(cls=Group, short_help="Due dates and working days on the Kazakhstan calendar.")
 def calendar() -> None:
     """Working and calendar days on the Kazakhstan calendar (see docs/calendar.md).
 
@@ -77,13 +71,15 @@ def calendar() -> None:
       rexcheck calendar list 2026 --no-weekends        the year's holidays and transfers
       rexcheck calendar docs                           regenerate docs/calendar.md's list
 
-    Exit codes: 0; 2 for a bad date, a date or year outside the calendar's years, or an
-    invalid data file.
+    \b
+    Exit codes (every calendar command):
+      0  done
+      2  a bad date, a date or year outside the calendar's years, or an invalid data file
     """
 
 
-@calendar.command("add")
-@click.argument("start", callback=_date)
+@calendar.command("add", short_help="The due date N working (or calendar) days after a date.")
+@click.argument("start", type=DATE)
 @click.argument("days", type=click.IntRange(0, 3660))
 @click.option("--working/--calendar", "working", default=True, show_default=True,
               help="Count working days (default) or calendar days.")
@@ -96,6 +92,11 @@ def add(start: dt.date, days: int, working: bool, fmt: str, calendar_file: Path 
     Examples:
       rexcheck calendar add 2026-03-19 5              # registration, Order 244 p.5
       rexcheck calendar add 2026-03-11 10 --calendar  # change of data, Order 244 p.14
+
+    \b
+    Exit codes:
+      0  the due date is printed
+      2  a bad date, or a date outside the calendar's years
     """
     cal = _load(calendar_file)
     try:
@@ -119,9 +120,9 @@ def add(start: dt.date, days: int, working: bool, fmt: str, calendar_file: Path 
     click.echo(text + ")")
 
 
-@calendar.command("explain")
-@click.argument("start", callback=_date)
-@click.argument("end", callback=_date)
+@calendar.command("explain", short_help="Each day of a period: working or not, why, source.")
+@click.argument("start", type=DATE)
+@click.argument("end", type=DATE)
 @FORMAT
 @CALENDAR_FILE
 def explain(start: dt.date, end: dt.date, fmt: str, calendar_file: Path | None) -> None:
@@ -133,7 +134,10 @@ def explain(start: dt.date, end: dt.date, fmt: str, calendar_file: Path | None) 
       rexcheck calendar explain 2026-03-19 2026-03-31
       rexcheck calendar explain 2026-08-28 2026-09-01 --format json
 
-    Exit codes: 0; 2 for a bad date or a date outside the calendar's years.
+    \b
+    Exit codes:
+      0  the days are listed
+      2  a bad date, or a date outside the calendar's years
     """
     cal = _load(calendar_file)
     try:
@@ -151,7 +155,7 @@ def explain(start: dt.date, end: dt.date, fmt: str, calendar_file: Path | None) 
     click.echo(f"{sum(d.working for d in days)} working day(s) of {len(days)}")
 
 
-@calendar.command("list")
+@calendar.command("list", short_help="A year's days off (and weekend days worked), why, source.")
 @click.argument("year", type=int)
 @click.option("--weekends/--no-weekends", default=True, show_default=True,
               help="List ordinary Saturdays and Sundays too, or only holidays, days off and "
@@ -178,8 +182,11 @@ def list_year(year: int, weekends: bool, fmt: str, calendar_file: Path | None) -
       rexcheck calendar list 2026 --format json
       rexcheck calendar list 2026 --calendar-file my-kazakhstan.yaml
 
-    Exit codes: 0; 2 when YEAR is outside the calendar's years (first_year-last_year of the
-    data file) or the data file is invalid.
+    \b
+    Exit codes:
+      0  the year is listed
+      2  YEAR is outside the calendar's years (first_year-last_year of the data file), or
+         the data file is invalid
     """
     cal = _load(calendar_file)
     try:
@@ -208,7 +215,7 @@ def list_year(year: int, weekends: bool, fmt: str, calendar_file: Path | None) -
                f"{worked} weekend day(s) worked")
 
 
-@calendar.command("docs")
+@calendar.command("docs", short_help="Rewrite the generated list of docs/calendar.md.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("docs"), show_default=True,
               help="Folder of the hand-written calendar.md whose generated section to rewrite.")
@@ -225,7 +232,10 @@ def docs(out_dir: Path, calendar_file: Path | None) -> None:
       rexcheck calendar docs                  # in the repository root: docs/calendar.md
       rexcheck calendar docs --out site/docs  # the calendar.md in another folder
 
-    Exit codes: 0; 2 when the page or its marker lines are missing, or the data is invalid.
+    \b
+    Exit codes:
+      0  written, or already up to date
+      2  the page or its marker lines are missing, or the data is invalid
     """
     from rexcheck.engine import calendar_docs
 

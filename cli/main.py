@@ -12,39 +12,59 @@ import sys
 from pathlib import Path
 
 import click
-from rexcheck.engine.version import __version__
 from rexcheck.engine.errors import Diagnostic, InvalidInput
+from rexcheck.engine.version import __version__
+
+
+class Day(click.ParamType):
+    """A date on the command line: YYYY-MM-DD, refused with the fix otherwise."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.datetime.strptime(str(value), "%Y-%m-%d").date()
+        except ValueError:
+            from rexcheck.engine.diagnose import date_hint
+
+            self.fail(f"'{value}' is not a date; {date_hint(value)}", param, ctx)
+
+
+DATE = Day()
 
 
 def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from None
+    """The callback form of `DATE` (kept for commands that still use it)."""
+    return None if value is None else DATE.convert(value, param, ctx)
 
 
 MAX_SHOWN = 100  # diagnostics printed by a command; the others are counted
 
 
-def fail(diagnostics: list[Diagnostic], fmt: str = "text") -> None:
-    """Print the diagnostics (the first MAX_SHOWN, sorted, and a count of the others) and
-    exit 2: a hostile file must not turn into a million lines of output."""
+def fail(diagnostics: list[Diagnostic], fmt: str = "text", lang: str = "en") -> None:
+    """Print the diagnostics (in `lang`; the first MAX_SHOWN, sorted, and a count of the
+    others) and exit 2: a hostile file must not turn into a million lines of output."""
+    from rexcheck.engine.messages import format_line, localise, summary
+
     shown = sorted(diagnostics)[:MAX_SHOWN]
     hidden = len(diagnostics) - len(shown)
     if fmt == "json":
-        click.echo(json.dumps({"errors": [d.as_dict() for d in shown], "errors_not_shown": hidden},
+        click.echo(json.dumps({"errors": [localise(d, lang).as_dict() for d in shown],
+                               "errors_not_shown": hidden},
                               ensure_ascii=False, sort_keys=True, indent=2))
     else:
         for d in shown:
-            click.echo(d.format(), err=True)
+            click.echo(format_line(d, lang), err=True)
         if hidden:
-            click.echo(f"... and {hidden} more error(s), not shown", err=True)
-        click.echo(f"{len(diagnostics)} error(s); nothing was evaluated", err=True)
+            click.echo(summary("hidden", lang, hidden), err=True)
+        click.echo(summary("failed", lang, len(diagnostics)), err=True)
     sys.exit(2)
 
 
+RULES_HELP = ("The rules folder (default: $REXCHECK_RULES, else the packs shipped with "
+              "rexcheck).")
 def _remember_rules(ctx: click.Context, param: click.Parameter, value: Path | None
                     ) -> Path | None:
     ctx.meta["rexcheck.rules"] = value  # for naming the rules in an engine's refusal
@@ -53,7 +73,22 @@ def _remember_rules(ctx: click.Context, param: click.Parameter, value: Path | No
 
 RULES_OPTION = click.option(
     "--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    callback=_remember_rules, help="Rules directory (default: the packs shipped with rexcheck).")
+    metavar="DIR", callback=_remember_rules, help=RULES_HELP)
+OLD_RULES_ROOT = click.argument("rules_root", required=False, metavar="[RULES_ROOT]",
+                                type=click.Path(file_okay=False, path_type=Path))
+
+
+def rules_folder(rules_dir: Path | None, old_root: Path | None) -> Path:
+    """The rules folder of a command that once took it as an argument: --rules, or the old
+    argument (with a note on standard error), or the default."""
+    from rexcheck.engine.loader import default_rules_dir
+
+    if rules_dir is not None and old_root is not None:
+        raise click.UsageError("give the rules folder once: --rules DIR")
+    if old_root is not None:
+        click.echo("note: the rules folder as an argument is deprecated; use --rules "
+                   f"{old_root}", err=True)
+    return rules_dir or old_root or default_rules_dir()
 
 # Exit codes beyond 0, 1 and 2, as a shell gives a process stopped by the signal (128 + its
 # number): interrupted (Ctrl-C), and the output closed by its reader (`| head`).
@@ -121,11 +156,22 @@ def audit_log_failed(diagnostic: Diagnostic) -> None:
     sys.exit(2)
 
 
-class _Cli(click.Group):
-    """The command group, turning what a user can cause outside a command's own checks into
-    one line and an exit code, never a traceback: output that cannot be written (a full disk,
-    /dev/full: exit 2; a reader that went away, `| head`: a quiet stop, 141), Ctrl-C (130),
-    and a rule set the engine refuses when it first compiles it (exit 2)."""
+class Group(click.Group):
+    """A command group: its list of commands shows each summary whole, never cut; and what a
+    user can cause outside a command's own checks is one line and an exit code, never a
+    traceback: output that cannot be written (a full disk, /dev/full: exit 2; a reader that
+    went away, `| head`: a quiet stop, 141), Ctrl-C (130), and a rule set the engine refuses
+    when it first compiles it (exit 2)."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
@@ -179,8 +225,8 @@ def echo_err(text: str) -> None:
         pass  # standard error is gone too: the exit code says it
 
 
-@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"],
-                                         "max_content_width": 100})
+@click.group(cls=Group,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="rexcheck")
 def main() -> None:
     """Check REX (registered exporter) cases against Kazakhstan's Orders 244 and 358.
@@ -202,24 +248,30 @@ def main() -> None:
       rexcheck audit verify decisions.jsonl           check an audit log, replay it
       rexcheck serve --port 8080                      the same checks over HTTP
 
-    Exit codes: 0 no findings (information notices do not count); 1 findings (errors or
-    warnings); 2 invalid input or rules, or output that could not be written; 130
-    interrupted (Ctrl-C); 141 the output was closed by its reader (e.g. `| head`). Each
-    command's --help has examples.
+    Every command that reads rules takes the rules folder as --rules DIR (default:
+    $REXCHECK_RULES, else the shipped packs) and dates as YYYY-MM-DD.
+
+    \b
+    Exit codes (each command's --help gives its own):
+      0  nothing to report: no findings (notices do not count), tests pass, no change
+      1  something to report: findings, failed tests, lint warnings, cases that change
+      2  invalid input or rules, or the command could not run: nothing half-done is reported
+      130  interrupted (Ctrl-C)
+      141  the output was closed by its reader (e.g. `| head`): a quiet stop
     """
 
 
-@main.command()
+@main.command(short_help="Judge case files: outcomes and findings with citations.")
 @click.argument("facts", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @RULES_OPTION
-@click.option("--as-of", callback=parse_date, help="Judge the cases on this date (YYYY-MM-DD); "
-              "default: each case's own as_of, else today.")
+@click.option("--as-of", type=DATE, help="Judge the cases on this date; default: each case's "
+              "own as_of, else today.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="text for people, json for machines.")
 @click.option("--explain", is_flag=True, help="Show the chain of rule firings and derived "
               "facts behind each finding, and the full trace.")
 @click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True,
-              help="Language of finding messages.")
+              help="Language of finding messages and of errors in rule and case files.")
 @AUDIT_LOG_OPTION
 @AUDIT_KEY_OPTION
 @click.pass_context
@@ -249,11 +301,15 @@ def check(ctx: click.Context, facts: tuple[Path, ...], rules_dir: Path | None,
       rexcheck check facts/examples/ --format json --as-of 2026-05-01
       rexcheck check case.yaml --audit-log decisions.jsonl --audit-key /etc/rexcheck/audit.key
 
-    Exit codes: 0 no findings (notices do not count); 1 findings (errors or warnings); 2
-    invalid input or rules (nothing is evaluated), or a case that could not be judged (its
-    dates after the as-of date, a document no rule in force decides).
+    \b
+    Exit codes:
+      0  no findings (notices do not count)
+      1  findings (errors or warnings)
+      2  invalid input or rules (nothing is evaluated), or a case that could not be judged
+         (its dates after the as-of date, a document no rule in force decides)
     """
     from rexcheck.engine.checker import Checker, Item
+    from rexcheck.engine.messages import problem_in
     from rexcheck.engine.render import to_json, to_text
     from rexcheck.engine.result import Source
     from rexcheck.facts.loader import case_files, load_case_file
@@ -262,7 +318,7 @@ def check(ctx: click.Context, facts: tuple[Path, ...], rules_dir: Path | None,
     try:
         checker = Checker(rules_dir)
     except InvalidInput as exc:
-        fail(exc.diagnostics, fmt)
+        fail(exc.diagnostics, fmt, lang)
     paths, problems = case_files(facts)
     cases = []
     for path in paths:
@@ -275,10 +331,12 @@ def check(ctx: click.Context, facts: tuple[Path, ...], rules_dir: Path | None,
         problems.extend(bad)
     problems.extend(_duplicate_cases(cases))
     if problems:
-        fail(problems, fmt)
+        fail(problems, fmt, lang)
     cases.sort(key=lambda item: (item[0].case, item[1]))
     results = checker.results([Item(case, Source(path)) for case, path in cases], as_of, lang,
                               explain)
+    for r in results:
+        r.errors = [problem_in(p, lang) for p in r.errors]
     if audit_log is not None:
         _log_decisions(open_audit_log(audit_log, key, True, fmt),
                        [case for case, _ in cases], results)
@@ -335,23 +393,43 @@ def _duplicate_cases(cases: list) -> list[Diagnostic]:
     return out
 
 
-@main.group()
+@main.group(cls=Group, short_help="For the people who edit the rules: list, lint, test, "
+            "docs, schema.")
 def rules() -> None:
-    """Inspect the rule packs."""
+    """Inspect, check, test and document the rule packs. Each command takes the rules folder
+    as --rules DIR (default: $REXCHECK_RULES, else the shipped packs).
+
+    \b
+    Examples:
+      rexcheck rules lint --rules my-rules/
+      rexcheck rules test --rules my-rules/ -v
+      rexcheck rules docs --rules my-rules/ --out docs/
+
+    \b
+    Exit codes: each command's --help gives its own; 2 always means invalid rules or input.
+    """
 
 
-@rules.command("list")
+@rules.command("list", short_help="Every rule: id, citation, fact type and title.")
 @RULES_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 def rules_list(rules_dir: Path | None, fmt: str) -> None:
-    """List every rule with its id, citation, fact type and title.
+    """List every rule with its id, citation, fact type and title (the values of the law
+    written out).
 
     \b
     Example:
       rexcheck rules list --format json
+      rexcheck rules list --rules my-rules/
+
+    \b
+    Exit codes:
+      0  listed
+      2  invalid rules
     """
     from rexcheck.engine.loader import load_rules
+    from rexcheck.engine.prose import rule_title
 
     try:
         ruleset = load_rules(rules_dir)
@@ -359,7 +437,7 @@ def rules_list(rules_dir: Path | None, fmt: str) -> None:
         fail(exc.diagnostics, fmt)
     rows = [{
         "id": lr.rule.id, "citation": lr.rule.citation.ref, "also": lr.rule.citation.also,
-        "applies_to": lr.rule.applies_to, "title": lr.rule.title,
+        "applies_to": lr.rule.applies_to, "title": rule_title(lr, ruleset),
         "kind": lr.rule.then.finding.kind if lr.rule.then.finding else "derive",
         "derives": lr.rule.then.derive.fact if lr.rule.then.derive else None,
         "reading": lr.rule.reading.id if lr.rule.reading else None,
@@ -374,48 +452,63 @@ def rules_list(rules_dir: Path | None, fmt: str) -> None:
     click.echo(f"{len(rows)} rule(s), digest {ruleset.digest}")
 
 
-@rules.command("lint")
-@click.argument("rules_root", required=False, type=click.Path(file_okay=False, path_type=Path))
+@rules.command("lint", short_help="Check the rules, their tests and their citations.")
+@RULES_OPTION
+@OLD_RULES_ROOT
 @click.option("--readings", "readings_file", type=click.Path(dir_okay=False, path_type=Path),
               help="The readings document (default: docs/readings.md beside the rules tree).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-def rules_lint(rules_root: Path | None, readings_file: Path | None, fmt: str) -> None:
+@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True,
+              help="Language of the errors and warnings.")
+def rules_lint(rules_dir: Path | None, rules_root: Path | None, readings_file: Path | None,
+               fmt: str, lang: str) -> None:
     """Check a rules tree: schema errors with file:line:column and hints, unknown fields,
-    duplicate ids, derived facts never produced or never used, rules without tests, readings
-    not documented, messages without a Russian translation.
+    duplicate ids, rules that can never fire, rule tests naming rules or fields that do not
+    exist, citations that do not match the texts of the law (rules/texts/), derived facts never
+    produced or never used, rules without tests, readings not documented, messages without a
+    Russian translation.
 
     \b
     Examples:
       rexcheck rules lint
-      rexcheck rules lint my-rules/ --format json
+      rexcheck rules lint --rules my-rules/ --format json
 
-    Exit codes: 0 clean; 1 warnings only; 2 errors (the tree cannot be used).
+    \b
+    Exit codes:
+      0  clean
+      1  warnings only (the tree can be used; the shipped packs have none)
+      2  errors (the tree cannot be used)
+
+    RULES_ROOT, the rules folder given as an argument, still works but is deprecated: use
+    --rules DIR, as every command does.
     """
     from rexcheck.engine.lint import lint
-    from rexcheck.engine.loader import default_rules_dir
 
-    root = rules_root or default_rules_dir()
+    root = rules_folder(rules_dir, rules_root)
     if readings_file is None:
         readings_file = root.resolve().parent / "docs" / "readings.md"
+    from rexcheck.engine.messages import format_line, localise, summary
+
     found = lint(root, readings_file)
     if fmt == "json":
-        click.echo(json.dumps({"diagnostics": [d.as_dict() for d in found]}, indent=2,
-                              ensure_ascii=False, sort_keys=True))
+        click.echo(json.dumps({"diagnostics": [localise(d, lang).as_dict() for d in found]},
+                              indent=2, ensure_ascii=False, sort_keys=True))
     else:
         for d in found:
-            click.echo(d.format())
+            click.echo(format_line(d, lang))
         errors = sum(d.severity == "error" for d in found)
-        click.echo(f"{errors} error(s), {len(found) - errors} warning(s)")
+        click.echo(summary("lint", lang, errors, len(found) - errors))
     if any(d.severity == "error" for d in found):
         sys.exit(2)
     sys.exit(1 if found else 0)
 
 
-@rules.command("schema")
+@rules.command("schema", short_help="JSON Schemas for editors and for the result.")
+@RULES_OPTION
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("schema"), show_default=True, help="Folder to write the schemas to.")
-def rules_schema(out_dir: Path) -> None:
+def rules_schema(rules_dir: Path | None, out_dir: Path) -> None:
     """Write JSON Schemas: rule files, law.yaml, rule test files, case files, and the result
     of a case (result.schema.json, the rexcheck.result/1 contract of check, screen and serve).
 
@@ -423,37 +516,66 @@ def rules_schema(out_dir: Path) -> None:
     completes field names, operators and fact fields and flags mistakes while you type; see
     docs/editing-rules.md for the settings.
 
+    The field paths offered in conditions are those of the rules folder: the fact models'
+    fields, and the derived facts and computed values its rule files declare.
+
     \b
     Example:
       rexcheck rules schema --out schema/
+      rexcheck rules schema --rules my-rules/ --out schema/
+
+    \b
+    Exit codes:
+      0  written
+      2  invalid rules, or a schema could not be written
     """
     from rexcheck.engine.jsonschema import SCHEMAS
+    from rexcheck.engine.loader import load_rules
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for name, make in SCHEMAS.items():
-        path = out_dir / f"{name}.schema.json"
-        path.write_text(json.dumps(make(), indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-                        encoding="utf-8")
-        click.echo(f"wrote {path}")
+    try:
+        fields = load_rules(rules_dir).fields
+    except InvalidInput as exc:
+        fail(exc.diagnostics)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, make in SCHEMAS.items():
+            path = out_dir / f"{name}.schema.json"
+            schema = make(fields) if name == "rule-file" else make()
+            path.write_text(json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False)
+                            + "\n", encoding="utf-8")
+            click.echo(f"wrote {path}")
+    except OSError as exc:
+        fail([Diagnostic(str(out_dir), 1, 1, f"cannot write the schemas: {exc.strerror}",
+                         "io")])
 
 
-@rules.command("docs")
-@click.argument("rules_root", required=False, type=click.Path(file_okay=False, path_type=Path))
+@rules.command("docs", short_help="Write the rule catalogue (catalogue.md and .html).")
+@RULES_OPTION
+@OLD_RULES_ROOT
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("docs"), show_default=True)
-def rules_docs(rules_root: Path | None, out_dir: Path) -> None:
+              default=Path("docs"), show_default=True, help="Folder to write the catalogue to.")
+def rules_docs(rules_dir: Path | None, rules_root: Path | None, out_dir: Path) -> None:
     """Generate the rule catalogue (catalogue.md and a single-page catalogue.html): per act
     and paragraph, the quoted law, the rule in plain words, its reading and its tests.
 
     \b
     Example:
       rexcheck rules docs --out docs/
+      rexcheck rules docs --rules my-rules/ --out my-docs/
+
+    \b
+    Exit codes:
+      0  written
+      2  invalid rules or tests
+
+    RULES_ROOT, the rules folder given as an argument, still works but is deprecated: use
+    --rules DIR, as every command does.
     """
     from rexcheck.engine import catalogue
-    from rexcheck.engine.loader import default_rules_dir, load_rules
+    from rexcheck.engine.loader import load_rules
     from rexcheck.engine.ruletests import load_tests
 
-    root = rules_root or default_rules_dir()
+    root = rules_folder(rules_dir, rules_root)
     try:
         paths = catalogue.write(load_rules(root), load_tests(root), out_dir)
     except InvalidInput as exc:
@@ -462,13 +584,17 @@ def rules_docs(rules_root: Path | None, out_dir: Path) -> None:
         click.echo(f"wrote {path}")
 
 
-@rules.command("test")
-@click.argument("rules_root", required=False, type=click.Path(file_okay=False, path_type=Path))
+@rules.command("test", short_help="Run the rule tests (YAML, under the rules' tests/).")
+@RULES_OPTION
+@OLD_RULES_ROOT
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @click.option("-v", "--verbose", is_flag=True, help="List every test, passed or failed.")
-def rules_test(rules_root: Path | None, fmt: str, verbose: bool) -> None:
-    """Run the rule tests written as YAML under RULES_ROOT/tests (default: the shipped rules).
+@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True,
+              help="Language of errors in rule and test files.")
+def rules_test(rules_dir: Path | None, rules_root: Path | None, fmt: str, verbose: bool,
+               lang: str) -> None:
+    """Run the rule tests written as YAML under the rules folder's tests/.
 
     Each test names a case (a fixture varied with `set`, an inline case or a case file), a
     date, the findings expected, the outcomes expected and the rules that must not fire; a
@@ -478,21 +604,27 @@ def rules_test(rules_root: Path | None, fmt: str, verbose: bool) -> None:
     \b
     Example:
       rexcheck rules test
-      rexcheck rules test my-rules/ -v
-      rexcheck rules test my-rules/ --format json
+      rexcheck rules test --rules my-rules/ -v
+      rexcheck rules test --rules my-rules/ --format json
 
-    Exit codes: 0 all pass; 1 some fail; 2 invalid rules or tests.
+    \b
+    Exit codes:
+      0  every test passes
+      1  some test fails
+      2  invalid rules or tests (no test is run)
+
+    RULES_ROOT, the rules folder given as an argument, still works but is deprecated: use
+    --rules DIR, as every command does.
     """
     from rexcheck.engine.checker import Checker
-    from rexcheck.engine.loader import default_rules_dir
     from rexcheck.engine.ruletests import load_tests, report, run_test
 
-    root = rules_root or default_rules_dir()
+    root = rules_folder(rules_dir, rules_root)
     try:
         checker = Checker(root)
         tests = load_tests(root, checker.ruleset)
     except InvalidInput as exc:
-        fail(exc.diagnostics, fmt)
+        fail(exc.diagnostics, fmt, lang)
     outcomes = [run_test(checker, t) for t in tests]
     if fmt == "json":
         click.echo(json.dumps({"tests": [{
@@ -502,40 +634,56 @@ def rules_test(rules_root: Path | None, fmt: str, verbose: bool) -> None:
             "passed": sum(o.passed for o in outcomes),
             "failed": sum(not o.passed for o in outcomes)}, indent=2, ensure_ascii=False))
     else:
-        click.echo(report(outcomes, verbose), nl=False)
+        click.echo(report(outcomes, verbose, lang), nl=False)
     sys.exit(0 if all(o.passed for o in outcomes) else 1)
 
 
-@main.command()
-@click.option("--baseline", "baseline_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Rules in force (default: the shipped packs).")
+@main.command(short_help="What changes if the law changes: rules in force vs a proposal.")
+@click.option("--rules", "--baseline", "baseline_dir", metavar="DIR",
+              type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The rules in force, the baseline (default: $REXCHECK_RULES, else the "
+              "shipped packs); --baseline is its old name, deprecated.")
 @click.option("--proposed", "proposed_path", required=True,
               type=click.Path(exists=True, path_type=Path),
               help="A proposed rules directory, or a scenario file (see docs/whatif.md).")
 @click.argument("population", nargs=-1, required=True)
-@click.option("--as-of", callback=parse_date, help="Judge every case on this date.")
+@click.option("--as-of", type=DATE, help="Judge every case on this date; default: each "
+              "case's own as_of, else today.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "md"]), default="text",
               show_default=True)
+@click.option("--summary", is_flag=True, help="The summary only: the title, the change of "
+              "the law, the outcome changes per document type and the totals, without the list "
+              "of changed cases.")
 def whatif(baseline_dir: Path | None, proposed_path: Path, population: tuple[str, ...],
-           as_of: dt.date | None, fmt: str) -> None:
-    """What changes if the law changes: run the baseline and a proposal over a population.
+           as_of: dt.date | None, fmt: str, summary: bool) -> None:
+    """What changes if the law changes: run the rules in force and a proposal over a
+    population of cases, and report the difference.
 
-    Reports, per rule, how many cases it newly fires or stops firing in; per outcome, the
-    transitions (e.g. valid -> invalid); and every changed case with its outcome before and
-    after; plus the number of cases unchanged. POPULATION is one or more JSONL, JSON, YAML or
-    CSV files of cases (as for `rexcheck screen`). When standard error is a terminal, the
-    cases done, their rate and the time left are shown there as it runs.
+    The report gives its title and what the proposal changes in the law first (each
+    parameter's values, e.g. "statement_threshold_chf: 500 -> 600 CHF from 2027-01-01";
+    the rules added, removed or disabled), then the cases changed (an outcome or a finding
+    differs) and, apart, those changed in notices only; the outcome changes per document type
+    (consignment: invalid -> valid); the totals of each outcome before and after; per rule,
+    the cases in which it newly fires or stops firing; and every changed case (not with
+    --summary). POPULATION is one or more JSONL, JSON, YAML or CSV files of cases (as for
+    `rexcheck screen`). When standard error is a terminal, the cases done, their
+    rate and the time left are shown there as it runs. See docs/whatif.md.
 
     \b
     Example:
       rexcheck whatif --proposed examples/whatif/raise-chf-threshold.yaml \\
-          examples/whatif/population.jsonl --format md
+          examples/whatif/population.jsonl --summary
+      rexcheck whatif --rules /tmp/rules-before --proposed rules/ population.jsonl
 
-    Exit codes: 0 no case changes; 1 some cases change; 2 invalid rules, proposal or input.
+    \b
+    Exit codes:
+      0  no case changes (notices alone do not count)
+      1  some case changes: an outcome or a finding differs
+      2  invalid rules, proposal or input, or a case that could not be judged
     """
     from rexcheck.engine.checker import Checker
     from rexcheck.engine.loader import load_rules
-    from rexcheck.engine.proposal import load_proposal
+    from rexcheck.engine.proposal import describe, load_proposal
     from rexcheck.engine.whatif import compare, to_text
     from rexcheck.facts.records import read_records
 
@@ -558,20 +706,23 @@ def whatif(baseline_dir: Path | None, proposed_path: Path, population: tuple[str
             yield record
             progress.tick()  # the record is judged by both rule sets when the next is asked
 
+    about = describe(proposed_path)
+    title = about.get("scenario") or f"the proposed rules in {proposed_path}/"
     report = compare(base_checker, prop_checker, ticking(read_records(list(population))),
-                     as_of)
+                     as_of, title)
     progress.close()
     if fmt == "json":
-        click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True, ensure_ascii=False))
+        click.echo(json.dumps(report.as_dict(summary), indent=2, sort_keys=True,
+                              ensure_ascii=False, default=str))
     else:
-        click.echo(to_text(report, markdown=fmt == "md"), nl=False)
+        click.echo(to_text(report, markdown=fmt == "md", summary=summary), nl=False)
     if report.errors:
         click.echo(f"{report.errors} case(s) could not be evaluated", err=True)
         sys.exit(2)
     sys.exit(1 if report.changed else 0)
 
 
-@main.group()
+@main.group(cls=Group, short_help="Check and replay audit logs; print a log's head.")
 def audit() -> None:
     """Check and replay audit logs (see --audit-log of check and screen).
 
@@ -580,6 +731,10 @@ def audit() -> None:
       rexcheck audit verify decisions.jsonl --audit-key /etc/rexcheck/audit.key
       rexcheck audit head decisions.jsonl           the head to keep outside the machine
       rexcheck audit verify decisions.jsonl --anchor 1204:sha256:3f2a...
+
+    \b
+    Exit codes: each command's --help gives its own; 2 always means the log was altered or
+    cannot be read, or invalid input.
     """
 
 
@@ -607,7 +762,7 @@ def _macs(chain) -> str:
             "not checked": f"keyed ({chain.key_id}), MACs NOT checked"}[chain.macs]
 
 
-@audit.command("verify")
+@audit.command("verify", short_help="Check an audit log's chain and replay its decisions.")
 @click.argument("log_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @RULES_OPTION
 @click.option("--audit-key", "audit_key_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -635,9 +790,12 @@ def audit_verify(log_file: Path, rules_dir: Path | None, audit_key_file: Path | 
       rexcheck audit verify decisions.jsonl --rules proposed-rules/
       rexcheck audit verify decisions.jsonl --audit-key audit.key --anchor 12:sha256:9c1e...
 
-    Exit codes: 0 the log is whole and every decision stands; 1 some decision would change;
-    2 the log was altered or cannot be read (a broken link, hash, MAC or anchor, an
-    unreadable line), or invalid rules or key.
+    \b
+    Exit codes:
+      0  the log is whole and every decision stands
+      1  some decision would change (with these rules)
+      2  the log was altered or cannot be read (a broken link, hash, MAC or anchor, an
+         unreadable line), or invalid rules or key
     """
     from rexcheck.engine.audit import verify
     from rexcheck.engine.auditchain import read_key
@@ -683,7 +841,7 @@ def audit_verify(log_file: Path, rules_dir: Path | None, audit_key_file: Path | 
     sys.exit(1 if report.differences else 0)
 
 
-@audit.command("head")
+@audit.command("head", short_help="Print an audit log's head, to keep outside the machine.")
 @click.argument("log_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--audit-key", "audit_key_file", type=click.Path(dir_okay=False, path_type=Path),
               envvar="REXCHECK_AUDIT_KEY_FILE", show_envvar=True,
@@ -703,7 +861,10 @@ def audit_head(log_file: Path, audit_key_file: Path | None, fmt: str) -> None:
       rexcheck audit head decisions.jsonl
       rexcheck audit head decisions.jsonl --format json
 
-    Exit codes: 0 the head is printed; 2 the chain is broken or the log cannot be read.
+    \b
+    Exit codes:
+      0  the head is printed
+      2  the chain is broken or the log cannot be read
     """
     from rexcheck.engine.auditchain import chain_of, read_key
 

@@ -18,6 +18,7 @@ import click
 from rexcheck.cli.main import (
     AUDIT_KEY_OPTION,
     AUDIT_LOG_OPTION,
+    DATE,
     EXIT_INTERRUPTED,
     EXIT_OUTPUT_CLOSED,
     RULES_OPTION,
@@ -28,7 +29,6 @@ from rexcheck.cli.main import (
     fail,
     main,
     open_audit_log,
-    parse_date,
     read_audit_key,
 )
 from rexcheck.engine.errors import InvalidInput
@@ -151,10 +151,10 @@ def _text(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-@main.command()
+@main.command(short_help="Judge case records in bulk: one result per record, in order.")
 @click.argument("inputs", nargs=-1, required=True)
 @RULES_OPTION
-@click.option("--as-of", callback=parse_date,
+@click.option("--as-of", type=DATE,
               help="Judge every record on this date; default: the record's as_of, else today.")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "text", "csv"]),
               default="jsonl", show_default=True, help="Output format (one result per record).")
@@ -162,7 +162,9 @@ def _text(data: dict) -> str:
               help="Format of the inputs; default: from the file name, or guessed for stdin.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Processes to spread records over; output is identical for any N.")
-@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True)
+@click.option("--lang", type=click.Choice(["en", "ru"]), default="en", show_default=True,
+              help="Language of finding messages and of the errors of records that cannot be "
+              "read or validated.")
 @AUDIT_LOG_OPTION
 @AUDIT_KEY_OPTION
 @click.option("--skip", type=click.IntRange(0), default=0, show_default=True,
@@ -194,9 +196,14 @@ def screen(ctx: click.Context, inputs: tuple[str, ...], rules_dir: Path | None,
       rexcheck screen population.jsonl --skip 41000 >> results.jsonl   # resume a run
       rexcheck screen cases.jsonl --audit-log decisions.jsonl --audit-key audit.key
 
-    Exit codes: 0 no findings; 1 findings; 2 some record could not be read, validated or
-    evaluated, or the rules are invalid; 130 interrupted; 141 the output was closed by its
-    reader (e.g. `| head`).
+    \b
+    Exit codes:
+      0  no findings (notices do not count)
+      1  findings (errors or warnings)
+      2  some record could not be read, validated or judged (its result says why), or the
+         rules are invalid (nothing is screened)
+      130  interrupted (Ctrl-C): the summary says which --skip resumes the run
+      141  the output was closed by its reader (e.g. `| head`): a quiet stop
     """
     from rexcheck.engine.auditchain import AuditLogError
     from rexcheck.engine.loader import load_rules

@@ -25,7 +25,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import holidays
@@ -145,7 +144,10 @@ class CalendarFile(BaseModel):
 
 
 def default_calendar_file() -> Path:
-    return Path(str(resources.files("rexcheck.rules"))) / "calendar" / "kazakhstan.yaml"
+    """The calendar of the default rules tree (REXCHECK_RULES, else the shipped packs)."""
+    from rexcheck.engine.loader import default_rules_dir
+
+    return default_rules_dir() / "calendar" / "kazakhstan.yaml"
 
 
 def _day_name(d: dt.date) -> str:

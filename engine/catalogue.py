@@ -13,6 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from rexcheck.engine.loader import LoadedRule, RuleSet
+from rexcheck.engine.prose import rule_title
 from rexcheck.engine.ruletests import LoadedTest
 
 PARAGRAPH = re.compile(r"^Order (\d+) (?:p\.(\d+)|Appendix (\d))")
@@ -68,7 +69,7 @@ def markdown(ruleset: RuleSet, tests: list[LoadedTest]) -> str:
             for lr in rules:
                 r = lr.rule
                 kind = r.then.finding.kind if r.then.finding else "derives a fact"
-                lines += [f"#### `{r.id}`: {r.title}", "",
+                lines += [f"#### `{r.id}`: {rule_title(lr, ruleset)}", "",
                           f"*{r.citation.ref}*" + (f" (also {', '.join(r.citation.also)})"
                                                    if r.citation.also else "")
                           + f"; applies to `{r.applies_to}`; {kind}", ""]

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from rexcheck.engine.diagnose import date_hint
 from rexcheck.engine.errors import Diagnostic, did_you_mean
 from rexcheck.engine.yamlsource import Positions
 from rexcheck.facts.catalog import FieldKind
@@ -470,7 +471,7 @@ def _literal(raw: Any, kind: FieldKind, scope: Scope, where: tuple, name: str) -
         "amount": isinstance(raw, (int, float)) and not isinstance(raw, bool),
     }[k]
     if not ok:
-        hint = "write dates as YYYY-MM-DD" if k == "date" else None
+        hint = date_hint(raw) if k == "date" else None
         if isinstance(raw, bool) and k == "str":
             hint = YAML_BOOL_HINT
         scope.error(where, f"{name} is {kind.describe()}; {raw!r} is not", "type-mismatch",

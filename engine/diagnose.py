@@ -1,7 +1,16 @@
-"""Turn pydantic validation errors into positioned diagnostics with helpful hints."""
+"""Turn pydantic validation errors into positioned diagnostics with helpful hints.
+
+The words are for the person who wrote the file, not for a programmer: a date that is not
+written YYYY-MM-DD says how to write it (with the value rewritten, when it can be read as a
+day.month.year date); a required key that is missing while a key of that name sits one level
+deeper says that it is indented too far, at that key's line; a key not allowed where it stands
+that belongs one level deeper says it is indented too little.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import typing
 
 from pydantic import BaseModel, ValidationError
@@ -47,6 +56,51 @@ def _short(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 
 
+DATE_HINT = "write dates as YYYY-MM-DD, e.g. {example}"
+DATE_KINDS = ("date_type", "date_parsing", "date_from_datetime_parsing",
+              "date_from_datetime_inexact", "datetime_type", "datetime_parsing",
+              "datetime_from_date_parsing")
+_DAY_FIRST = re.compile(r"^\s*(\d{1,2})[./ -](\d{1,2})[./ -](\d{4})\s*$")
+_YEAR_FIRST = re.compile(r"^\s*(\d{4})[./ -](\d{1,2})[./ -](\d{1,2})\s*$")
+
+
+def date_hint(value: object) -> str:
+    """How to write a date, with the value itself rewritten when it reads as a date."""
+    example = "2021-04-11"
+    text = str(value) if isinstance(value, (str, int)) else ""
+    m = _DAY_FIRST.match(text)
+    parts = (m.group(3), m.group(2), m.group(1)) if m else None
+    m = _YEAR_FIRST.match(text)
+    parts = (m.group(1), m.group(2), m.group(3)) if m else parts
+    if parts:
+        try:
+            example = dt.date(int(parts[0]), int(parts[1]), int(parts[2])).isoformat()
+        except ValueError:
+            pass
+    return DATE_HINT.format(example=example)
+
+
+def _deeper(parent: object, name: str) -> tuple | None:
+    """The key (of a mapping one level below `parent`) under which `name` sits, if any."""
+    if not isinstance(parent, dict):
+        return None
+    for key, value in parent.items():
+        if isinstance(value, dict) and name in value:
+            return (key,)
+    return None
+
+
+def _belongs_below(owner: type[BaseModel] | None, name: str) -> str | None:
+    """The field of `owner` whose model has a field `name` (a key indented too little)."""
+    if owner is None:
+        return None
+    for field_name, info in owner.model_fields.items():
+        inner = _innermost_model(info.annotation)
+        if inner is not None and name in inner.model_fields:
+            return info.alias or field_name
+    return None
+
+
 def from_validation_error(
     exc: ValidationError,
     positions: Positions,
@@ -82,8 +136,25 @@ def from_validation_error(
             if owner is not None:
                 hint = did_you_mean(str(loc[-1]), owner.model_fields)
             message = f"unknown field '{loc[-1]}'"
+            below = None if hint else _belongs_below(owner, str(loc[-1]))
+            if below is not None:
+                message = (f"'{loc[-1]}' cannot stand here: it is a field of '{below}', so it "
+                           "is probably indented too little")
+                hint = f"indent it under '{below}:'"
+        elif kind == "missing" and (inside := _deeper(err.get("input"), str(loc[-1]))):
+            line, col = positions.of(prefix + loc[:-1] + inside + (loc[-1],))
+            parent = positions.of(prefix + loc[:-1] + inside)
+            message = (f"'{loc[-1]}' is indented one level too deep: it sits inside "
+                       f"'{inside[0]}' (line {parent[0]}), so the required field "
+                       f"'{loc[-1]}' is missing where it belongs")
+            hint = f"move '{loc[-1]}:' left, to line up with '{inside[0]}:'"
+            kind = "misplaced-key"
         elif kind == "missing":
             message = f"required field '{loc[-1]}' is missing"
+        elif kind in DATE_KINDS:
+            message = f"{_short(err.get('input'))} is not a date as rexcheck reads dates"
+            hint = date_hint(err.get("input"))
+            kind = "bad_date"
         elif kind == "literal_error":
             message = err["msg"]
             allowed = (err.get("ctx") or {}).get("expected", "")

@@ -8,11 +8,13 @@ once, so a user sees every error of a file in one run and nothing half-loaded is
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
-@dataclass(frozen=True, order=True)
+@functools.total_ordering
+@dataclass(frozen=True)
 class Diagnostic:
     file: str
     line: int
@@ -23,6 +25,20 @@ class Diagnostic:
     field: str | None = None
     hint: str | None = None
     severity: str = "error"
+    rank: int = 1  # 0: a root cause (a file that does not load); sorted before the rest
+
+    def _key(self) -> tuple:
+        return (self.rank, self.file, self.line, self.column, self.message, self.code,
+                self.rule_id or "", self.field or "", self.hint or "", self.severity)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Diagnostic):
+            return NotImplemented
+        return self._key() < other._key()
+
+    def at_root(self) -> Diagnostic:
+        """The same diagnostic, as a root cause: shown before the errors that follow from it."""
+        return replace(self, rank=0)
 
     def format(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"

@@ -21,11 +21,14 @@ from rexcheck.facts.models import Case
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
 
 
-def _field_paths() -> list[str]:
-    return sorted(f"{t}.{p}" for t, fields in base_fields().items() for p in fields)
+def _field_paths(fields: dict[str, Any] | None = None) -> list[str]:
+    """The paths conditions may test: the fact models' fields, or those of a rule set (with
+    its derived facts and computed values)."""
+    known = fields if fields is not None else base_fields()
+    return sorted(f"{t}.{p}" for t, kinds in known.items() for p in kinds)
 
 
-def condition_schema() -> dict[str, Any]:
+def condition_schema(fields: dict[str, Any] | None = None) -> dict[str, Any]:
     value = {
         "anyOf": [
             {"type": ["string", "number", "boolean"]},
@@ -69,7 +72,7 @@ def condition_schema() -> dict[str, Any]:
              "properties": {"not": {"$ref": "#/$defs/Condition"}}},
             leaf,
         ]},
-        "FieldPath": {"anyOf": [{"enum": _field_paths()},
+        "FieldPath": {"anyOf": [{"enum": _field_paths(fields)},
                                 {"type": "string", "pattern": r"^[a-z_][a-z0-9_]*\.[a-z0-9_.]+$"}]},
         "Due": {"type": "object", "additionalProperties": False, "required": ["from"],
                 "properties": {"from": {"$ref": "#/$defs/FieldPath"},
@@ -98,10 +101,12 @@ def _patch_conditions(node: Any) -> None:
             _patch_conditions(value)
 
 
-def rule_file_schema() -> dict[str, Any]:
+def rule_file_schema(fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The rule file schema; `fields` (a rule set's) offers its derived facts and computed
+    values as field paths too."""
     schema = copy.deepcopy(RuleFile.model_json_schema(by_alias=True))
     _patch_conditions(schema)
-    schema.setdefault("$defs", {}).update(condition_schema())
+    schema.setdefault("$defs", {}).update(condition_schema(fields))
     schema["$schema"] = SCHEMA_URI
     schema["title"] = "rexcheck rule file"
     return schema

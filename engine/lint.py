@@ -5,7 +5,9 @@ mean", bad conditions, duplicate ids, versions and parameters. On a tree that lo
 the errors of rules that can never fire (`cannot_fire`): a condition on a field of a derived
 fact that no rule sets, a derived fact matched or negated that no rule derives, a due date
 counted from a date no fact has, conditions on one field that contradict each other; and the
-errors of rule tests that name rules or fields that do not exist. Then warnings:
+errors of rule tests that name rules or fields that do not exist; and the errors of citations
+that do not match the law (engine/lawtexts.py: a paragraph the act does not have, a quotation
+not found in the paragraph it cites, in its language). Then warnings:
 - a derived fact type used but never produced, or produced but never used;
 - a rule no YAML rule test fires, or none shows silent;
 - a `reading` id that docs/readings.md does not document;
@@ -21,13 +23,16 @@ from typing import Any
 
 from rexcheck.engine import conditions as cond
 from rexcheck.engine.errors import Diagnostic, InvalidInput
+from rexcheck.engine.lawtexts import check_tree
 from rexcheck.engine.loader import (
+    LAW_FILE,
     LoadedRule,
     RuleSet,
     _leaves,
     any_params,
     compile_conditions,
     load_rules,
+    rule_files,
     rule_scope,
 )
 from rexcheck.engine.ruletests import coverage, load_tests, needs_silent_test
@@ -49,12 +54,14 @@ def documented_readings(readings_file: Path | None) -> set[str] | None:
 
 
 def lint(root: Path, readings_file: Path | None = None) -> list[Diagnostic]:
-    """All diagnostics of a rules tree: errors if it does not load, else warnings."""
+    """All diagnostics of a rules tree: errors if it does not load, else warnings; and, either
+    way, the citations that do not match the texts of their acts."""
+    cited = check_tree(root, [root / LAW_FILE] + rule_files(root)) if root.is_dir() else []
     try:
         ruleset = load_rules(root)
     except InvalidInput as exc:
-        return sorted(exc.diagnostics)
-    out: list[Diagnostic] = cannot_fire(ruleset)
+        return sorted(set(exc.diagnostics + cited))
+    out: list[Diagnostic] = cannot_fire(ruleset) + cited
     out.extend(_derived_usage(ruleset))
     try:
         tests = load_tests(root, ruleset)

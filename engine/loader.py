@@ -31,8 +31,10 @@ from rexcheck.engine import conditions as cond
 from rexcheck.engine.diagnose import from_validation_error
 from rexcheck.engine.errors import Diagnostic, InvalidInput, did_you_mean
 from rexcheck.engine.schema import (
+    Act,
     Computed,
     DerivedType,
+    Document,
     LawFile,
     Parameter,
     Rule,
@@ -52,8 +54,15 @@ AS_OF = "as_of"
 ONE_DAY = dt.timedelta(days=1)
 
 
+RULES_ENV = "REXCHECK_RULES"
+
+
 def default_rules_dir() -> Path:
-    """The rule packs shipped with rexcheck."""
+    """The rules tree used when none is named: the folder `REXCHECK_RULES` names, else the
+    packs shipped with rexcheck (so a copy of the repository can test its own rules)."""
+    named = os.environ.get(RULES_ENV)
+    if named:
+        return Path(named)
     return Path(str(resources.files("rexcheck.rules")))
 
 
@@ -257,15 +266,19 @@ def rule_files(root: Path, others: list[Path] | None = None) -> list[Path]:
     return sorted(found)
 
 
-def load_law(root: Path, problems: list[Diagnostic]) -> tuple[LawFile | None, str]:
-    """The tree's law.yaml, validated; None (with diagnostics) when it is missing or wrong."""
+def load_law(root: Path, problems: list[Diagnostic], broken: set[str] | None = None
+             ) -> tuple[LawFile | None, str]:
+    """The tree's law.yaml, validated; None (with diagnostics) when it is missing or wrong.
+    An act or document that is wrong is reported, and the rest kept (its name added to
+    `broken`), so that rule files of the other acts are checked as usual and those of a
+    broken act are not blamed for its error."""
     path = root / LAW_FILE
     if not path.is_file():
         problems.append(Diagnostic(str(path), 1, 1, "a rules tree needs law.yaml: the acts "
                                    "and their versions, the documents judged and their "
                                    "outcomes", "no-law",
-                                   hint="copy law.yaml from the shipped rules "
-                                   "(rexcheck rules path) and edit it"))
+                                   hint="copy the shipped law.yaml (rules/law.yaml of "
+                                   "rexcheck's repository) and edit it"))
         return None, ""
     try:
         data, positions = load_yaml(path)
@@ -276,10 +289,28 @@ def load_law(root: Path, problems: list[Diagnostic]) -> tuple[LawFile | None, st
         law = LawFile.model_validate(data)
     except ValidationError as exc:
         problems.extend(from_validation_error(exc, positions, LawFile))
-        return None, ""
+        return _salvage_law(data, broken if broken is not None else set()), ""
     _check_law(law, positions, str(path), problems)
     return law, json.dumps(law.model_dump(mode="json", by_alias=True), sort_keys=True,
                            ensure_ascii=False)
+
+
+def _salvage_law(data: Any, broken: set[str]) -> LawFile | None:
+    """The valid acts and documents of a law.yaml that failed validation (never used to
+    judge: the tree is refused), the names of the wrong ones added to `broken`."""
+    if not isinstance(data, dict):
+        return None
+    kept = dict(data)
+    for section, model in (("acts", Act), ("documents", Document)):
+        entries = data.get(section)
+        if isinstance(entries, dict):
+            kept[section] = {k: v for k, v in entries.items() if _valid(model, v)}
+            broken.update(str(k) for k in entries if k not in kept[section])
+    try:
+        return LawFile.model_validate(kept)
+    except ValidationError:
+        broken.add(LAW_FILE)
+        return None
 
 
 def _check_law(law: LawFile, positions: Positions, file: str,
@@ -339,7 +370,8 @@ def load_rules(root: Path | str | None = None) -> RuleSet:
     if not root.is_dir():
         raise InvalidInput([Diagnostic(str(root), 1, 1, "rules directory not found", "io")])
     problems: list[Diagnostic] = []
-    law, law_text = load_law(root, problems)
+    broken: set[str] = set()  # names defined in parts of files that failed validation
+    law, law_text = load_law(root, problems, broken)
     parsed: list[tuple[str, RuleFile, Positions]] = []
     others: list[Path] = []
     paths = rule_files(root, others)
@@ -355,6 +387,7 @@ def load_rules(root: Path | str | None = None) -> RuleSet:
             data, positions = load_yaml(path)
         except InvalidInput as exc:
             problems.extend(exc.diagnostics)
+            broken |= names_in_unreadable(path)
             continue
         if not isinstance(data, dict):
             problems.append(Diagnostic(str(path), 1, 1, "a rule file is a mapping with 'act', "
@@ -364,11 +397,128 @@ def load_rules(root: Path | str | None = None) -> RuleSet:
             parsed.append((str(path), RuleFile.model_validate(data), positions))
         except ValidationError as exc:
             problems.extend(_rule_file_errors(exc, positions, data))
-    ruleset = _assemble(root, parsed, law, problems)
+            good, broken_here = salvage(data, positions)
+            broken |= broken_here
+            if good is not None:
+                parsed.append((str(path), *good))
+    roots = [d.at_root() for d in problems]  # what stops a file loading comes first
+    found: list[Diagnostic] = []
+    ruleset = _assemble(root, parsed, law, found, broken)
     ruleset.digest = _digest(parsed, law_text)
+    problems = roots + found
     if problems:
         raise InvalidInput(sorted(set(problems)))
     return ruleset
+
+
+def salvage(data: dict, positions: Positions) -> tuple[tuple[RuleFile, Positions] | None,
+                                                       set[str]]:
+    """The parts of a rule file that failed validation which are valid on their own, and the
+    names the file defines in its invalid parts.
+
+    A rule file is refused as a whole; but the parameters, derived facts, computed values and
+    rules it defines correctly still take part in checking the rest of the tree, and the names
+    of those it defines wrongly are known as broken: a rule elsewhere that uses one is not
+    reported as using an unknown name (a knock-on error of the one already reported).
+    """
+    broken: set[str] = set()
+    kept: dict[str, Any] = {}
+    moved: dict[int, int] = {}
+    for section, model in (("parameters", Parameter), ("derived", DerivedType)):
+        entries = data.get(section)
+        if isinstance(entries, dict):
+            kept[section] = {}
+            for name, spec in entries.items():
+                if _valid(model, spec):
+                    kept[section][name] = spec
+                else:
+                    broken.add(str(name))
+    computed = data.get("computed")
+    if isinstance(computed, dict):
+        kept["computed"] = {}
+        for fact_type, values in computed.items():
+            if not isinstance(values, dict):
+                continue
+            for name, spec in values.items():
+                if _valid(Computed, spec):
+                    kept["computed"].setdefault(fact_type, {})[name] = spec
+                else:
+                    broken.add(str(name))
+    rules = data.get("rules")
+    if isinstance(rules, list):
+        kept["rules"] = []
+        for i, rule in enumerate(rules):
+            if _valid(Rule, rule):
+                moved[len(kept["rules"])] = i
+                kept["rules"].append(rule)
+            elif isinstance(rule, dict) and isinstance(rule.get("id"), str):
+                broken.add(rule["id"])
+    head = {k: v for k, v in data.items() if k not in ("parameters", "derived", "computed",
+                                                      "rules")}
+    try:
+        good = RuleFile.model_validate({**head, **kept})
+    except ValidationError:
+        for section in ("parameters", "derived"):
+            broken.update(str(n) for n in (data.get(section) or {}) if isinstance(
+                data.get(section), dict))
+        return None, broken
+    return (good, _renumbered(positions, moved)), broken
+
+
+_SECTION = re.compile(r"^([a-z_]+):")
+_KEY = re.compile(r"^( +)([a-z][a-z0-9_]*):")
+_ID = re.compile(r"^[ -]*id: *['\"]?([A-Za-z0-9-]+)")
+_LEVELS = {"parameters": 1, "derived": 1, "computed": 2}
+
+
+def names_in_unreadable(path: Path) -> set[str]:
+    """The names a rule file that is not valid YAML seems to define (read line by line): its
+    parameters, derived facts, computed values and rule ids, so that the rules that use them
+    are not blamed for the file's syntax error."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return set()
+    names: set[str] = set()
+    section, indents = "", []  # the indentation of each level of the section, as met
+    for line in lines:
+        if m := _SECTION.match(line):
+            section, indents = m.group(1), []
+            continue
+        if m := _ID.match(line):
+            names.add(m.group(1))
+        m = _KEY.match(line)
+        if section not in _LEVELS or not m:
+            continue
+        width = len(m.group(1))
+        while indents and indents[-1] > width:
+            indents.pop()
+        if not indents or indents[-1] < width:
+            indents.append(width)
+        if len(indents) == _LEVELS[section]:
+            names.add(m.group(2))
+    return names
+
+
+def _valid(model: type[BaseModel], data: Any) -> bool:
+    try:
+        model.model_validate(data)
+    except ValidationError:
+        return False
+    return True
+
+
+def _renumbered(positions: Positions, moved: dict[int, int]) -> Positions:
+    """Positions with the kept rules numbered as they are kept (rule k was rule moved[k])."""
+    back = {old: new for new, old in moved.items()}
+    at = {}
+    for key, value in positions.at.items():
+        if len(key) >= 2 and key[0] == "rules" and isinstance(key[1], int):
+            if key[1] not in back:
+                continue
+            key = ("rules", back[key[1]]) + key[2:]
+        at[key] = value
+    return Positions(positions.file, at)
 
 
 def _rule_file_errors(exc: ValidationError, positions: Positions, data: dict) -> list[Diagnostic]:
@@ -389,7 +539,11 @@ def _rule_file_errors(exc: ValidationError, positions: Positions, data: dict) ->
 
 
 def _assemble(root: Path, parsed: list, law: LawFile | None,
-              problems: list[Diagnostic]) -> RuleSet:
+              problems: list[Diagnostic], broken: set[str] | None = None) -> RuleSet:
+    """The rule set of the parsed files, with every problem that needs the whole set to see;
+    a rule or computed value that uses a `broken` name is not checked (its errors would be
+    knock-on errors of the one that broke the name)."""
+    broken = broken or set()
     fields = base_fields()
     parameters: dict[str, LoadedParameter] = {}
     derived: dict[str, DerivedType] = {}
@@ -398,7 +552,11 @@ def _assemble(root: Path, parsed: list, law: LawFile | None,
     rules: list[LoadedRule] = []
     spans = version_spans(law)
     for file, rf, positions in parsed:
-        if law is not None and rf.act not in law.acts:
+        if rf.act in broken or LAW_FILE in broken:
+            spans_of_file: dict[str, VersionSpan] = {}  # its act is wrong: reported already
+        else:
+            spans_of_file = spans
+        if law is not None and rf.act not in law.acts and spans_of_file:
             line, col = positions.of(("act",))
             problems.append(Diagnostic(file, line, col, f"'{rf.act}' is not an act of law.yaml",
                                        "unknown-act", hint=did_you_mean(rf.act, law.acts)))
@@ -427,12 +585,13 @@ def _assemble(root: Path, parsed: list, law: LawFile | None,
         for i, rule in enumerate(rf.rules):
             lr = LoadedRule(rule, file, positions.child(("rules", i)), rf.act,
                             list(rule.versions if rule.versions is not None else rf.versions))
-            lr.spans = _spans(lr, spans, problems, rf.versions == [] and rule.versions is None)
+            lr.spans = _spans(lr, spans_of_file, problems,
+                              rf.versions == [] and rule.versions is None)
             rules.append(lr)
     for name, d in derived.items():
         fields[name] = {f: FieldKind(k, optional=True) for f, k in d.fields.items()}
         fields[name]["ref"] = FieldKind("str")
-    _check_computed(computed, fields, parameters, problems)
+    _check_computed(computed, fields, parameters, problems, broken)
     seen: dict[str, str] = {}
     for lr in rules:
         rid = lr.rule.id
@@ -444,8 +603,37 @@ def _assemble(root: Path, parsed: list, law: LawFile | None,
     ruleset = RuleSet(str(root), rules, parameters, derived, fields, "", [p[0] for p in parsed],
                       law, spans, computed)
     for lr in rules:
-        problems.extend(check_rule(lr, ruleset))
+        if not (broken and uses_any(lr.rule, broken)):
+            problems.extend(check_rule(lr, ruleset))
     return ruleset
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def uses_any(spec: BaseModel, names: set[str]) -> bool:
+    """Whether a rule (or computed value) names any of `names` anywhere but in its prose."""
+    data = spec.model_dump(mode="json", by_alias=True,
+                           exclude={"citation", "reading", "description"} & set(
+                               type(spec).model_fields))
+    found = False
+
+    def walk(node: Any) -> None:
+        nonlocal found
+        if found:
+            return
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(key)
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+        elif isinstance(node, str):
+            found = any(w in names for w in _WORD.findall(node.replace(".", " ")))
+
+    walk(data)
+    return found
 
 
 def _spans(lr: LoadedRule, spans: dict[str, VersionSpan], problems: list[Diagnostic],
@@ -546,9 +734,14 @@ def _inner_model(annotation: Any) -> Any:
 
 def _check_computed(computed: dict[str, list[LoadedComputed]],
                     fields: dict[str, dict[str, FieldKind]],
-                    parameters: dict[str, LoadedParameter], problems: list[Diagnostic]) -> None:
+                    parameters: dict[str, LoadedParameter], problems: list[Diagnostic],
+                    broken: set[str] | None = None) -> None:
     for fact_type, values in computed.items():
         for c in values:
+            if broken and uses_any(c.spec, broken) and fact_type in fields:
+                fields[fact_type][c.name] = FieldKind(COMPUTED_KIND[c.spec.function],
+                                                      optional=True)
+                continue  # its errors would be knock-on errors of the broken name
             def error(where: tuple, message: str, code: str, hint: str | None = None,
                       c: LoadedComputed = c) -> None:
                 line, col = c.positions.of(where)
@@ -791,6 +984,8 @@ def _check_derive(rule: Rule, scope: cond.Scope, ruleset: RuleSet) -> None:
 def _check_outcome(lr: LoadedRule, scope: cond.Scope, ruleset: RuleSet) -> None:
     rule = lr.rule
     where = ("then", "outcome")
+    if ruleset.law is None:
+        return  # law.yaml is missing or wrong: reported already
     if rule.applies_to not in ruleset.documents:
         scope.error(("applies_to",), f"an outcome rule applies to a document that has outcomes "
                     f"(law.yaml: {', '.join(ruleset.documents)}), not '{rule.applies_to}'",

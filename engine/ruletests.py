@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from rexcheck.engine.diagnose import from_validation_error
-from rexcheck.engine.errors import Diagnostic, InvalidInput, did_you_mean
+from rexcheck.engine.errors import Diagnostic, InvalidInput, closest, did_you_mean
 from rexcheck.engine.findings import Finding, TraceStep
 from rexcheck.engine.result import CaseResult
 from rexcheck.engine.yamlsource import Positions, load_yaml
@@ -233,15 +233,19 @@ def _check_set_paths(test: RuleTest, where: Positions) -> list[Diagnostic]:
 
 def _path_problem(dotted: str) -> tuple[str, str | None] | None:
     model: Any = Case
-    for part in dotted.split("."):
+    parts = dotted.split(".")
+    for i, part in enumerate(parts):
         if part.isdigit():
             continue
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             return f"'{part}' is inside a value that has no fields", None
         info = model.model_fields.get(part)
         if info is None:
-            return (f"{model.__name__} has no field '{part}'",
-                    did_you_mean(part, model.model_fields))
+            before = ".".join(parts[:i] + [""]) if i else ""
+            after = "".join("." + p for p in parts[i + 1:])
+            close = closest(part, model.model_fields)
+            hint = f"did you mean '{before}{close}{after}'?" if close else None
+            return f"{model.__name__} has no field '{part}'", hint
         model = _inner_model(info.annotation)
     return None
 
@@ -343,9 +347,20 @@ def coverage(tests: list[LoadedTest]) -> tuple[set[str], set[str]]:
     return fires, silent
 
 
-def report(outcomes: list[Outcome], verbose: bool = False) -> str:
+REPORT_WORDS = {
+    "en": {"expected": "expected, did not happen", "unexpected": "happened, not expected",
+           "actual": "actual", "nothing": "(nothing)", "error": "error",
+           "summary": "{} passed, {} failed ({} test(s) in {} file(s))"},
+    "ru": {"expected": "ожидалось, не произошло", "unexpected": "произошло, не ожидалось",
+           "actual": "на деле", "nothing": "(ничего)", "error": "ошибка",
+           "summary": "пройдено: {}, не пройдено: {} (тестов: {}, файлов: {})"},
+}
+
+
+def report(outcomes: list[Outcome], verbose: bool = False, lang: str = "en") -> str:
     """Failures with what was expected and what happened, then a summary; every test with
     `verbose`."""
+    words = REPORT_WORDS[lang]
     lines = []
     for o in outcomes:
         if o.passed and not verbose:
@@ -355,14 +370,13 @@ def report(outcomes: list[Outcome], verbose: bool = False) -> str:
         if o.passed:
             continue
         if o.error:
-            lines.append(f"     error: {o.error}")
+            lines.append(f"     {words['error']}: {o.error}")
         for m in o.missing:
-            lines.append(f"     - expected, did not happen: {m}")
+            lines.append(f"     - {words['expected']}: {m}")
         for u in o.unexpected:
-            lines.append(f"     + happened, not expected:   {u}")
-        lines.append(f"     actual: {', '.join(o.actual) or '(nothing)'}")
+            lines.append(f"     + {words['unexpected']}:   {u}")
+        lines.append(f"     {words['actual']}: {', '.join(o.actual) or words['nothing']}")
     failed = sum(not o.passed for o in outcomes)
     files = len({o.loaded.file for o in outcomes})
-    lines.append(f"{len(outcomes) - failed} passed, {failed} failed ({len(outcomes)} test(s) "
-                 f"in {files} file(s))")
+    lines.append(words["summary"].format(len(outcomes) - failed, failed, len(outcomes), files))
     return "\n".join(lines) + "\n"

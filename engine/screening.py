@@ -114,6 +114,11 @@ def screen_all(checker: Any, records: list[Record], as_of: dt.date | None, lang:
         else:
             items.append(Item(case, source))
     results = checker.results(items, as_of, lang)
+    if lang != "en":  # the problems of records and cases in the language of the findings
+        from rexcheck.engine.messages import problem_in
+
+        for result in results:
+            result.errors = [problem_in(p, lang) for p in result.errors]
     return [(result, item.case) for result, item in zip(results, items, strict=True)]
 
 

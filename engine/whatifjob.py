@@ -45,7 +45,20 @@ def report(ruleset: Any, calendar: Any, job: dict[str, Any]) -> dict[str, Any]:
     lines = Lines("<population>")
     records = [*lines.feed(text.encode("utf-8")), *lines.close()]
     as_of = job["as_of"]
-    return compare(baseline, checker, records, as_of).as_dict()
+    title = _scenario_title(job["scenario"])
+    return compare(baseline, checker, records, as_of, title).as_dict()
+
+
+def _scenario_title(text: str) -> str:
+    """The scenario's own title (`scenario:`), as the command line's report gives it."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return ""
+    title = data.get("scenario") if isinstance(data, dict) else None
+    return title if isinstance(title, str) else ""
 
 
 def _child(conn: Any, ruleset: Any, calendar: Any, job: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ MAX_ITEMS = 10_000  # entries of one list or mapping
 MAX_NODES = MAX_VALUES  # the name it had before
 
 PathKey = tuple[Any, ...]
+_LOOKS_LIKE_DATE = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
 
 
 @dataclass
@@ -88,9 +90,10 @@ class _Builder:
             raise _Refused(node.start_mark, f"nesting deeper than {MAX_DEPTH} levels", "too-deep")
         self.positions.at[path] = _line_col(node.start_mark)
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and len(node.value) > MAX_ITEMS:
-            kind = "mapping" if isinstance(node, yaml.MappingNode) else "list"
-            raise _Refused(node.start_mark, f"{kind} of {len(node.value)} entries, more than the "
-                           f"{MAX_ITEMS} allowed", "too-many-values")
+            raise _Refused(node.start_mark, f"mapping of {len(node.value)} keys, more than the "
+                           f"{MAX_ITEMS} allowed" if isinstance(node, yaml.MappingNode) else
+                           f"list of {len(node.value)} entries, more than the {MAX_ITEMS} "
+                           "allowed", "too-many-values")
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
@@ -131,7 +134,11 @@ class _Builder:
         except yaml.constructor.ConstructorError as exc:
             raise _Refused(node.start_mark, str(exc.problem or exc), "yaml-value") from None
         except ValueError as exc:  # e.g. a date that does not exist: 2026-02-30
-            raise _Refused(node.start_mark, f"invalid value {node.value!r}: {exc}", "yaml-value") from None
+            raise _Refused(node.start_mark, f"{node.value!r} is not a day of the calendar "
+                           f"({exc})" if _LOOKS_LIKE_DATE.match(node.value) else
+                           f"invalid value {node.value!r}: {exc}", "yaml-value",
+                           "write dates as YYYY-MM-DD, e.g. 2021-04-11"
+                           if _LOOKS_LIKE_DATE.match(node.value) else None) from None
         if isinstance(value, str) and "\x00" in value:  # written as an escape: "\0", "\x00"
             raise _Refused(node.start_mark, "text holds a NUL character", "nul")
         if isinstance(value, float) and not math.isfinite(value):  # .inf, .nan, 1.0e999
@@ -187,6 +194,99 @@ class _NoAliasComposer(_Events, yaml.composer.Composer, yaml.resolver.Resolver):
             raise _Refused(event.start_mark, f"tag '{tag}' is not allowed", "yaml-tag",
                            "rexcheck files are plain data; remove the tag")
         return yaml.composer.Composer.compose_node(self, parent, index)
+
+
+INDENT_HINT = ("indent it like the lines it belongs with: the fields of one block start in one "
+               "column, the '-' of the items of one list in one column (spaces, not tabs)")
+
+
+def _indent(lines: list[str], number: int) -> int:
+    """The indentation (in characters) of 1-based line `number`."""
+    if not 1 <= number <= len(lines):
+        return 0
+    line = lines[number - 1]
+    return len(line) - len(line.lstrip(" "))
+
+
+def _above(lines: list[str], number: int) -> int:
+    """The number of the last line before `number` that holds something (not a comment)."""
+    for n in range(number - 1, 0, -1):
+        stripped = lines[n - 1].strip()
+        if stripped and not stripped.startswith("#"):
+            return n
+    return number
+
+
+def _previous_item(lines: list[str], number: int) -> int | None:
+    """When line `number` is a list item, the list item nearest above it."""
+    if not 1 <= number <= len(lines) or not lines[number - 1].lstrip().startswith("- "):
+        return None
+    for n in range(number - 1, 0, -1):
+        if lines[n - 1].lstrip().startswith("- "):
+            return n
+    return None
+
+
+def explain_syntax_error(exc: yaml.MarkedYAMLError, text: str
+                         ) -> tuple[int, int, str, str | None]:
+    """(line, column, message, hint) in words for the person who wrote the file: which line
+    is wrong and, for the usual mistakes (indentation, a tab, a quote or bracket left open, a
+    missing colon), what to do. The parser's own words are kept only for the rare rest."""
+    lines = text.splitlines()
+    problem = exc.problem or ""
+    context = exc.context or ""
+    line, col = _line_col(exc.problem_mark or exc.context_mark)
+    start = _line_col(exc.context_mark) if exc.context_mark is not None else (line, col)
+    here = _indent(lines, line)
+    hint: str | None = INDENT_HINT
+    if "cannot start any token" in problem and "\t" in (lines[line - 1] if line <= len(lines)
+                                                        else ""):
+        message = f"line {line} is indented with a tab"
+        hint = "indent with spaces only; YAML does not accept tabs"
+    elif "expected '-' indicator" in problem:
+        message = (f"line {line} is not lined up with the list it follows: its items have "
+                   f"their '-' in column {start[1]} (line {start[0]}), this line starts in "
+                   f"column {here + 1}; it is probably indented too far or not far enough")
+    elif "did not find expected key" in problem or "expected <block end>" in problem:
+        item = _previous_item(lines, line)
+        if item is not None and _indent(lines, item) != here:
+            message = (f"line {line} is not lined up with the list item above it: that one "
+                       f"has its '-' in column {_indent(lines, item) + 1} (line {item}), this "
+                       f"one in column {here + 1}")
+        else:
+            message = (f"line {line} is not lined up with the fields of the block it is in: "
+                       f"they start in column {start[1]} (line {start[0]}), this line in "
+                       f"column {here + 1}; it is probably indented too far or not far enough")
+    elif "mapping values are not allowed" in problem:
+        above = _above(lines, line)
+        if here > _indent(lines, above) and above != line:
+            message = (f"line {line} is indented further than line {above} above it, which "
+                       f"already has its value: line {line} is probably indented too far")
+            hint = ("line it up with the field above, or, if it belongs inside it, remove the "
+                    f"value of line {above}")
+        else:
+            message = f"line {line} holds a second ': ' where a value was expected"
+            hint = ("put a value that contains ': ' in quotes, or start the inner field on a "
+                    "line of its own, indented")
+    elif "could not find expected ':'" in problem:
+        line, col = start
+        message = f"line {line} has no ':' after its key"
+        hint = ("write 'key: value'; a text that goes on from the line above is indented "
+                "further than its key")
+    elif "quoted scalar" in context:
+        line, col = start
+        message = f"the quotation mark opened on line {line} is never closed"
+        hint = "close it with the same mark (' or \") on the same value"
+    elif "flow mapping" in context or "flow sequence" in context:
+        bracket, closing = ("{", "}") if "mapping" in context else ("[", "]")
+        message = (f"the '{bracket}' opened on line {start[0]} is not closed where line {line} "
+                   "goes on (or a ',' is missing between its entries)")
+        hint = f"close it with '{closing}' on the same line, or separate entries with ','"
+    else:
+        message = f"not valid YAML here ({f'{context}: ' if context else ''}" \
+                  f"{problem or 'a syntax error'})"
+        hint = None
+    return line, col, message, hint
 
 
 def read_text(path: Path | str, data: bytes | None = None) -> str:
@@ -268,11 +368,8 @@ def load_yaml(path: Path | str, text: str | None = None) -> tuple[Any, Positions
         line, col = _line_col(exc.mark)
         raise InvalidInput([Diagnostic(name, line, col, exc.message, exc.code, hint=exc.hint)])
     except yaml.MarkedYAMLError as exc:
-        line, col = _line_col(exc.problem_mark or exc.context_mark)
-        message = exc.problem or "not valid YAML"
-        if exc.context:
-            message = f"{exc.context}: {message}"
-        raise InvalidInput([Diagnostic(name, line, col, message, "yaml-syntax")])
+        line, col, message, hint = explain_syntax_error(exc, text)
+        raise InvalidInput([Diagnostic(name, line, col, message, "yaml-syntax", hint=hint)])
     except yaml.YAMLError as exc:
         raise InvalidInput([Diagnostic(name, 1, 1, f"not valid YAML: {exc}", "yaml-syntax")])
     except RecursionError:

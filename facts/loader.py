@@ -242,7 +242,7 @@ def _unresolved_links(case: Case, positions: Positions, prefix: tuple) -> list[D
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
 LINES_SUFFIXES = (".jsonl", ".ndjson")
 CASE_SUFFIXES = YAML_SUFFIXES + LINES_SUFFIXES
-READ = "*.yaml, *.yml, *.json, *.jsonl and *.ndjson, in any case"
+READ = "*.yaml, *.yml, *.json, *.jsonl, *.ndjson"
 
 
 def case_files(paths: Iterable[Path]) -> tuple[list[Path], list[Diagnostic]]:
@@ -260,19 +260,21 @@ def case_files(paths: Iterable[Path]) -> tuple[list[Path], list[Diagnostic]]:
         for file in _walk(path):
             if file.name.startswith(".") or _is_note(file):
                 continue
-            kind = _file_kind(file)
-            if kind is not None:
-                problems.append(Diagnostic(str(file), 1, 1, f"{kind}, not read", "not-a-case-file"))
+            odd = _not_regular(file)
+            if odd is not None:
+                problems.append(Diagnostic(str(file), 1, 1, odd, "not-a-case-file"))
             elif file.suffix.lower() not in CASE_SUFFIXES:
                 problems.append(Diagnostic(str(file), 1, 1, f"not a case file: rexcheck reads "
-                                           f"{READ}", "not-a-case-file",
+                                           f"{READ} (in upper or lower case)",
+                                           "not-a-case-file",
                                            hint="rename it, or move it out of the folder"))
             else:
                 files.append(file)
                 found += 1
         if not found:
             problems.append(Diagnostic(str(path), 1, 1, f"no case file in this folder (looked "
-                                       f"for {READ}, in it and its subfolders)", "no-cases"))
+                                       f"for {READ}, in upper or lower case, in it and its "
+                                       "subfolders)", "no-cases"))
     return files, problems
 
 
@@ -290,20 +292,20 @@ def _is_note(file: Path) -> bool:
     return file.suffix.lower() == ".md" or file.name.upper().startswith("README")
 
 
-def _file_kind(file: Path) -> str | None:
-    """What a path in a folder is, when it is not a regular file (a FIFO would block the
-    reading, a device never end): None for a regular file or a link to one."""
+def _not_regular(file: Path) -> str | None:
+    """Why a path in a folder is not read, when it is not a regular file (a FIFO would block
+    the reading, a device never end): None for a regular file or a link to one."""
     try:
         mode = file.stat().st_mode
     except OSError as exc:
-        return f"cannot be read ({exc.strerror})"
+        return f"cannot read: {exc.strerror}"
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
+        return "a named pipe (FIFO), not read"
     if stat.S_ISDIR(mode):
-        return "a link to a folder"
-    return "not a regular file"
+        return "a link to a folder, not read"
+    return "not a regular file, not read"
 
 
 def load_case_file(path: Path | str) -> tuple[list[Case], list[Diagnostic]]:

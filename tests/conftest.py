@@ -59,6 +59,32 @@ def checker() -> Checker:
     return Checker()
 
 
+def law_value(ruleset, name: str, on: dt.date = AS_OF):
+    """A value of the law as the packs state it on a date (never a copy in a test)."""
+    return ruleset.parameters[name].written_on(on)
+
+
+def parameter_line(ruleset, name: str, index: int = -1) -> str:
+    """The line of a parameter's dated value (the last by default) as parameters files write
+    it, e.g. `      - {from: 2021-04-11, value: 10300}` (with its newline)."""
+    start, _, value = ruleset.parameters[name].periods()[index]
+    return f"      - {{from: {start.isoformat()}, value: {value}}}\n"
+
+
+def registration_number(ruleset, registered: dt.date, serial: int = 1, region: int = 390
+                        ) -> str:
+    """A registration number with the structure of Order 244 p.6 as the packs state it on the
+    day of registration (the date part written as the packs' computed value reads it)."""
+    parts = law_value(ruleset, "registration_number", registered)
+    form = next(c.spec.date.format for c in ruleset.computed["registration"]
+                if c.spec.date is not None)
+    date = (form.replace("DD", f"{registered.day:02}").replace("MM", f"{registered.month:02}")
+            .replace("YYYY", f"{registered.year:04}"))
+    values = {"date": date, "serial": str(serial), "region": str(region)}
+    return "".join(p["text"] if "text" in p else values.get(p["name"], "0").zfill(p["digits"])
+                   for p in parts)
+
+
 def counted(result) -> list:
     """The findings that count: information notices (e.g. the publication data set) left out."""
     return [f for f in result.findings if f.severity != "info"]
@@ -75,7 +101,7 @@ versions: [order-244]
 rules:
   - id: T-1-channel
     title: test rule
-    citation: {ref: Order 244 p.4, text: "quoted"}
+    citation: {ref: Order 244 p.4, text: "Application No. 1 shall be filled in Kazakh or Russian and in English."}
     description: test
     applies_to: application
     when: {field: application.channel, eq: email}

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import ROOT, law_value, parameter_line
 
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -118,13 +118,14 @@ def test_the_baseline_reads_default_refs_and_goods_items(checker):
     assert baseline.from_rexcheck(checker.check(case).to_dict()) == want
 
 
-def test_the_baseline_reads_the_values_of_the_law_from_the_packs():
+def test_the_baseline_reads_the_values_of_the_law_from_the_packs(checker):
     law = baseline.SHIPPED.law
     # the thresholds and the structure of the number are the packs' parameters, by date
     assert law.thresholds["CH"][:2] == ("CHF", "statement_threshold_chf")
     assert law.thresholds["NO"][:2] == ("NOK", "statement_threshold_nok")
-    assert law.parameter("statement_threshold_chf", dt.date(2026, 1, 1)) == 10300
-    assert law.parameter("statement_threshold_nok", dt.date(2026, 1, 1)) == 60000
+    for name in ("statement_threshold_chf", "statement_threshold_nok"):  # as rexcheck reads them
+        assert law.parameter(name, dt.date(2026, 1, 1)) == law_value(
+            checker.ruleset, name, dt.date(2026, 1, 1))
     parts = law.parameter(law.number_structure, dt.date(2026, 1, 1))
     assert [p["name"] for p in parts] == ["country", "system", "region", "date", "serial"]
     assert law.date_format == "DDMMYYYY" and law.few_headings == 20
@@ -134,9 +135,7 @@ def test_the_baseline_reads_the_values_of_the_law_from_the_packs():
     assert law.refusal.in_force(dt.date(2021, 4, 11))
 
 
-CHANGED_PARAMETERS = """
-      - {from: 2021-04-11, value: 10300}
-      - {from: 2024-01-01, value: 10000}"""
+ADDED_VALUE = "      - {from: 2024-01-01, value: 10000}\n"  # after the first value in force
 CHANGED_STRUCTURE = """
           - {name: serial, digits: 4}
       - from: 2025-01-01
@@ -154,12 +153,14 @@ def _consignment(ref: str, amount: str, date: str) -> dict:
                           "hs_code": "1001", "goods_description": "Durum wheat"}}
 
 
-def test_a_value_changed_in_the_packs_changes_both_sides(tmp_path):
+def test_a_value_changed_in_the_packs_changes_both_sides(tmp_path, checker):
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules)
     params = rules / "order-244" / "parameters.yaml"
     text = params.read_text(encoding="utf-8")
-    text = text.replace("\n      - {from: 2021-04-11, value: 10300}", CHANGED_PARAMETERS, 1)
+    first = parameter_line(checker.ruleset, "statement_threshold_chf", 0)
+    assert first in text
+    text = text.replace(first, first + ADDED_VALUE, 1)
     text = text.replace("\n          - {name: serial, digits: 4}", CHANGED_STRUCTURE, 1)
     params.write_text(text, encoding="utf-8")
     case = {"case": "P-1", "as_of": "2025-12-31",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 from click.testing import CliRunner
@@ -137,20 +138,54 @@ def test_an_as_of_date_outside_the_calendar_is_a_case_error_not_a_crash():
     assert "Traceback" not in result.output
 
 
-def test_a_parameter_without_a_value_while_its_rule_is_in_force_is_refused_at_load(tmp_path):
+def test_a_parameter_without_a_value_while_its_rule_is_in_force_is_refused_at_load(
+        tmp_path, checker):
     import shutil
 
-    from conftest import ROOT
+    from conftest import ROOT, parameter_line
 
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules)
     params = rules / "order-244" / "parameters.yaml"
+    line = parameter_line(checker.ruleset, "statement_threshold_chf", 0)
     params.write_text(params.read_text(encoding="utf-8").replace(
-        "- {from: 2021-04-11, value: 10300}", "- {from: 2026-01-01, value: 10300}"),
-        encoding="utf-8")
+        line, re.sub(r"from: [0-9-]+", "from: 2100-01-01", line)), encoding="utf-8")
+    first_day = checker.ruleset.rule("R244-11-rex-number-required-ch").effective_from
     result = CliRunner().invoke(main, ["check", str(EXAMPLES / "registered-clean.yaml"),
                                        "--rules", str(rules)])
     assert result.exit_code == 2
-    assert ("parameter 'statement_threshold_chf' has no value on 2021-04-11, when the rule is "
-            "in force") in result.output
+    assert (f"parameter 'statement_threshold_chf' has no value on {first_day}, when the rule "
+            "is in force") in result.output
     assert "[param-not-in-force]" in result.output and "case " not in result.output
+
+
+def test_rexcheck_rules_names_the_default_rules_tree(tmp_path, monkeypatch):
+    root = write_pack(tmp_path / "rules", MINIMAL_RULE)
+    monkeypatch.setenv("REXCHECK_RULES", str(root))
+    result = run("rules", "list")
+    assert result.exit_code == 0
+    assert "T-1-channel" in result.output and "1 rule(s)" in result.output
+
+
+def test_rules_list_writes_out_the_values_of_the_law_in_titles(checker):
+    from conftest import law_value
+
+    days = law_value(checker.ruleset, "refusal_notice_working_days")
+    result = run("rules", "list")
+    assert f"Refusal notified later than {days} working days" in result.output
+    assert "{param." not in result.output
+
+
+def test_a_title_shows_each_value_the_law_gives_while_the_rule_is_in_force(tmp_path, checker):
+    from conftest import ROOT, law_value, parameter_line
+
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    params = rules / "order-244" / "parameters.yaml"
+    line = parameter_line(checker.ruleset, "statement_threshold_chf")
+    now = law_value(checker.ruleset, "statement_threshold_chf")
+    params.write_text(params.read_text(encoding="utf-8").replace(
+        line, line + f"      - {{from: 2099-01-01, value: {now + 1}}}\n"), encoding="utf-8")
+    result = run("rules", "list", "--rules", str(rules))
+    assert (f"Statement for a consignment to Switzerland above {now:.2f} ({now + 1:.2f} from "
+            "2099-01-01) CHF without the REX number") in result.output

@@ -53,8 +53,8 @@ def test_a_folder_without_case_files_is_an_error_saying_where_it_looked(tmp_path
     result = run("check", str(tmp_path / "cases"))
     assert result.exit_code == 2
     assert (f"{tmp_path / 'cases'}:1:1: error: no case file in this folder (looked for *.yaml, "
-            "*.yml, *.json, *.jsonl and *.ndjson, in any case, in it and its subfolders)"
-            in result.output)
+            "*.yml, *.json, *.jsonl, *.ndjson, in upper or lower case, in it and its "
+            "subfolders)" in result.output)
 
 
 def test_any_other_file_in_a_cases_folder_is_named_and_nothing_is_evaluated(tmp_path):

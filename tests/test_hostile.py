@@ -89,7 +89,7 @@ def test_a_rule_file_cannot_run_code(tmp_path):
         "    description: test",
         f"    description: !!python/object/apply:os.system ['touch {marker}']")
     rules = write_pack(tmp_path / "rules", text)
-    result = run("rules", "lint", str(rules))
+    result = run("rules", "lint", "--rules", str(rules))
     assert result.exit_code == 2 and "tag" in result.output
     assert not marker.exists()
     result = run("check", str(EXAMPLES / "registered-clean.yaml"), "--rules", str(rules))
@@ -100,7 +100,7 @@ def test_a_rule_pattern_cannot_smuggle_a_regex_bomb(tmp_path):
     text = MINIMAL_RULE.replace("{field: application.channel, eq: email}",
                                 "{field: application.tin, matches: '(a+)+\\\\$'}")
     rules = write_pack(tmp_path / "rules", text)
-    result = run("rules", "lint", str(rules))
+    result = run("rules", "lint", "--rules", str(rules))
     assert result.exit_code == 2 and "bad-pattern" in result.output
 
 
@@ -121,7 +121,7 @@ def test_a_pattern_that_could_backtrack_without_bound_is_refused(tmp_path, patte
     text = MINIMAL_RULE.replace("{field: application.channel, eq: email}",
                                 f"{{field: application.tin, matches: '{pattern}'}}")
     rules = write_pack(tmp_path / "rules", text)
-    result = run("rules", "lint", str(rules))
+    result = run("rules", "lint", "--rules", str(rules))
     assert result.exit_code == 2 and "bad-pattern" in result.output and why in result.output
 
 
@@ -131,7 +131,7 @@ def test_a_pattern_that_could_backtrack_without_bound_is_refused(tmp_path, patte
 def test_patterns_of_the_usual_shapes_are_accepted(tmp_path, pattern):
     text = MINIMAL_RULE.replace("{field: application.channel, eq: email}",
                                 f"{{field: application.tin, matches: '{pattern}'}}")
-    result = run("rules", "lint", str(write_pack(tmp_path / "rules", text)))
+    result = run("rules", "lint", "--rules", str(write_pack(tmp_path / "rules", text)))
     assert "0 error(s)" in result.output and "bad-pattern" not in result.output
 
 

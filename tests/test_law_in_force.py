@@ -15,14 +15,29 @@ import datetime as dt
 import shutil
 
 import pytest
-from conftest import AS_OF, EXAMPLES, ROOT, case_with
+from conftest import (
+    AS_OF,
+    EXAMPLES,
+    ROOT,
+    case_with,
+    law_value,
+    parameter_line,
+    registration_number,
+)
 from rexcheck.engine.checker import Checker
 from rexcheck.engine.loader import load_rules
+
+SHIPPED = load_rules()  # the values of the law the tests below vary, as the packs state them
+CHF = "statement_threshold_chf"
+JUNE = dt.date(2026, 6, 1)  # the day a new threshold comes into force in the tests below
+THRESHOLD = law_value(SHIPPED, CHF, JUNE - dt.timedelta(days=1))  # the one in force before
+RAISED = THRESHOLD + 1700  # the new one, in force from JUNE
+BETWEEN = f"{THRESHOLD + 700:.2f}"  # a value above the old threshold and below the new
 
 REPLY = {
     "case": "L-358",
     "exporter": {"tin": "KZ010140000123", "name": "Altyn Dala LLP"},
-    "registrations": [{"ref": "R1", "number": "KZREX390180320250001",
+    "registrations": [{"ref": "R1", "number": registration_number(SHIPPED, dt.date(2025, 3, 18)),
                        "holder_tin": "KZ010140000123", "registered": "2025-03-18",
                        "valid_from": "2025-03-16"}],
     "verification_requests": [{
@@ -66,10 +81,8 @@ def test_a_finding_judged_where_the_amendment_date_is_not_confirmed_says_so(chec
 
 
 def test_the_shipped_versions_are_cited_and_their_dates_marked_unconfirmed():
-    ruleset = load_rules()
-    versions = ruleset.versions
-    assert versions["order-358-2026"].start == dt.date(2026, 4, 17)
-    assert versions["order-358"].end == dt.date(2026, 4, 16)
+    versions = SHIPPED.versions
+    assert versions["order-358"].end == versions["order-358-2026"].start - dt.timedelta(days=1)
     for span in versions.values():
         assert span.version.citation.ref.startswith("Order ")
         assert span.uncertain is not None and span.version.reading == "act-entry-into-force"
@@ -80,9 +93,9 @@ def _rules_with_new_threshold(tmp_path) -> str:
     shutil.copytree(ROOT / "rules", rules)
     params = rules / "order-244" / "parameters.yaml"
     text = params.read_text(encoding="utf-8")
-    old = "      - {from: 2021-04-11, value: 10300}\n"
+    old = parameter_line(SHIPPED, CHF)
     assert old in text
-    params.write_text(text.replace(old, old + "      - {from: 2026-06-01, value: 12000}\n"),
+    params.write_text(text.replace(old, old + f"      - {{from: {JUNE}, value: {RAISED}}}\n"),
                       encoding="utf-8")
     return str(rules)
 
@@ -105,22 +118,23 @@ def _statement(date: str, amount: str) -> dict:
 def test_a_later_from_closes_the_earlier_value_and_each_statement_is_judged_by_its_own_date(
         tmp_path):
     checker = Checker(_rules_with_new_threshold(tmp_path))
-    before = checker.check(_statement("2026-05-15", "11000.00"), dt.date(2026, 9, 1))
-    after = checker.check(_statement("2026-06-15", "11000.00"), dt.date(2026, 9, 1))
+    before = checker.check(_statement("2026-05-15", BETWEEN), dt.date(2026, 9, 1))
+    after = checker.check(_statement("2026-06-15", BETWEEN), dt.date(2026, 9, 1))
     assert [f.rule_id for f in before.findings] == ["R244-11-rex-number-required-ch"]
     assert before.findings[0].judged_on == dt.date(2026, 5, 15)
-    assert "10300.00 CHF" in before.findings[0].message
+    assert f"{THRESHOLD:.2f} CHF" in before.findings[0].message
     assert after.findings == [] and after.outcome == "valid"
 
 
 def test_the_trace_shows_the_period_and_the_value_applied(tmp_path):
     checker = Checker(_rules_with_new_threshold(tmp_path))
-    result = checker.check(_statement("2026-05-15", "11000.00"), dt.date(2026, 9, 1),
+    result = checker.check(_statement("2026-05-15", BETWEEN), dt.date(2026, 9, 1),
                            explain=True)
     (step,) = [s for s in result.trace if s.rule_id == "R244-11-rex-number-required-ch"]
     assert step.judged_on == dt.date(2026, 5, 15)
-    assert step.law == ("in force 2021-04-11 to 2026-05-31; "
-                        "statement_threshold_chf = 10300.00")
+    first_day = SHIPPED.parameters[CHF].periods()[-1][0]
+    assert step.law == (f"in force {first_day} to 2026-05-31; "
+                        f"statement_threshold_chf = {THRESHOLD:.2f}")
 
 
 def test_overlapping_and_gapped_dated_values_are_refused_at_load(tmp_path):
@@ -130,16 +144,17 @@ def test_overlapping_and_gapped_dated_values_are_refused_at_load(tmp_path):
     shutil.copytree(ROOT / "rules", rules)
     params = rules / "order-244" / "parameters.yaml"
     text = params.read_text(encoding="utf-8")
-    old = "      - {from: 2021-04-11, value: 10300}\n"
-    params.write_text(text.replace(old, "      - {from: 2021-04-11, to: 2026-07-01, value: 10300}"
-                                        "\n      - {from: 2026-06-01, value: 12000}\n"),
-                      encoding="utf-8")
+    old = parameter_line(SHIPPED, CHF)
+    start = SHIPPED.parameters[CHF].periods()[-1][0]
+    params.write_text(text.replace(old, f"      - {{from: {start}, to: 2026-07-01, value: "
+                                        f"{THRESHOLD}}}\n      - {{from: {JUNE}, value: "
+                                        f"{RAISED}}}\n"), encoding="utf-8")
     with pytest.raises(InvalidInput) as overlap:
         load_rules(rules)
     assert "overlaps the next value" in str(overlap.value)
-    params.write_text(text.replace(old, "      - {from: 2021-04-11, to: 2026-04-30, value: 10300}"
-                                        "\n      - {from: 2026-06-01, value: 12000}\n"),
-                      encoding="utf-8")
+    params.write_text(text.replace(old, f"      - {{from: {start}, to: 2026-04-30, value: "
+                                        f"{THRESHOLD}}}\n      - {{from: {JUNE}, value: "
+                                        f"{RAISED}}}\n"), encoding="utf-8")
     with pytest.raises(InvalidInput) as gap:
         load_rules(rules)
     assert "leaves 2026-05-01 to 2026-05-31 without a value" in str(gap.value)
@@ -152,7 +167,8 @@ def test_an_application_received_before_the_law_is_undetermined_never_registered
     assert [o.outcome for o in result.outcomes] == ["undetermined"]
     (problem,) = result.errors
     assert problem.code == "undetermined"
-    assert "2020-01-01" in problem.message and "2021-04-11" in problem.message
+    first_day = SHIPPED.versions["order-244"].start  # the first day of Order 244 (law.yaml)
+    assert "2020-01-01" in problem.message and str(first_day) in problem.message
 
 
 def test_an_as_of_date_before_the_events_of_the_case_is_refused_as_inconsistent(checker):

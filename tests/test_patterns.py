@@ -69,7 +69,7 @@ derived:
 rules:
   - id: T-1-flag
     title: flag every application sent by e-mail
-    citation: {ref: Order 244 p.4, text: "quoted"}
+    citation: {ref: Order 244 p.4, text: "Application No. 1 shall be filled in Kazakh or Russian and in English."}
     description: test
     applies_to: application
     when: {field: application.channel, eq: email}
@@ -79,7 +79,7 @@ rules:
         set: {application: {field: application.ref}, ground: "Order 244 p.8(1)"}
   - id: T-2-ground
     title: a flag whose ground is not a paragraph of p.8
-    citation: {ref: Order 244 p.8, text: "quoted"}
+    citation: {ref: Order 244 p.8, text: "shall notify the exporter of the refusal to register in the REX system"}
     description: test
     applies_to: flagged
     when: {not: {field: flagged.ground, matches: 'Order 244 p[.]8[(][0-9][)]'}}
@@ -87,7 +87,7 @@ rules:
       finding: {kind: flag, message: "ground {flagged.ground}"}
   - id: T-3-ground
     title: a flag whose ground is a paragraph of p.8
-    citation: {ref: Order 244 p.8, text: "quoted"}
+    citation: {ref: Order 244 p.8, text: "shall notify the exporter of the refusal to register in the REX system"}
     description: test
     applies_to: flagged
     when: {field: flagged.ground, matches: 'Order 244 p[.]8[(][0-9][)]'}

@@ -32,9 +32,9 @@ def test_broken_rule_file_lints_with_locations_and_hints(tmp_path):
     text = MINIMAL_RULE.replace("descripton", "x").replace("    description: test",
                                                         "    descripton: test")
     text = text.replace("eq: email", "eq: emial")
-    text = text.replace('    citation: {ref: Order 244 p.4, text: "quoted"}\n', "")
+    text = text.replace('    citation: {ref: Order 244 p.4, text: "Application No. 1 shall be filled in Kazakh or Russian and in English."}\n', "")
     write_pack(tmp_path, text)
-    result = run("rules", "lint", str(tmp_path))
+    result = run("rules", "lint", "--rules", str(tmp_path))
     assert result.exit_code == 2
     assert "pack.yaml:7:5: error: rule T-1-channel: field 'descripton': unknown field " \
            "'descripton'; did you mean 'description'? [extra-forbidden]" in result.output
@@ -45,7 +45,7 @@ def test_clean_pack_without_tests_gets_warnings_and_exit_1(tmp_path):
     write_pack(tmp_path, MINIMAL_RULE)
     codes = {d.code for d in lint(tmp_path)}
     assert codes == {"untested-fires", "untested-silent", "missing-translation"}
-    assert run("rules", "lint", str(tmp_path)).exit_code == 1
+    assert run("rules", "lint", "--rules", str(tmp_path)).exit_code == 1
 
 
 def test_clean_pack_with_tests_and_translations_lints_clean(tmp_path):
@@ -60,9 +60,9 @@ def test_clean_pack_with_tests_and_translations_lints_clean(tmp_path):
         {"name": "silent", "as_of": "2026-04-15", "case_file": str(EXAMPLES / "registered-clean.yaml"),
          "expect_not": ["T-1-channel"]},
     ]}, allow_unicode=True))
-    result = run("rules", "lint", str(tmp_path))
+    result = run("rules", "lint", "--rules", str(tmp_path))
     assert result.exit_code == 0, result.output
-    assert run("rules", "test", str(tmp_path)).exit_code == 0
+    assert run("rules", "test", "--rules", str(tmp_path)).exit_code == 0
 
 
 def test_failing_rule_test_shows_expected_and_actual(tmp_path):
@@ -73,12 +73,12 @@ def test_failing_rule_test_shows_expected_and_actual(tmp_path):
         {"name": "wrongly expects a finding", "as_of": "2026-04-15",
          "case_file": str(EXAMPLES / "registered-clean.yaml"),
          "expect": [{"rule": "T-1-channel", "subject": "application A1"}]}]}))
-    result = run("rules", "test", str(tmp_path))
+    result = run("rules", "test", "--rules", str(tmp_path))
     assert result.exit_code == 1
     assert "FAIL" in result.output and "wrongly expects a finding" in result.output
     assert "- expected, did not happen: T-1-channel subject=application A1" in result.output
     assert "actual: (nothing)" in result.output
-    doc = json.loads(run("rules", "test", str(tmp_path), "--format", "json").output)
+    doc = json.loads(run("rules", "test", "--rules", str(tmp_path), "--format", "json").output)
     assert doc["failed"] == 1 and doc["tests"][0]["missing"]
 
 

@@ -156,4 +156,4 @@ def test_a_mistyped_set_path_is_refused_at_its_line_with_a_suggestion(rules, har
     (d,) = exc.value.diagnostics
     assert d.line == FIXTURE.count("\n") + 5
     assert "Application has no field 'langauges'" in d.message
-    assert d.hint == "did you mean 'languages'?"
+    assert d.hint == "did you mean 'applications.0.languages'?"

@@ -55,7 +55,7 @@ def test_unknown_operator(tmp_path):
 
 
 def test_missing_citation_is_an_error(tmp_path):
-    text = MINIMAL_RULE.replace('    citation: {ref: Order 244 p.4, text: "quoted"}\n', "")
+    text = MINIMAL_RULE.replace('    citation: {ref: Order 244 p.4, text: "Application No. 1 shall be filled in Kazakh or Russian and in English."}\n', "")
     (d,) = errors_of(tmp_path, text)
     assert d.code == "missing" and d.field == "citation"
 
@@ -93,7 +93,7 @@ def test_duplicate_yaml_key_is_an_error(tmp_path):
 
 def test_python_tag_in_a_rule_file_is_refused_not_run(tmp_path):
     marker = tmp_path / "pwned"
-    text = MINIMAL_RULE.replace('text: "quoted"',
+    text = MINIMAL_RULE.replace('text: "Application No. 1 shall be filled in Kazakh or Russian and in English."',
                                 f"text: !!python/object/apply:os.system ['touch {marker}']")
     (d,) = errors_of(tmp_path, text)
     assert d.code == "yaml-tag"

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import case_with
+from conftest import case_with, registration_number
 from rexcheck.cli.main import main
 from rexcheck.facts import jsontext, records
 from rexcheck.facts.records import parse_json_line
@@ -219,12 +219,14 @@ def test_json_lines_orjson_refuses_go_through_the_standard_library(text):
     assert _outcome(parse_json_line, text) == standard
 
 
-def test_a_document_without_a_ref_gets_one_outcome_named_as_its_findings_name_it(tmp_path):
+def test_a_document_without_a_ref_gets_one_outcome_named_as_its_findings_name_it(tmp_path,
+                                                                                   checker):
     # a change report with no ref, reported late (p.13: 3 working days) and applied anyway:
     # its findings name it "change-report#1", and so must its outcome, once
     case = {"case": "U-1", "as_of": "2026-09-01",
             "exporter": {"tin": "KZ070540003333", "name": "Steppe Grain LLP"},
-            "registrations": [{"ref": "R1", "number": "KZREX750120220250014",
+            "registrations": [{"ref": "R1", "number": registration_number(
+                checker.ruleset, dt.date(2025, 2, 12), serial=14, region=750),
                                "registered": "2025-02-12", "valid_from": "2025-02-10"}],
             "change_reports": [{"registration": "R1", "changed": "2026-07-01",
                                 "reported": "2026-07-08", "kinds": ["legal_form_name_location"],

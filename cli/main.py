@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import io
 import json
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -36,40 +40,40 @@ def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return None if value is None else DATE.convert(value, param, ctx)
 
 
-class Group(click.Group):
-    """A group whose list of commands shows each command's summary whole, never cut."""
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = []
-        for name in self.list_commands(ctx):
-            command = self.get_command(ctx, name)
-            if command is not None and not command.hidden:
-                rows.append((name, command.get_short_help_str(limit=1_000)))
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
+MAX_SHOWN = 100  # diagnostics printed by a command; the others are counted
 
 
 def fail(diagnostics: list[Diagnostic], fmt: str = "text", lang: str = "en") -> None:
-    """Print every diagnostic (in `lang`) and exit 2."""
+    """Print the diagnostics (in `lang`; the first MAX_SHOWN, sorted, and a count of the
+    others) and exit 2: a hostile file must not turn into a million lines of output."""
     from rexcheck.engine.messages import format_line, localise, summary
 
+    shown = sorted(diagnostics)[:MAX_SHOWN]
+    hidden = len(diagnostics) - len(shown)
     if fmt == "json":
-        click.echo(json.dumps({"errors": [localise(d, lang).as_dict()
-                                          for d in sorted(diagnostics)]},
+        click.echo(json.dumps({"errors": [localise(d, lang).as_dict() for d in shown],
+                               "errors_not_shown": hidden},
                               ensure_ascii=False, sort_keys=True, indent=2))
     else:
-        for d in sorted(diagnostics):
+        for d in shown:
             click.echo(format_line(d, lang), err=True)
+        if hidden:
+            click.echo(summary("hidden", lang, hidden), err=True)
         click.echo(summary("failed", lang, len(diagnostics)), err=True)
     sys.exit(2)
 
 
 RULES_HELP = ("The rules folder (default: $REXCHECK_RULES, else the packs shipped with "
               "rexcheck).")
+def _remember_rules(ctx: click.Context, param: click.Parameter, value: Path | None
+                    ) -> Path | None:
+    ctx.meta["rexcheck.rules"] = value  # for naming the rules in an engine's refusal
+    return value
+
+
 RULES_OPTION = click.option(
     "--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    metavar="DIR", help=RULES_HELP)
+    metavar="DIR", callback=_remember_rules, help=RULES_HELP)
 OLD_RULES_ROOT = click.argument("rules_root", required=False, metavar="[RULES_ROOT]",
                                 type=click.Path(file_okay=False, path_type=Path))
 
@@ -85,6 +89,20 @@ def rules_folder(rules_dir: Path | None, old_root: Path | None) -> Path:
         click.echo("note: the rules folder as an argument is deprecated; use --rules "
                    f"{old_root}", err=True)
     return rules_dir or old_root or default_rules_dir()
+
+# Exit codes beyond 0, 1 and 2, as a shell gives a process stopped by the signal (128 + its
+# number): interrupted (Ctrl-C), and the output closed by its reader (`| head`).
+EXIT_INTERRUPTED = 130
+EXIT_OUTPUT_CLOSED = 141
+
+# durable_rules' own limits, by the error code it refuses a rule set with (its rules.h)
+ENGINE_LIMITS = {
+    106: "more rules than the engine takes",
+    107: "too many 'without' tests in one rule",
+    108: "more than 256 rules begin with the same tests of one fact (the engine's "
+         "BETA_LIST_LENGTH); split them by a first condition of their own",
+    113: "a condition with more terms than the engine takes",
+}
 
 AUDIT_LOG_OPTION = click.option(
     "--audit-log", type=click.Path(dir_okay=False, path_type=Path),
@@ -138,6 +156,75 @@ def audit_log_failed(diagnostic: Diagnostic) -> None:
     sys.exit(2)
 
 
+class Group(click.Group):
+    """A command group: its list of commands shows each summary whole, never cut; and what a
+    user can cause outside a command's own checks is one line and an exit code, never a
+    traceback: output that cannot be written (a full disk, /dev/full: exit 2; a reader that
+    went away, `| head`: a quiet stop, 141), Ctrl-C (130), and a rule set the engine refuses
+    when it first compiles it (exit 2)."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            detach_output()
+            click.echo("rexcheck: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except OSError as exc:
+            detach_output()
+            if exc.errno == errno.EPIPE:
+                sys.exit(EXIT_OUTPUT_CLOSED)
+            if exc.filename:
+                echo_err(f"rexcheck: error: {exc.filename}: {exc.strerror or exc}")
+            elif exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                echo_err(f"rexcheck: error: cannot write the output: {exc.strerror}")
+            else:
+                echo_err(f"rexcheck: error: {exc.strerror or exc}")
+            sys.exit(2)
+        except Exception as exc:
+            if type(exc).__module__ != "durable_rules_engine":
+                raise  # a fault of rexcheck's own: the traceback is its report
+            detach_output()
+            code = int(re.sub(r"\D", "", str(exc)) or 0)
+            rules = ctx.meta.get("rexcheck.rules") or "the shipped rules"
+            echo_err(f"{rules}:1:1: error: the engine refused the rule set: "
+                      f"{ENGINE_LIMITS.get(code, str(exc))} (durable_rules error {code}) "
+                      "[engine-limit]")
+            sys.exit(2)
+
+
+def detach_output() -> None:
+    """Point standard output at /dev/null, so that nothing more is written where writing
+    failed (Python's final flush would print its own error there)."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass  # not a file (tests capture the output)
+
+
+def echo_err(text: str) -> None:
+    try:
+        click.echo(text, err=True)
+    except OSError:
+        pass  # standard error is gone too: the exit code says it
+
+
 @click.group(cls=Group,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="rexcheck")
@@ -169,17 +256,9 @@ def main() -> None:
       0  nothing to report: no findings (notices do not count), tests pass, no change
       1  something to report: findings, failed tests, lint warnings, cases that change
       2  invalid input or rules, or the command could not run: nothing half-done is reported
+      130  interrupted (Ctrl-C)
+      141  the output was closed by its reader (e.g. `| head`): a quiet stop
     """
-
-
-def _fact_paths(paths: tuple[Path, ...]) -> list[Path]:
-    files: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            files.extend(sorted(x for x in p.rglob("*") if x.suffix in (".yaml", ".yml", ".json")))
-        else:
-            files.append(p)
-    return files
 
 
 @main.command(short_help="Judge case files: outcomes and findings with citations.")
@@ -199,7 +278,13 @@ def _fact_paths(paths: tuple[Path, ...]) -> list[Path]:
 def check(ctx: click.Context, facts: tuple[Path, ...], rules_dir: Path | None,
           as_of: dt.date | None, fmt: str, explain: bool, lang: str, audit_log: Path | None,
           audit_key_file: Path | None) -> None:
-    """Evaluate case files (YAML or JSON; directories are searched) against the rules.
+    """Evaluate case files against the rules: YAML or JSON (a case, a list of cases, or
+    `cases: [...]`), or JSON lines (one case per line, *.jsonl or *.ndjson).
+
+    A folder is searched with its subfolders: every *.yaml, *.yml, *.json, *.jsonl and
+    *.ndjson file (in any case, X.YAML too) is read, and any other file is an error, as is a
+    folder with no case file; only hidden files (.name) and notes (*.md, README) are passed
+    over.
 
     Each case gets the outcome of each of its documents (application A1: refuse) and its own,
     each decided by a cited outcome rule; each finding names the rule, its citation, the
@@ -227,15 +312,16 @@ def check(ctx: click.Context, facts: tuple[Path, ...], rules_dir: Path | None,
     from rexcheck.engine.messages import problem_in
     from rexcheck.engine.render import to_json, to_text
     from rexcheck.engine.result import Source
-    from rexcheck.facts.loader import load_case_file
+    from rexcheck.facts.loader import case_files, load_case_file
 
     key = read_audit_key(ctx, audit_key_file, audit_log is not None, fmt)
     try:
         checker = Checker(rules_dir)
     except InvalidInput as exc:
         fail(exc.diagnostics, fmt, lang)
-    cases, problems = [], []
-    for path in _fact_paths(facts):
+    paths, problems = case_files(facts)
+    cases = []
+    for path in paths:
         try:
             found, bad = load_case_file(path)
         except InvalidInput as exc:
@@ -262,6 +348,25 @@ def check(ctx: click.Context, facts: tuple[Path, ...], rules_dir: Path | None,
     if any(r.errors for r in results):
         sys.exit(2)
     sys.exit(1 if any(r.has_findings for r in results) else 0)
+
+
+def check_readable(inputs: tuple[str, ...] | list[str]) -> None:
+    """Fail (exit 2) before any work on an input that is missing, a folder or unreadable;
+    what goes wrong later, while reading, is a record's error."""
+    problems = []
+    for name in inputs:
+        if name == "-":
+            continue
+        try:
+            if os.path.isdir(name):
+                raise IsADirectoryError(errno.EISDIR, "is a folder; name the files in it")
+            os.stat(name)
+            if not os.access(name, os.R_OK):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        except OSError as exc:
+            problems.append(Diagnostic(name, 1, 1, f"cannot read: {exc.strerror or exc}", "io"))
+    if problems:
+        fail(problems)
 
 
 def _log_decisions(log, cases: list, results: list) -> None:
@@ -591,7 +696,10 @@ def whatif(baseline_dir: Path | None, proposed_path: Path, population: tuple[str
         fail(exc.diagnostics, "json" if fmt == "json" else "text")
     from rexcheck.cli.screen_cmd import Progress, _count_lines
 
-    progress = Progress(_count_lines(population), sys.stderr)
+    check_readable(population)
+    progress = Progress(None, sys.stderr)
+    if progress.enabled:  # a person watches: worth reading the files once more to count
+        progress.total = _count_lines(population)
 
     def ticking(records):
         for record in records:

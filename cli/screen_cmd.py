@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import json
+import os
+import stat
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -16,8 +19,13 @@ from rexcheck.cli.main import (
     AUDIT_KEY_OPTION,
     AUDIT_LOG_OPTION,
     DATE,
+    EXIT_INTERRUPTED,
+    EXIT_OUTPUT_CLOSED,
     RULES_OPTION,
     audit_log_failed,
+    check_readable,
+    detach_output,
+    echo_err,
     fail,
     main,
     open_audit_log,
@@ -63,28 +71,34 @@ class Progress:
             self.stream.flush()
 
 
-def _count_lines(inputs: tuple[str, ...]) -> int | None:
-    if "-" in inputs:
-        return None
+def _count_lines(inputs: tuple[str, ...], skip: int = 0) -> int | None:
+    """The records to come, for the progress bar's ETA: counted only in regular files (a
+    pipe or a FIFO is read once, by the screening itself), else None."""
     total = 0
     for name in inputs:
         if Path(name).suffix.lower() not in (".jsonl", ".ndjson", ".csv"):
             return None
-        with open(name, "rb") as f:
-            total += sum(1 for line in f if line.strip())
+        try:
+            if not stat.S_ISREG(os.stat(name).st_mode):
+                return None
+            with open(name, "rb") as f:
+                total += sum(1 for line in f if line.strip())
+        except OSError:
+            return None
         if Path(name).suffix.lower() == ".csv":
             total -= 1
-    return total
+    return max(total - skip, 0)
 
 
 CSV_COLUMNS = ["record", "source", "line", "case", "outcome", "findings", "notices", "pending",
                "rule_ids", "error"]
 
 
-def _write(results: Iterable[Screened], fmt: str, out: TextIO) -> Iterator[Screened]:
+def _write(results: Iterable[Screened], fmt: str, out: TextIO, header: bool = True
+           ) -> Iterator[Screened]:
     """Write each result as it comes, and pass it on for the summary."""
     writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
-    if writer:
+    if writer and header:
         writer.writerow(CSV_COLUMNS)
     if fmt == "json":
         out.write("[")
@@ -153,10 +167,14 @@ def _text(data: dict) -> str:
               "read or validated.")
 @AUDIT_LOG_OPTION
 @AUDIT_KEY_OPTION
+@click.option("--skip", type=click.IntRange(0), default=0, show_default=True,
+              help="Skip the first N records (they are read, not screened) and number the "
+              "others from N+1, to resume an interrupted run: its output can be appended to "
+              "the results written before (no CSV header is written again).")
 @click.pass_context
 def screen(ctx: click.Context, inputs: tuple[str, ...], rules_dir: Path | None,
            as_of: dt.date | None, fmt: str, input_format: str | None, workers: int, lang: str,
-           audit_log: Path | None, audit_key_file: Path | None) -> None:
+           audit_log: Path | None, audit_key_file: Path | None, skip: int) -> None:
     """Screen case records in bulk: JSONL, JSON, YAML or CSV files, or - for standard input.
 
     Streams one result per record, in input order, to standard output: the same result
@@ -165,14 +183,17 @@ def screen(ctx: click.Context, inputs: tuple[str, ...], rules_dir: Path | None,
     the case (register, refuse, valid, invalid, not_covered, revoke, ..., or error), the
     findings with citations, the notices and pending steps apart. A record that cannot be
     read or validated gets an error result naming the record and field, and the run goes
-    on. The summary (records in, results out, errors, outcomes) goes to standard error, and
-    while it runs, when standard error is a terminal, the records done, rate and time left.
+    on. The summary (records in, results out, errors, outcomes, the last record written) goes
+    to standard error, and while it runs, when standard error is a terminal, the records done,
+    rate and time left. An interrupted run (Ctrl-C) says there which record it wrote last and
+    how to resume; after a `kill -9`, the last whole line of the results names its record.
 
     \b
     Examples:
       rexcheck screen population.jsonl > results.jsonl
       python bench/generate.py --cases 1000 --seed 1 | rexcheck screen - --workers 2
       rexcheck screen cases.csv --format csv --as-of 2026-05-01
+      rexcheck screen population.jsonl --skip 41000 >> results.jsonl   # resume a run
       rexcheck screen cases.jsonl --audit-log decisions.jsonl --audit-key audit.key
 
     \b
@@ -181,6 +202,8 @@ def screen(ctx: click.Context, inputs: tuple[str, ...], rules_dir: Path | None,
       1  findings (errors or warnings)
       2  some record could not be read, validated or judged (its result says why), or the
          rules are invalid (nothing is screened)
+      130  interrupted (Ctrl-C): the summary says which --skip resumes the run
+      141  the output was closed by its reader (e.g. `| head`): a quiet stop
     """
     from rexcheck.engine.auditchain import AuditLogError
     from rexcheck.engine.loader import load_rules
@@ -188,13 +211,16 @@ def screen(ctx: click.Context, inputs: tuple[str, ...], rules_dir: Path | None,
     from rexcheck.engine.screening import screen as run_screen
     from rexcheck.facts.records import read_records
 
+    check_readable(inputs)
     key = read_audit_key(ctx, audit_key_file, needed=audit_log is not None)
     try:
         load_rules(rules_dir)  # fail fast, before any record is read
     except InvalidInput as exc:
         fail(exc.diagnostics)
     log = open_audit_log(audit_log, key) if audit_log else None
-    progress = Progress(_count_lines(inputs), sys.stderr)
+    progress = Progress(None, sys.stderr)
+    if progress.enabled:  # a person watches: worth reading the files once more to count
+        progress.total = _count_lines(inputs, skip)
     records_in = 0
 
     def counted(records):
@@ -205,8 +231,9 @@ def screen(ctx: click.Context, inputs: tuple[str, ...], rules_dir: Path | None,
 
     out = sys.stdout
     typed = "-" in inputs and sys.stdin.isatty()  # a person typing: answer each record at once
-    pairs = run_screen(counted(read_records(list(inputs), input_format)), rules_dir, as_of,
-                       workers, lang, audit_log=log is not None, stage=1 if typed else STAGE_BATCH)
+    pairs = run_screen(counted(read_records(list(inputs), input_format, skip=skip)), rules_dir,
+                       as_of, workers, lang, audit_log=log is not None,
+                       stage=1 if typed else STAGE_BATCH)
 
     def logged(results):
         for item in results:  # logged before it is written out
@@ -215,28 +242,58 @@ def screen(ctx: click.Context, inputs: tuple[str, ...], rules_dir: Path | None,
             yield item
 
     lines = logged(pairs)
+    written = 0  # results written: the last record written is skip + written
 
     def ticking(stream):
+        nonlocal written
         for data in stream:
+            written += 1
             progress.tick()
             yield data
 
     try:
-        summary = summarise(ticking(_write(lines, fmt, out)))
+        summary = summarise(ticking(_write(lines, fmt, out, header=skip == 0)))
         if log is not None:
             log.close()
+        out.flush()
     except AuditLogError as exc:
         out.flush()
         progress.close()
         audit_log_failed(exc.diagnostic)
-    out.flush()
+    except KeyboardInterrupt:
+        _stopped(pairs, log, progress, "interrupted", skip + written, EXIT_INTERRUPTED, out)
+    except BrokenPipeError:
+        _stopped(pairs, log, progress, "the output was closed by its reader", skip + written,
+                 EXIT_OUTPUT_CLOSED, None)
     progress.close()
-    summary = {"records_in": records_in, "results_out": summary["cases"], **summary}
+    summary = {"records_in": records_in, "results_out": summary["cases"], "skipped": skip,
+               "last_record": skip + written, **summary}
     click.echo(f"screened {summary['records_in']} record(s): {summary['results_out']} "
                f"result(s), {summary['errors']} error(s); outcomes: "
-               + ", ".join(f"{k} {v}" for k, v in summary["outcomes"].items()), err=True)
+               + ", ".join(f"{k} {v}" for k, v in summary["outcomes"].items())
+               + f"; last record written: {summary['last_record']}", err=True)
     click.echo(json.dumps({"summary": summary}, sort_keys=True), err=True)
     if summary["errors"]:
         sys.exit(2)
     sys.exit(1 if summary["with_findings"] else 0)
 
+
+def _stopped(pairs: Iterator, log, progress: Progress, why: str, last: int, code: int,
+             out: TextIO | None) -> None:
+    """End a run that was stopped: the workers ended, the audit log closed (its lines are
+    those of the results written, and one more at most), the results written kept whole
+    (when the output is still there), and where to resume said on standard error."""
+    with contextlib.suppress(Exception, KeyboardInterrupt):
+        pairs.close()  # ends the worker pool, if any
+    if log is not None:
+        with contextlib.suppress(Exception, KeyboardInterrupt):
+            log.close()
+    if out is not None:
+        with contextlib.suppress(OSError, ValueError, KeyboardInterrupt):
+            out.flush()  # the lines written stay whole
+    else:
+        detach_output()
+    progress.close()
+    echo_err(f"rexcheck: {why} after record {last} was written; to resume, run the same "
+              f"command with --skip {last} and append its output")
+    sys.exit(code)

@@ -1,12 +1,12 @@
 """Load a rules tree: every rule file, validated completely, or nothing at all.
 
 `load_rules(DIR)` reads `DIR/law.yaml` (the acts and their versions in force, the documents
-rexcheck judges and their outcomes) and `DIR/**/*.yaml` (a folder per act, a file per chapter;
-the `calendar/` data and `tests/` folders are not rule files), validates each file against
-`engine/schema.py`, then checks what needs the whole set: unique rule ids, known fact types and
-parameters, derived facts declared once, computed values, versions, outcomes, and conditions
-that type-check. All problems of all files are reported together; a rule set with any error
-raises `InvalidInput` and is never used half-way.
+rexcheck judges and their outcomes) and `DIR/**/*.yaml` and `*.yml` (a folder per act, a file
+per chapter; the `calendar/` data and `tests/` folders are not rule files; any other file is an
+error), validates each file against `engine/schema.py`, then checks what needs the whole set:
+unique rule ids, known fact types and parameters, derived facts declared once, computed values,
+versions, outcomes, and conditions that type-check. All problems of all files are reported
+together; a rule set with any error raises `InvalidInput` and is never used half-way.
 
 The law in force is judged per rule and per fact, never by the day a case is looked at: each
 rule applies in the versions of its act it names, on the date it is judged on (its document's
@@ -245,10 +245,25 @@ def _value_ok(value: Any, unit: str) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value) and bool(value)
 
 
-def rule_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*.yaml")
-                  if not (set(p.relative_to(root).parts[:-1]) & NOT_RULE_DIRS)
-                  and p.relative_to(root) != Path(LAW_FILE))
+def rule_files(root: Path, others: list[Path] | None = None) -> list[Path]:
+    """The rule files of a tree: *.yaml and *.yml, in any case, outside `calendar/` and
+    `tests/`, but law.yaml. Every other file is added to `others` (to be named in an error), but notes
+    (*.md, README), hidden files and folders (`.name`) and Python's packaging (`__init__.py`,
+    `__pycache__/`): a rule file with an unexpected name is never passed over in silence."""
+    found = []
+    for top, folders, names in os.walk(root):
+        folders[:] = [f for f in folders
+                      if not (f.startswith(".") or f == "__pycache__" or f in NOT_RULE_DIRS)]
+        for name in names:
+            path = Path(top) / name
+            if path.suffix.lower() in (".yaml", ".yml"):
+                if path.relative_to(root) != Path(LAW_FILE):
+                    found.append(path)
+            elif others is not None and not (
+                    name.startswith(".") or name == "__init__.py" or name.upper().startswith(
+                        "README") or path.suffix.lower() == ".md"):
+                others.append(path)
+    return sorted(found)
 
 
 def load_law(root: Path, problems: list[Diagnostic], broken: set[str] | None = None
@@ -358,9 +373,15 @@ def load_rules(root: Path | str | None = None) -> RuleSet:
     broken: set[str] = set()  # names defined in parts of files that failed validation
     law, law_text = load_law(root, problems, broken)
     parsed: list[tuple[str, RuleFile, Positions]] = []
-    paths = rule_files(root)
+    others: list[Path] = []
+    paths = rule_files(root, others)
     if not paths:
-        problems.append(Diagnostic(str(root), 1, 1, "no rule files (*.yaml) found", "no-rules"))
+        problems.append(Diagnostic(str(root), 1, 1, "no rule files (*.yaml, *.yml) found",
+                                   "no-rules"))
+    problems.extend(Diagnostic(str(p), 1, 1, "not a rule file: a rules tree holds *.yaml and "
+                               "*.yml rule files (and notes, *.md)", "not-a-rule-file",
+                               hint="rename it, or move it out of the rules tree")
+                    for p in sorted(others))
     for path in paths:
         try:
             data, positions = load_yaml(path)

@@ -29,6 +29,16 @@ CODES: dict[str, tuple[str, str]] = {
     "io": ("a file or folder cannot be read", "файл или папку невозможно прочитать"),
     "encoding": ("the bytes are not UTF-8 text", "байты не являются текстом UTF-8"),
     "too-large": ("the input is larger than allowed", "входные данные больше допустимого"),
+    "too-many-values": ("a document, list or mapping holds more values than allowed",
+                        "в документе, списке или отображении больше значений, чем допустимо"),
+    "more-errors": ("more problems than are listed: the first are shown, the others counted",
+                    "проблем больше, чем показано: показаны первые, остальные подсчитаны"),
+    "nul": ("a text holds a NUL character", "текст содержит символ NUL"),
+    "no-cases": ("a folder or file that holds no case", "папка или файл без единого дела"),
+    "not-a-case-file": ("a file in a cases folder that is not a case file",
+                        "файл в папке дел, который не является файлом дела"),
+    "not-a-rule-file": ("a file in a rules tree that is not a rule file",
+                        "файл в дереве правил, который не является файлом правил"),
     "too-deep": ("the input is nested deeper than allowed",
                  "вложенность входных данных глубже допустимой"),
     "yaml-syntax": ("the file is not valid YAML (indentation, quotes, brackets, colons)",
@@ -692,6 +702,70 @@ RU: dict[str, str] = {
     "row has {} cells, the header {}": "в строке {} ячеек, в заголовке {}",
     "bad CSV row: {}": "неверная строка CSV: {}",
     "case id '{}' is also used in {}": "идентификатор дела '{}' использован и в {}",
+    # facts/loader.py, facts/records.py, facts/jsontext.py: odd input and its limits
+    "text holds a NUL character": "текст содержит символ NUL",
+    "no document of the law holds one; remove it":
+        "такого символа нет ни в одном документе по закону; удалите его",
+    "case holds {} records (documents and goods items), more than the {} allowed in one case":
+        "в деле {} записей (документов и товарных позиций), больше {} допустимых в одном деле",
+    "split the exporter's file into several cases":
+        "разделите материалы экспортёра на несколько дел",
+    "and {} more problem(s) in this case (the first {} are shown)":
+        "и ещё проблем в этом деле: {} (показаны первые {})",
+    "{} ref '{}' is the name given to item {}, which has no ref":
+        "{}: ссылка '{}' — это имя элемента {}, у которого нет своей ссылки",
+    "give item {} a ref, or this one another":
+        "дайте ссылку элементу {} или другую ссылку этому",
+    "not a case file: rexcheck reads {} (in upper or lower case)":
+        "не файл дела: rexcheck читает {} (в верхнем или нижнем регистре)",
+    "rename it, or move it out of the folder": "переименуйте его или уберите из папки",
+    "no case file in this folder (looked for {}, in upper or lower case, in it and its "
+    "subfolders)": "в этой папке нет файлов дел (искались {}, в верхнем или нижнем регистре, в "
+                   "ней и во вложенных папках)",
+    "a named pipe (FIFO), not read": "именованный канал (FIFO), не прочитан",
+    "a link to a folder, not read": "ссылка на папку, не прочитана",
+    "not a regular file, not read": "не обычный файл, не прочитан",
+    "no case in this file (JSON lines: one case per line)":
+        "в этом файле нет дела (строки JSON: по делу в строке)",
+    "byte 0x{} (byte offset {} of the input) is not valid UTF-8":
+        "байт 0x{} (смещение {} от начала входных данных) не является корректным UTF-8",
+    "line longer than {} bytes": "строка длиннее {} байт",
+    "line longer than {} bytes, with no end in its first {} bytes; the rest of this input is "
+    "not read": "строка длиннее {} байт, без конца в первых {} байтах; остаток этих входных "
+                "данных не прочитан",
+    "input is more than {} bytes, too large to read whole; use JSONL to stream it":
+        "входные данные больше {} байт, слишком велики, чтобы прочитать их целиком; "
+        "используйте JSONL, чтобы читать их потоком",
+    "column '{}' is given twice (columns {} and {}); one value would be lost":
+        "столбец '{}' указан дважды (столбцы {} и {}); одно значение потерялось бы",
+    "column '{}' is a field of column {} '{}', which holds a value":
+        "столбец '{}' — поле столбца {} '{}', в котором стоит значение",
+    "column name holds a NUL character": "имя столбца содержит символ NUL",
+    "cell holds a NUL character": "ячейка содержит символ NUL",
+    "the header (line 1) cannot be used: {}": "заголовок (строка 1) непригоден: {}",
+    "key '{}' is given twice in one object (first at column {}); JSON readers would keep only "
+    "the last, silently": "ключ '{}' указан дважды в одном объекте (впервые в столбце {}); "
+                          "читатели JSON молча оставили бы только последнее значение",
+    "remove one of the two": "удалите один из двух",
+    # engine/yamlsource.py: limits
+    "document has more than {} values (keys and values)":
+        "в документе больше {} значений (ключей и значений)",
+    "split it; many cases are better written as JSON lines, one case a line, read as a stream":
+        "разделите его; много дел лучше записать строками JSON, по делу в строке: они "
+        "читаются потоком",
+    "mapping of {} keys, more than the {} allowed":
+        "отображение из {} ключей, больше {} допустимых",
+    "list of {} entries, more than the {} allowed": "список из {} элементов, больше {} допустимых",
+    "file goes on past the {} bytes allowed": "файл длиннее {} допустимых байт",
+    "{} is not a finite number": "{} — не конечное число",
+    "no amount, rate or time limit of the law is infinite":
+        "ни сумма, ни курс, ни срок по закону не бывают бесконечными",
+    # engine/loader.py: files of a rules tree
+    "no rule files (*.yaml, *.yml) found": "файлы правил (*.yaml, *.yml) не найдены",
+    "not a rule file: a rules tree holds *.yaml and *.yml rule files (and notes, *.md)":
+        "не файл правил: в дереве правил лежат файлы правил *.yaml и *.yml (и заметки, *.md)",
+    "rename it, or move it out of the rules tree":
+        "переименуйте его или уберите из дерева правил",
 }
 
 # what the English words of a formatted line are in Russian
@@ -800,10 +874,12 @@ def problem_in(problem: Any, lang: str) -> Any:
 SUMMARIES = {
     "ru": {
         "failed": "ошибок: {}; ничего не проверено",
+        "hidden": "... и ещё ошибок: {}, не показаны",
         "lint": "ошибок: {}, предупреждений: {}",
     },
     "en": {
         "failed": "{} error(s); nothing was evaluated",
+        "hidden": "... and {} more error(s), not shown",
         "lint": "{} error(s), {} warning(s)",
     },
 }

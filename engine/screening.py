@@ -14,6 +14,10 @@ import datetime as dt
 import gc
 import multiprocessing
 import multiprocessing.pool
+import os
+import signal
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -145,7 +149,7 @@ def screen(records: Iterable[Record], rules: Path | str | None, as_of: dt.date |
         return
     context = multiprocessing.get_context("fork" if "fork" in
                                           multiprocessing.get_all_start_methods() else "spawn")
-    with _QuietPool(workers, initializer=_Worker.start, initargs=(rules_arg, calendar_file),
+    with _QuietPool(workers, initializer=_start_worker, initargs=(rules_arg, calendar_file),
                     context=context) as pool:
         # Two windows in flight: the workers compute one while the results of the previous
         # are written; memory stays bounded by two windows however long the input is. Each
@@ -166,6 +170,44 @@ def screen(records: Iterable[Record], rules: Path | str | None, as_of: dt.date |
             pending = current
         if pending is not None:
             yield from _unpacked(pending)
+
+
+def _start_worker(rules: str | None, calendar_file: str | None) -> None:
+    """A worker process: quiet when the run is stopped. Ctrl-C reaches every process of the
+    terminal's group; the parent alone handles it (it ends the pool and says where to
+    resume), so a worker ignores it rather than print a KeyboardInterrupt traceback. A worker
+    writing to a pipe nobody reads ends as a Unix filter does, by SIGPIPE, without a
+    BrokenPipeError traceback. And a worker whose parent is killed (`kill -9`) ends with it:
+    otherwise it would wait for ever, the pool's pipes being held open by the workers
+    themselves."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    _end_with_parent()
+    _Worker.start(rules, calendar_file)
+
+
+def _end_with_parent() -> None:
+    """Have this process receive SIGTERM when its parent ends (Linux's PR_SET_PDEATHSIG), or
+    else watch the parent from a thread and exit when it is gone."""
+    import ctypes
+    import ctypes.util
+
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        if libc.prctl(1, signal.SIGTERM, 0, 0, 0) != 0:  # 1: PR_SET_PDEATHSIG
+            raise OSError(ctypes.get_errno(), "prctl")
+    except (OSError, AttributeError):
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(0)
+
+        threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+        return
+    if os.getppid() != parent:  # the parent ended before the signal was asked for
+        os._exit(0)
 
 
 class _QuietPool(multiprocessing.pool.Pool):

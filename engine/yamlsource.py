@@ -12,7 +12,10 @@ exactly where a wrong field is.
 
 from __future__ import annotations
 
+import math
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,10 +23,18 @@ from typing import Any
 import yaml
 from rexcheck.engine.errors import Diagnostic, InvalidInput
 
+# Limits, enforced while reading (never trusted to `stat`, which says 0 bytes for a pipe or a
+# device): a document is refused as soon as it passes one, in well under 2 s and 300 MB
+# (SECURITY.md; tests/test_limits.py). Composing costs up to 15 microseconds and 300 bytes a
+# value, so MAX_VALUES bounds the time and memory of a refusal; the largest rule file holds
+# under 1,000 values, a case at its limit of 2,000 records (facts/loader.py) about 50,000.
+# Refusal codes: too-large (bytes, lines), too-many-values (values, entries), too-deep.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_LINE_CHARS = 1_000_000
 MAX_DEPTH = 64
-MAX_NODES = 2_000_000
+MAX_VALUES = 100_000  # keys and values of one document
+MAX_ITEMS = 10_000  # entries of one list or mapping
+MAX_NODES = MAX_VALUES  # the name it had before
 
 PathKey = tuple[Any, ...]
 _LOOKS_LIKE_DATE = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
@@ -73,15 +84,16 @@ class _Builder:
     def __init__(self, positions: Positions):
         self.positions = positions
         self.constructor = yaml.SafeLoader("")  # used only to construct scalars safely
-        self.nodes = 0
 
     def build(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise _Refused(node.start_mark, f"document has more than {MAX_NODES} values", "too-large")
         if depth > MAX_DEPTH:
             raise _Refused(node.start_mark, f"nesting deeper than {MAX_DEPTH} levels", "too-deep")
         self.positions.at[path] = _line_col(node.start_mark)
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and len(node.value) > MAX_ITEMS:
+            raise _Refused(node.start_mark, f"mapping of {len(node.value)} keys, more than the "
+                           f"{MAX_ITEMS} allowed" if isinstance(node, yaml.MappingNode) else
+                           f"list of {len(node.value)} entries, more than the {MAX_ITEMS} "
+                           "allowed", "too-many-values")
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
@@ -118,7 +130,7 @@ class _Builder:
             raise _Refused(node.start_mark, f"tag '{node.tag}' is not allowed", "yaml-tag",
                            "rexcheck files are plain data; remove the tag")
         try:
-            return self.constructor.construct_object(node, deep=True)
+            value = self.constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
             raise _Refused(node.start_mark, str(exc.problem or exc), "yaml-value") from None
         except ValueError as exc:  # e.g. a date that does not exist: 2026-02-30
@@ -127,6 +139,12 @@ class _Builder:
                            f"invalid value {node.value!r}: {exc}", "yaml-value",
                            "write dates as YYYY-MM-DD, e.g. 2021-04-11"
                            if _LOOKS_LIKE_DATE.match(node.value) else None) from None
+        if isinstance(value, str) and "\x00" in value:  # written as an escape: "\0", "\x00"
+            raise _Refused(node.start_mark, "text holds a NUL character", "nul")
+        if isinstance(value, float) and not math.isfinite(value):  # .inf, .nan, 1.0e999
+            raise _Refused(node.start_mark, f"{node.value} is not a finite number", "yaml-value",
+                           "no amount, rate or time limit of the law is infinite")
+        return value
 
 
 if yaml.__with_libyaml__:
@@ -155,6 +173,13 @@ class _NoAliasComposer(_Events, yaml.composer.Composer, yaml.resolver.Resolver):
     compose_document = yaml.composer.Composer.compose_document
 
     def compose_node(self, parent, index):  # type: ignore[override]
+        # counted here, as the document is read: a refusal costs little
+        self.values = getattr(self, "values", 0) + 1
+        if self.values > MAX_VALUES:
+            raise _Refused(self.peek_event().start_mark, f"document has more than {MAX_VALUES} "
+                           "values (keys and values)", "too-many-values", "split it; many "
+                           "cases are better written as JSON lines, one case a line, read as "
+                           "a stream")
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise _Refused(event.start_mark, "aliases ('*name') are not allowed", "yaml-alias",
@@ -268,14 +293,7 @@ def read_text(path: Path | str, data: bytes | None = None) -> str:
     """The file's text, refusing huge files and bytes that are not UTF-8."""
     name = str(path)
     if data is None:
-        try:
-            size = Path(path).stat().st_size
-        except OSError as exc:
-            raise InvalidInput([Diagnostic(name, 1, 1, f"cannot read file: {exc.strerror}", "io")])
-        if size > MAX_FILE_BYTES:
-            raise InvalidInput([Diagnostic(name, 1, 1, f"file is {size} bytes, more than the "
-                                           f"{MAX_FILE_BYTES} allowed", "too-large")])
-        data = Path(path).read_bytes()
+        data = read_bytes(path)
     elif len(data) > MAX_FILE_BYTES:
         raise InvalidInput([Diagnostic(name, 1, 1, f"input is more than {MAX_FILE_BYTES} bytes",
                                        "too-large")])
@@ -289,16 +307,53 @@ def read_text(path: Path | str, data: bytes | None = None) -> str:
                                        "valid UTF-8", "encoding", "save the file as UTF-8")])
 
 
+def read_bytes(path: Path | str) -> bytes:
+    """At most MAX_FILE_BYTES of a file, read once: a pipe, a device (/dev/zero) or a file
+    growing while it is read is refused as soon as it passes the limit, whatever `stat` says."""
+    name = str(path)
+    try:
+        with open(path, "rb") as f:
+            info = os.fstat(f.fileno())
+            if stat.S_ISREG(info.st_mode) and info.st_size > MAX_FILE_BYTES:
+                # refused without reading it
+                why = f"file is {info.st_size} bytes, more than the {MAX_FILE_BYTES} allowed"
+            else:
+                data = f.read(MAX_FILE_BYTES + 1)
+                if len(data) <= MAX_FILE_BYTES:
+                    return data
+                why = f"file goes on past the {MAX_FILE_BYTES} bytes allowed"
+    except OSError as exc:
+        raise InvalidInput([Diagnostic(name, 1, 1, f"cannot read file: {exc.strerror or exc}",
+                                       "io")]) from None
+    raise InvalidInput([Diagnostic(name, 1, 1, why, "too-large")])
+
+
+def _long_line(text: str) -> tuple[int, int] | None:
+    """The number and length of the first line longer than MAX_LINE_CHARS, or None. Found a
+    window of MAX_LINE_CHARS at a time, without splitting the text into lines (20 MB of short
+    lines would make millions of strings)."""
+    start, end = 0, len(text)
+    while end - start > MAX_LINE_CHARS:
+        stop = start + MAX_LINE_CHARS + 1
+        last = max(text.rfind("\n", start, stop), text.rfind("\r", start, stop))
+        if last < 0:
+            after = [i for i in (text.find("\n", stop), text.find("\r", stop)) if i >= 0]
+            length = (min(after) if after else end) - start
+            return text.count("\n", 0, start) + 1, length
+        start = last + 1
+    return None
+
+
 def load_yaml(path: Path | str, text: str | None = None) -> tuple[Any, Positions]:
     """Load one YAML or JSON document safely; raise `InvalidInput` naming the position."""
     name = str(path)
     if text is None:
         text = read_text(path)
     positions = Positions(name)
-    longest = max(map(len, text.splitlines()), default=0)
-    if longest > MAX_LINE_CHARS:
-        number = next(i for i, line in enumerate(text.splitlines(), 1) if len(line) == longest)
-        raise InvalidInput([Diagnostic(name, number, 1, f"line of {longest} characters, more "
+    long_line = _long_line(text)
+    if long_line is not None:
+        number, length = long_line
+        raise InvalidInput([Diagnostic(name, number, 1, f"line of {length} characters, more "
                                        f"than the {MAX_LINE_CHARS} allowed", "too-large")])
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1

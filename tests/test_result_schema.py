@@ -71,7 +71,7 @@ def test_every_line_of_screen_validates_errors_included(validator, tmp_path):
     for one in out:
         assert_valid(validator, one)
     summary = json.loads(result.stderr.strip().splitlines()[-1])["summary"]
-    assert set(summary) == SUMMARY_KEYS | {"records_in", "results_out"}
+    assert set(summary) == SUMMARY_KEYS | {"records_in", "results_out", "skipped", "last_record"}
 
 
 def test_the_api_gives_valid_results_from_a_path_a_dict_and_a_model(validator, checker):

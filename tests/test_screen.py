@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import case_with, registration_number
 from rexcheck.cli.main import main
-from rexcheck.facts import records
+from rexcheck.facts import jsontext, records
 from rexcheck.facts.records import parse_json_line
 
 
@@ -215,7 +215,7 @@ def _outcome(read, text):
 @pytest.mark.parametrize("text", ['{"a": NaN}', '{"a": 1e400}', '{"a": "\\ud800"}',
                                   '{"a": 1,}', '\ufeff{"a": 1}', '{"a": Infinity}'])
 def test_json_lines_orjson_refuses_go_through_the_standard_library(text):
-    standard = _outcome(lambda t: json.loads(t, parse_constant=records._no_constant), text)
+    standard = _outcome(lambda t: json.loads(t, parse_constant=jsontext._no_constant), text)
     assert _outcome(parse_json_line, text) == standard
 
 

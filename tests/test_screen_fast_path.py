@@ -15,9 +15,8 @@ import pytest
 from conftest import ROOT
 from rexcheck.engine.audit import case_digest
 from rexcheck.engine.errors import InvalidInput
-from rexcheck.engine.yamlsource import Positions
 from rexcheck.facts.loader import parse_case, parse_case_json
-from rexcheck.facts.records import parse_json_line
+from rexcheck.facts.records import Record
 
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -57,9 +56,12 @@ def _lines():
 
 
 def _long_way(line: str):
+    record = Record(1, "<line>", 1, text=line).parsed()
+    if record.problem is not None:
+        return None
     try:
-        return parse_case(parse_json_line(line), Positions("<line>"))
-    except (InvalidInput, ValueError):
+        return parse_case(record.data, record.positions)
+    except InvalidInput:
         return None
 
 

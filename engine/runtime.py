@@ -62,6 +62,10 @@ REUSE_CASES = 1000  # cases one engine state serves before it is deleted and mad
 DUE_MEMO = 100_000  # due dates remembered at most (a few MiB)
 
 
+class _Observed(Exception):
+    """The engine answered "already observed" for a fact it had not been sent."""
+
+
 @dataclass(slots=True)
 class Firing:
     """One rule firing: which rule, on which facts, and the fact it derived if any."""
@@ -109,22 +113,34 @@ class _Session:
         dre.delete_state(self.handle, sid)
 
     def run(self, facts: list[dict[str, Any]]) -> list[Firing]:
-        """Evaluate one case's facts; the engine state is left empty for the next case."""
-        sid = self._sid
-        firings: list[Firing] = []
-        sent: list[str] = []  # every fact asserted after the case's own, as JSON
-        clean = False
-        try:
-            batch = self._run(facts, sid, firings, sent)
-            clean = self._retract(batch, sent)
-        except dre.error as exc:  # the C layer's own errors are numeric codes
-            raise EngineFailure(f"the engine refused the case: {exc}") from exc
-        finally:
-            self._cases += 1
-            if not clean or self._cases % REUSE_CASES == 0:
-                dre.delete_state(self.handle, sid)  # start afresh: a new, empty state
-                self._sid = str(next(self._sids))
-        return firings
+        """Evaluate one case's facts; the engine state is left empty for the next case.
+
+        The engine files a fact under a 32-bit hash of its id and answers "already observed"
+        when another fact has the same hash, without comparing the two (state.c
+        storeMessage). The ids of a case's facts are its positions, whose hashes all differ
+        (tests/test_engine_traps.py), but the state's own record ("sid-N") or a marker could
+        meet one: the case is then run again under a new state, never judged without a fact."""
+        for attempt in (1, 2):
+            sid = self._sid
+            firings: list[Firing] = []
+            sent: list[str] = []  # what takes back every fact asserted after the case's own
+            clean = False
+            try:
+                batch = self._run(facts, sid, firings, sent)
+                clean = self._retract(batch, sent)
+                return firings
+            except _Observed as exc:
+                if attempt == 2:
+                    raise EngineFailure(f"the engine took a new fact ({exc}) for one it "
+                                        "already held, twice") from None
+            except dre.error as exc:  # the C layer's own errors are numeric codes
+                raise EngineFailure(f"the engine refused the case: {exc}") from exc
+            finally:
+                self._cases += 1
+                if not clean or self._cases % REUSE_CASES == 0:
+                    dre.delete_state(self.handle, sid)  # start afresh: a new, empty state
+                    self._sid = str(next(self._sids))
+        raise AssertionError("unreachable")
 
     def _retract(self, batch: str, sent: list[str]) -> bool:
         """Take every fact of the case back out, so the same state serves the next case.
@@ -192,14 +208,17 @@ class _Session:
         if marker is None:
             if len(self._markers) > 4 * (self.program.strata + 1):
                 self._markers.clear()  # markers of states deleted since
-            marker = self._markers[key] = to_json({TYPE_KEY: MARKER, "n": n, "sid": sid})
+            # its id after its type: the mark the runtime reads firings by stays the facts'
+            marker = self._markers[key] = to_json({TYPE_KEY: MARKER, INDEX_KEY: f"m{n}",
+                                                   "n": n, "sid": sid})
         return marker
 
     @staticmethod
     def _check(result: tuple, what: str) -> None:
-        # 0 handled, 1 matched no rule (fine: not every fact matters), 2 already observed.
+        # 0 handled, 1 matched no rule (fine: not every fact matters), 2 already observed:
+        # every fact sent here is new, so 2 means its id's hash met another's (see `run`)
         if result[0] == 2:
-            raise EngineFailure(f"duplicate fact in {what}: every fact must be unique")
+            raise _Observed(what)
         if result[0] not in (0, 1, 3):
             raise EngineFailure(f"engine error {result[0]} on {what}")
 
@@ -215,6 +234,9 @@ class _Session:
                 if name != WARMUP:
                     matched = _matched(message, facts)
                     firings.append(self._act(name, matched, sid, len(firings), sent))
+            except _Observed:
+                dre.abandon_action(handle, state_handle)
+                raise
             except Exception as exc:
                 dre.abandon_action(handle, state_handle)
                 raise EngineFailure(f"rule {name} failed while firing: {exc!r}") from exc
@@ -237,12 +259,15 @@ class _Session:
             # the same fact derived again keeps its position, so the engine sees it as the
             # same fact (already observed) as it would without the index
             at = self._derived.get(body)
-            if at is None:
+            new = at is None
+            if new:
                 at = self._derived[body] = len(self._facts)
                 self._facts.append({INDEX_KEY: at, **fact})
             text = f'{{"{INDEX_KEY}":{at},{body[1:]}'
             sent.append(self._handle(at, sid))
             result = dre.assert_fact(self.handle, text)
+            if result[0] == 2 and new:
+                raise _Observed(f"{spec.fact} derived by {name}")
             if result[0] not in (0, 1, 2, 3):
                 raise EngineFailure(f"engine error {result[0]} asserting {spec.fact}")
         return firing

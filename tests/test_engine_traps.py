@@ -242,3 +242,51 @@ def test_a_negation_of_the_cases_own_facts_needs_no_marker_and_decides_rightly(c
                 a["ref"] for a in c["applications"])
             assert sorted(no_goods) == expected
     assert deleted == []
+
+
+def _fnv1a32(text: str) -> int:
+    """The hash durable_rules files a fact under (state.c fnv1Hash32 of its id)."""
+    value = 0x811C9DC5
+    for byte in text.encode():
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
+def test_the_ids_of_a_case_facts_never_share_the_engine_hash():
+    """The engine answers "already observed" for a fact whose id hashes like one it holds,
+    without comparing them. The runtime's ids are the facts' positions (and m1, m2... for the
+    stratum markers): up to 300,000 facts in a case, far past the record limit, no two meet."""
+    ids = [str(i) for i in range(300_000)] + [f"m{n}" for n in range(1, 100)]
+    assert len({_fnv1a32(i) for i in ids}) == len(ids)
+
+
+def test_a_case_the_engine_takes_for_one_it_holds_is_run_again_under_a_new_state(
+        checker, monkeypatch):
+    """Should the state's own record ("sid-N") hash like one of the case's facts, the engine
+    would drop that fact as already observed: the case is run again under a new state and
+    judged whole, never without the fact."""
+    case = case_with(languages=["ru"])
+    expected = checker.check(case, AS_OF).to_json_bytes()
+    real = runtime_module.dre.assert_facts
+    calls = []
+
+    def once_observed(handle, text):
+        calls.append(text)
+        result = real(handle, text)
+        return (2, result[1]) if len(calls) == 1 else result
+
+    monkeypatch.setattr(runtime_module.dre, "assert_facts", once_observed)
+    before = checker.runtime.session._sid
+    assert checker.check(case, AS_OF).to_json_bytes() == expected
+    assert len(calls) == 2 and checker.runtime.session._sid != before
+
+
+def test_a_case_met_twice_by_the_hash_is_an_error_not_a_decision(checker, monkeypatch):
+    real = runtime_module.dre.assert_facts
+    monkeypatch.setattr(runtime_module.dre, "assert_facts",
+                        lambda handle, text: (2, real(handle, text)[1]))
+    result = checker.check(case_with(), AS_OF)
+    assert result.outcome == "error"
+    assert "already held" in result.errors[0].message
+    monkeypatch.undo()
+    assert checker.check(case_with(), AS_OF).outcome != "error"  # the engine serves on

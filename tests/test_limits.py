@@ -196,9 +196,6 @@ def test_a_ref_given_that_reads_as_the_name_of_a_record_without_one_is_refused()
                              "which has no ref") in result.error
 
 
-@pytest.mark.xfail(strict=True, reason="engine/runtime.py: durable_rules tells facts apart by a "
-                   "32-bit hash of their content (state.c storeMessage), so two different facts "
-                   "collide with odds of about n*n/2**33 per case; see the test's docstring")
 def test_two_consignments_with_different_refs_are_never_a_duplicate_fact():
     """Cause of the false 'duplicate fact' at 100,000 consignments: durable_rules gives a fact
     without an `id` property the id `$` + a 64-bit FNV hash of its properties (the `sid`
@@ -210,9 +207,9 @@ def test_two_consignments_with_different_refs_are_never_a_duplicate_fact():
 
     This pair collides in the first case of a new Checker (sid "1") as of 2026-03-20, with the
     facts as the runtime now sends them; `python tests/find_fact_collision.py` finds another
-    when their content changes. The fix belongs to the runtime: explicit `id`s whose 32-bit
-    hashes differ within a case, or the case run again under a new sid on code 2 when its
-    facts are known to differ."""
+    when their content changed. Fixed in the runtime: each fact's id is its position in the
+    case, and the 32-bit hashes of those differ (tests/test_engine_traps.py); a case that still
+    meets "already observed" for a new fact is run again under a new state."""
     import rexcheck
     from find_fact_collision import case_with
 

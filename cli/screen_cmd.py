@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import json
 import os
+import signal
 import stat
 import sys
 import time
@@ -222,10 +223,19 @@ def screen(ctx: click.Context, inputs: tuple[str, ...], rules_dir: Path | None,
     if progress.enabled:  # a person watches: worth reading the files once more to count
         progress.total = _count_lines(inputs, skip)
     records_in = 0
+    ctrl_c = _CtrlC()
 
     def counted(records):
         nonlocal records_in
-        for record in records:
+        records = iter(records)
+        while True:
+            ctrl_c.waiting = True  # Ctrl-C while the input is awaited stops at once
+            try:
+                record = next(records)
+            except StopIteration:
+                return
+            finally:
+                ctrl_c.waiting = False
             records_in += 1
             yield record
 
@@ -249,8 +259,10 @@ def screen(ctx: click.Context, inputs: tuple[str, ...], rules_dir: Path | None,
         for data in stream:
             written += 1
             progress.tick()
+            ctrl_c.check()  # the result is written and counted: a clean place to stop
             yield data
 
+    ctrl_c.install()
     try:
         summary = summarise(ticking(_write(lines, fmt, out, header=skip == 0)))
         if log is not None:
@@ -265,6 +277,7 @@ def screen(ctx: click.Context, inputs: tuple[str, ...], rules_dir: Path | None,
     except BrokenPipeError:
         _stopped(pairs, log, progress, "the output was closed by its reader", skip + written,
                  EXIT_OUTPUT_CLOSED, None)
+    ctrl_c.uninstall()
     progress.close()
     summary = {"records_in": records_in, "results_out": summary["cases"], "skipped": skip,
                "last_record": skip + written, **summary}
@@ -276,6 +289,36 @@ def screen(ctx: click.Context, inputs: tuple[str, ...], rules_dir: Path | None,
     if summary["errors"]:
         sys.exit(2)
     sys.exit(1 if summary["with_findings"] else 0)
+
+
+class _CtrlC:
+    """Ctrl-C stops a run between two results: once the result in hand is written and
+    counted, never in the middle of a write or of the worker pool's own bookkeeping (where
+    stopping could leave a line half-written, miscount the last record written, or hang the
+    pool as it ends). While the input is awaited, or at a second Ctrl-C, it stops at once."""
+
+    def __init__(self) -> None:
+        self.asked = False
+        self.waiting = False
+        self._previous = None
+
+    def install(self) -> None:
+        with contextlib.suppress(ValueError):  # not the main thread: Ctrl-C as Python has it
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+
+    def uninstall(self) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+    def _handler(self, signum, frame) -> None:
+        if self.waiting or self.asked:
+            raise KeyboardInterrupt
+        self.asked = True
+
+    def check(self) -> None:
+        if self.asked:
+            raise KeyboardInterrupt
 
 
 def _stopped(pairs: Iterator, log, progress: Progress, why: str, last: int, code: int,

@@ -85,6 +85,7 @@ class CompiledRule:
     outcome: str | None = field(init=False, repr=False)
     severity: str = field(init=False, repr=False)  # of its findings ("info" when pending)
     derives: Any = field(init=False, repr=False)  # the DeriveSpec, or None
+    matches: int = field(init=False, repr=False)  # facts a firing names (its positive patterns)
 
     def __post_init__(self) -> None:
         self.rule = self.loaded.rule
@@ -92,6 +93,7 @@ class CompiledRule:
         self.finding = self.rule.then.finding
         self.outcome = self.rule.then.outcome
         self.derives = self.rule.then.derive
+        self.matches = len(self.positives)
         self.severity = ("info" if self.variant == "pending" or self.finding is None
                          else self.finding.severity)
 

@@ -102,6 +102,8 @@ class _Session:
         self._markers: dict[tuple[int, str], str] = {}
         self._facts: list[dict[str, Any]] = []
         self._derived: dict[str, int] = {}
+        self._handles_sid = ""
+        self._handle_list: list[str] = []
         self._dues = program.dues_by_type()
         self._patterns = program.patterns_by_type()
         self._warm_up()
@@ -177,8 +179,9 @@ class _Session:
         # taken back in reverse: a fact a rule negates goes after the facts it matches, so
         # that no rule relying on the order (compiler.base_order) fires while they go
         # (by id alone: the engine takes back the fact it holds under that id)
-        order = range(len(facts) - 1, -1, -1) if self.program.type_order else range(len(facts))
-        back = "[" + ",".join([self._handle(i, sid) for i in order]) + "]"
+        handles = self._handles(len(facts), sid)
+        back = "[" + ",".join(handles[len(facts) - 1::-1] if self.program.type_order
+                              else handles[:len(facts)]) + "]"
         self._check(result, "case facts")
         self._drain(result[1], sid, firings, sent)
         present = {f[TYPE_KEY] for f in facts}
@@ -196,6 +199,13 @@ class _Session:
             self._check(result, f"stratum {n}")
             self._drain(result[1], sid, firings, sent)
         return back
+
+    def _handles(self, count: int, sid: str) -> list[str]:
+        """The handles of the first `count` positions in state `sid` (made once per state)."""
+        if self._handles_sid != sid or len(self._handle_list) < count:
+            self._handles_sid = sid
+            self._handle_list = [self._handle(i, sid) for i in range(max(count, 64))]
+        return self._handle_list
 
     def _handle(self, index: int, sid: str) -> str:
         """What retracts the fact at `index`: its id and state (the engine finds the rest)."""
@@ -228,12 +238,14 @@ class _Session:
         action = dre.start_action_for_state(handle, state_handle)
         message = action[1] if action else None
         facts = self._facts
+        actions = self.program.actions
         while message:
             name = message[2:message.index('"', 2)]
             try:
                 if name != WARMUP:
-                    matched = _matched(message, facts)
-                    firings.append(self._act(name, matched, sid, len(firings), sent))
+                    compiled = actions[name]
+                    matched = _matched(message, facts, compiled.matches)
+                    firings.append(self._act(compiled, matched, sid, len(firings), sent))
             except _Observed:
                 dre.abandon_action(handle, state_handle)
                 raise
@@ -242,8 +254,8 @@ class _Session:
                 raise EngineFailure(f"rule {name} failed while firing: {exc!r}") from exc
             message = dre.complete_and_start_action(handle, state_handle)
 
-    def _act(self, name: str, matched: dict, sid: str, index: int, sent: list[str]) -> Firing:
-        compiled = self.program.actions[name]
+    def _act(self, compiled: CompiledRule, matched: dict, sid: str, index: int,
+             sent: list[str]) -> Firing:
         firing = Firing(index, compiled, matched)
         spec = compiled.derives
         if spec is not None:
@@ -267,21 +279,26 @@ class _Session:
             sent.append(self._handle(at, sid))
             result = dre.assert_fact(self.handle, text)
             if result[0] == 2 and new:
-                raise _Observed(f"{spec.fact} derived by {name}")
+                raise _Observed(f"{spec.fact} derived by {compiled.name}")
             if result[0] not in (0, 1, 2, 3):
                 raise EngineFailure(f"engine error {result[0]} asserting {spec.fact}")
         return firing
 
 
-def _matched(message: str, facts: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """alias -> fact, for the facts a firing's message names (see _MARK)."""
+def _matched(message: str, facts: list[dict[str, Any]], count: int
+             ) -> dict[str, dict[str, Any]]:
+    """alias -> fact, for the `count` facts a firing's message names (see _MARK); the rest of
+    the message (the facts' values, the stratum marker) is never read."""
     matched = {}
-    find, rfind, index, width = message.find, message.rfind, message.index, len(_MARK)
+    find, index, width = message.find, message.index, len(_MARK)
     at = find(_MARK)
     while at != -1:
         start = at + width
         end = index(",", start)
-        matched[message[rfind('"', 0, at) + 1:at]] = facts[int(message[start:end])]
+        matched[message[message.rindex('"', 0, at) + 1:at]] = facts[int(message[start:end])]
+        count -= 1
+        if not count:
+            break
         at = find(_MARK, end)
     return matched
 

@@ -13,16 +13,13 @@ rules, reporting every decision they would now take differently (outcome or find
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import orjson
-from pydantic import BaseModel
 from rexcheck.engine import auditchain
 from rexcheck.engine.errors import Diagnostic, InvalidInput
+from rexcheck.facts.canonical import canonical_json, digest_of
 from rexcheck.facts.models import Case
 
 
@@ -39,30 +36,9 @@ class Audit:
 
 
 def case_digest(case: Case) -> str:
-    """Digest of the validated case: its JSON as pydantic writes it (`case.model_dump_json()`,
-    fields in the models' fixed order, so it is canonical), hashed with SHA-256."""
-    return "sha256:" + hashlib.sha256(canonical_json(case)).hexdigest()
-
-
-def canonical_json(case: Case) -> bytes:
-    """`case.model_dump_json()`, byte for byte, written by orjson in half the time: a model
-    is its `__dict__` (the models are strict: no extra fields, no computed ones, no custom
-    serialisers), an amount its `str`, and dates, text and lists orjson writes as pydantic
-    does. tests/test_audit.py holds the two to each other on every example and generated
-    case and on edge values; a value orjson refuses (an integer beyond 64 bits) goes through
-    pydantic."""
-    try:
-        return orjson.dumps(case.__dict__, default=_model_or_amount)
-    except orjson.JSONEncodeError:
-        return case.model_dump_json().encode()
-
-
-def _model_or_amount(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        return value.__dict__
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not part of a case")
+    """Digest of the validated case: its canonical JSON (`case.model_dump_json()`, fields in
+    the models' fixed order; facts/canonical.py), hashed with SHA-256."""
+    return digest_of(canonical_json(case))
 
 
 def finding_keys(findings: list[Any]) -> list[str]:

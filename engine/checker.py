@@ -45,6 +45,7 @@ class Item:
     source: Source | None = None
     problems: list[Diagnostic] | None = None
     name: str | None = None  # the case id of a record that could not be read, if it has one
+    digest: str | None = None  # the case's digest, when reading it made it already
 
 
 class Checker:
@@ -137,11 +138,12 @@ class Checker:
                 out[i] = failed(item.name, as_of, [Problem.of(d) for d in
                                                    sorted(item.problems or [])], item.source)
         for (i, case), when, evaluation in zip(valid, whens, evaluations, strict=True):
-            out[i] = self._result(case, when, evaluation, items[i].source, lang, explain)
+            out[i] = self._result(case, when, evaluation, items[i].source, lang, explain,
+                                  items[i].digest)
         return out
 
     def _result(self, case: Case, when: dt.date, evaluation: Any, source: Source | None,
-                lang: str, explain: bool) -> CaseResult:
+                lang: str, explain: bool, digest: str | None = None) -> CaseResult:
         if isinstance(evaluation, Evaluation):
             try:
                 collected = collect(evaluation, self.calendar, lang, explain, self.uncertain)
@@ -152,7 +154,7 @@ class Checker:
                           source, case.title)
         outcomes, undecided = self.policy.decide(evaluation.facts, collected.decided)
         problems = [Problem("undetermined", u.message, field=u.document) for u in undecided]
-        audit = Audit(__version__, self.ruleset.digest, when, case_digest(case))
+        audit = Audit(__version__, self.ruleset.digest, when, digest or case_digest(case))
         return CaseResult(SCHEMA, case.case, case.title, when,
                           self.policy.overall(outcomes, False), outcomes, collected.findings,
                           collected.notices, collected.pending, problems, audit, source,

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from rexcheck.engine.checker import STAGE_BATCH, Item  # records screened together, stage by stage
 from rexcheck.engine.errors import InvalidInput
 from rexcheck.engine.result import CaseResult, Source
-from rexcheck.facts.loader import parse_case, parse_case_json
+from rexcheck.facts.loader import parse_case, read_case_json
 from rexcheck.facts.records import Record
 
 FIRST_WINDOW = 400  # records in the workers' first window (see `screen`)
@@ -107,12 +107,12 @@ def screen_all(checker: Any, records: list[Record], as_of: dt.date | None, lang:
     judged together, stage by stage (`Checker.results`)."""
     items = []
     for record in records:
-        case = parse_case_json(record.text) if record.text is not None else None
+        read = read_case_json(record.text) if record.text is not None else None
         source = Source(record.source, record.line, record.number)
-        if case is None:  # not a JSON line, or not a valid case: the long way, which says why
+        if read is None:  # not a JSON line, or not a valid case: the long way, which says why
             items.append(_item(record.parsed(), source))
         else:
-            items.append(Item(case, source))
+            items.append(Item(read[0], source, digest=read[1].digest))
     results = checker.results(items, as_of, lang)
     if lang != "en":  # the problems of records and cases in the language of the findings
         from rexcheck.engine.messages import problem_in

@@ -3,8 +3,9 @@
 Every JSON reader rexcheck uses (orjson, pydantic's, the standard library's) keeps the last
 value of a key given twice in one object, without a word; the YAML loader behind `check`
 refuses it. So a line is read by a fast reader, then `keys_unique` tells cheaply whether any
-object in it repeats a key; only when it cannot tell does `duplicate_key` walk the text to name
-the key, its column and its path.
+object in it repeats a key (screening's fast path, which has validated the line already,
+asks `keys_unique_given` instead, from the case's canonical JSON); only when it cannot tell
+does `duplicate_key` walk the text to name the key, its column and its path.
 """
 
 from __future__ import annotations
@@ -55,6 +56,25 @@ def keys_unique(text: str) -> bool:
         return orjson.dumps(orjson.loads(text)).count(b":") == text.count(":")
     except (orjson.JSONDecodeError, orjson.JSONEncodeError):
         return False
+
+
+def keys_unique_given(text: str, canonical: bytes, written: int, given: int) -> bool:
+    """`keys_unique` for a line already validated, from its canonical JSON (which screening
+    writes anyway for the case's digest) instead of reading the line again: True only if no
+    object of `text` gives a key twice. `written` is the number of keys the canonical JSON
+    writes (every field of every record), `given` the fields the input gave
+    (facts/canonical.py `canonical_counted`).
+
+    Why it tells: the colons of the text are one per key plus those inside its strings (a
+    colon is never escaped but as `\\u003a`, and such a text is not certified). The colons of
+    the canonical JSON are one per key written plus those inside the case's strings, which are
+    the text's strings that were kept. A key given twice adds a key to the text, and perhaps
+    the colons of the value dropped, never fewer: the text then has more colons than
+    `given` plus the kept strings' colons. A value the models add or drop makes the counts
+    differ too, which only sends the line the long way."""
+    if written < 0 or ("\\" in text and "\\u003" in text):
+        return False
+    return text.count(":") == given + canonical.count(b":") - written
 
 
 def may_hold_nul(text: str) -> bool:

@@ -20,7 +20,8 @@ from rexcheck.engine.diagnose import from_validation_error
 from rexcheck.engine.errors import Diagnostic, InvalidInput
 from rexcheck.engine.yamlsource import Positions, load_yaml
 from rexcheck.facts.catalog import BASE_TYPES
-from rexcheck.facts.jsontext import keys_unique, may_hold_nul, nul_path
+from rexcheck.facts.canonical import Canonical, canonical_counted
+from rexcheck.facts.jsontext import keys_unique_given, may_hold_nul, nul_path
 from rexcheck.facts.models import Case
 from rexcheck.facts.normalise import SHORT
 
@@ -114,16 +115,25 @@ def parse_case_json(text: str) -> Case | None:
     `parse_case`), which names the line, field and reason. Both ways give equal cases for a
     valid line (amounts included: see `models.Exact`); tests/test_screen_fast_path.py holds
     them to it."""
+    read = read_case_json(text)
+    return read[0] if read is not None else None
+
+
+def read_case_json(text: str) -> tuple[Case, Canonical] | None:
+    """`parse_case_json`, with the case's canonical JSON (for its digest), which also tells
+    that no key of the line was given twice."""
     try:
         case = Case.model_validate_json(text)
     except ValueError:  # pydantic's ValidationError, or JSON it will not read
         return None
     # pydantic's reader keeps the last of a key given twice, and reads an escaped NUL: the
     # long way refuses both, naming the key or the field
-    if (may_hold_nul(text) or not keys_unique(text) or not _refs_fit(case)
-            or _unresolved_links(case, _NOWHERE, ())):
+    if may_hold_nul(text) or not _refs_fit(case) or _unresolved_links(case, _NOWHERE, ()):
         return None
-    return case
+    canonical = canonical_counted(case)
+    if not keys_unique_given(text, *canonical):
+        return None
+    return case, canonical
 
 
 # the case's lists of documents, and the name normalise gives a document without a ref

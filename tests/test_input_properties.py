@@ -126,3 +126,63 @@ def test_a_key_given_twice_is_never_certified_and_always_found(obj, writer, valu
     found = duplicate_key(text)
     assert found is not None and found.key == key
     assert found.path == (("outer",) if nested else ())
+
+
+# --- the fast path's certificate: a case's canonical JSON tells that no key was given twice ---
+
+def _objects(value, path=()):
+    """(path, key) of every key of every object in a JSON value."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield path, key
+            yield from _objects(inner, path + (key,))
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            yield from _objects(inner, path + (i,))
+
+
+def _written(value, path, target, extra, sep):
+    """`value` as JSON text, with `extra` (key, value) written once more in the object at
+    `target`, before its other keys."""
+    if isinstance(value, dict):
+        items = [(json.dumps(k, ensure_ascii=False), _written(v, path + (k,), target, extra, sep))
+                 for k, v in value.items()]
+        if path == target:
+            items.insert(0, (json.dumps(extra[0]), json.dumps(extra[1], ensure_ascii=False)))
+        return "{" + ", ".join(f"{k}{sep}{v}" for k, v in items) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_written(v, path + (i,), target, extra, sep)
+                               for i, v in enumerate(value)) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), sep=st.sampled_from([":", ": ", " : ", ":\t"]))
+def test_a_case_with_a_key_given_twice_never_takes_the_fast_path(data, sep):
+    """Whatever key of a valid case is given twice (its own value first, or a text with
+    colons in it), written compactly or not, the fast path (pydantic's reader, which keeps the
+    last value) is refused, and the long way names the key."""
+    from rexcheck.facts.loader import read_case_json
+
+    case = json.loads(data.draw(st.sampled_from(BASE)))
+    path, key = data.draw(st.sampled_from(list(_objects(case))))
+    inner = case
+    for part in path:
+        inner = inner[part]
+    first = data.draw(st.sampled_from([inner[key], "a:b:c", "", 0, None, True]))
+    text = _written(case, (), path, (key, first), sep)
+    assert read_case_json(text) is None
+    assert duplicate_key(text) is not None
+
+
+@settings(max_examples=60, deadline=None)
+@given(line=st.sampled_from(BASE), sep=st.sampled_from([":", ": ", " : "]))
+def test_a_valid_case_written_any_way_takes_the_fast_path_with_its_digest(line, sep):
+    from rexcheck.engine.audit import case_digest
+    from rexcheck.facts.loader import read_case_json
+
+    case = json.loads(line)
+    text = _written(case, (), None, None, sep)
+    read = read_case_json(text)
+    assert read is not None
+    assert read[1].digest == case_digest(read[0])

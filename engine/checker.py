@@ -30,11 +30,11 @@ from rexcheck.facts.normalise import day_number
 
 # Cases evaluated together, stage by stage (validation, engine facts, engine, digests,
 # findings): over a few cases each stage's code and data stay in the processor's caches, where
-# case by case every stage evicts the others'. Measured (20,000 generated cases, one process,
-# after start-up; 3 runs each, relative to one case at a time): 8 cases 1.21x, 12 1.18x,
-# 16 1.18x, 24 1.19x; 32 and 64 fall back to 1.1x. Each case is still evaluated in isolation,
-# and the results are the same bytes whatever the batch (tests/test_screen.py).
-STAGE_BATCH = 8
+# case by case every stage evicts the others'. Measured with `bench/run.py --cases 20000`
+# (one process; several runs each, 2026-11): 8 cases 4,390 cases/s, 16 4,290, 24 4,670,
+# 32 4,530-4,770, 64 4,340. Each case is still evaluated in isolation, and the results are
+# the same bytes whatever the batch (tests/test_screen.py).
+STAGE_BATCH = 32
 
 
 @dataclass

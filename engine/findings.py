@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from rexcheck.engine.compiler import CompiledRule
 from rexcheck.engine.loader import PLACEHOLDER, params_used
-from rexcheck.engine.runtime import Evaluation, Firing, subject_of
+from rexcheck.engine.runtime import Evaluation, Firing
 from rexcheck.facts.normalise import TYPE_KEY, from_day_number
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -246,7 +246,7 @@ def collect(evaluation: Evaluation, calendar: Any, lang: str = "en", explain: bo
                  for alias, fact in matched.items()]
         on = matched[c.judged.alias].get(c.judged.key)
         judged = _date(on) if on is not None else as_of
-        subject_type, subject_ref = subject_of(c, matched)
+        subject_type, subject_ref = firing.subject
         if trace is not None:
             trace.append(TraceStep(firing.index, c.rule_id, c.variant, c.rule.citation.ref,
                                    Subject(subject_type, subject_ref), facts, judged,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rexcheck.engine.loader import JUDGED_ON_KEY, RuleSet
-from rexcheck.engine.runtime import Firing, subject_of
+from rexcheck.engine.runtime import Firing
 from rexcheck.facts.normalise import TYPE_KEY, from_day_number
 
 _date = functools.lru_cache(maxsize=4096)(from_day_number)
@@ -64,7 +64,7 @@ class OutcomePolicy:
         best: dict[tuple[str, str], tuple[int, Firing]] = {}
         for firing in decided:
             c = firing.rule
-            subject = subject_of(c, firing.matched)
+            subject = firing.subject
             rank = self.rank[subject[0]][c.outcome]
             held = best.get(subject)
             if held is None or rank < held[0] or (rank == held[0]

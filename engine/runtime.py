@@ -68,11 +68,13 @@ class _Observed(Exception):
 
 @dataclass(slots=True)
 class Firing:
-    """One rule firing: which rule, on which facts, and the fact it derived if any."""
+    """One rule firing: which rule, on which facts, what it is about (the document: type and
+    ref), and the fact it derived if any."""
 
     index: int
     rule: CompiledRule
     matched: dict[str, dict[str, Any]]  # alias -> engine fact
+    subject: tuple[str, str]
     derived: dict[str, Any] | None = None
 
 
@@ -256,10 +258,10 @@ class _Session:
 
     def _act(self, compiled: CompiledRule, matched: dict, sid: str, index: int,
              sent: list[str]) -> Firing:
-        firing = Firing(index, compiled, matched)
+        firing = Firing(index, compiled, matched, subject_of(compiled, matched))
         spec = compiled.derives
         if spec is not None:
-            firing.derived = derive(compiled, matched)
+            firing.derived = derive(compiled, matched, firing.subject)
             fact = dict(firing.derived, sid=sid)
             dues = self._dues.get(spec.fact)
             if dues:
@@ -320,13 +322,13 @@ def subject_of(compiled: CompiledRule, matched: dict) -> tuple[str, str]:
     return primary[TYPE_KEY], primary["ref"]
 
 
-def derive(compiled: CompiledRule, matched: dict) -> dict[str, Any]:
+def derive(compiled: CompiledRule, matched: dict, subject: tuple[str, str]) -> dict[str, Any]:
     """The derived fact of a firing: declared fields, subject and provenance."""
     plan = compiled.derive_plan
     if plan is None:
         plan = compiled.derive_plan = _derive_plan(compiled)
     fact_type, rule_id, aliases, values, judged_alias, judged_key = plan
-    subject_type, subject_ref = subject_of(compiled, matched)
+    subject_type, subject_ref = subject
     # derived facts are named by the documents behind them, not by the chain of derivations
     refs = "+".join(matched[a].get("_subject_ref") or matched[a]["ref"]
                     for a in aliases if a in matched)

@@ -146,6 +146,11 @@ class _Session:
                     self._sid = str(next(self._sids))
         raise AssertionError("unreachable")
 
+    @property
+    def sid(self) -> str:
+        """The engine state the next case will run in, unless it is renewed first."""
+        return self._sid
+
     def _retract(self, batch: str, sent: list[str]) -> bool:
         """Take every fact of the case back out, so the same state serves the next case.
 
@@ -172,8 +177,9 @@ class _Session:
     def _run(self, facts: list[dict[str, Any]], sid: str, firings: list[Firing],
              sent: list[str]) -> str:
         """All facts in one call, then one marker per stratum, each run to quiescence."""
-        for fact in facts:
-            fact["sid"] = sid
+        if facts and facts[0].get("sid") != sid:  # made for a state deleted since (`prepare`)
+            for fact in facts:
+                fact["sid"] = sid
         self._facts = list(facts)  # the case's facts by position, derived ones joining
         self._derived: dict[str, int] = {}  # derived fact (JSON) -> its position
         batch = to_json(facts)
@@ -258,7 +264,10 @@ class _Session:
 
     def _act(self, compiled: CompiledRule, matched: dict, sid: str, index: int,
              sent: list[str]) -> Firing:
-        firing = Firing(index, compiled, matched, subject_of(compiled, matched))
+        primary = matched[compiled.rule.applies_to]  # what it is about (`subject_of`, inline)
+        firing = Firing(index, compiled, matched,
+                        (primary["_subject_type"], primary["_subject_ref"])
+                        if "_subject_type" in primary else (primary[TYPE_KEY], primary["ref"]))
         spec = compiled.derives
         if spec is not None:
             firing.derived = derive(compiled, matched, firing.subject)
@@ -416,7 +425,10 @@ class Runtime:
         """The case's engine facts, with the as-of date, the date each is judged on, the
         values the packs compute, every due date rules compare and every pattern they test."""
         records: list[Any] = []
-        facts = case_facts(case, records, self.program.type_order, INDEX_KEY)
+        # the facts are made for the engine state the session uses now, which the next case
+        # run almost always finds unchanged (see _Session.run)
+        facts = case_facts(case, records, self.program.type_order, INDEX_KEY,
+                           {"sid": self.session.sid}, check=False)
         self.plan.complete(facts, records, day_number(as_of), self.due_day)
         check_width(facts)  # due dates, computed values and pattern tests are fields too
         return facts

@@ -129,14 +129,19 @@ _BASE_TYPES = tuple(
 
 
 def case_facts(case: Case, records: list[BaseModel] | None = None,
-               order: dict[str, int] | None = None, index_key: str | None = None
+               order: dict[str, int] | None = None, index_key: str | None = None,
+               common: dict[str, Any] | None = None, check: bool = True
                ) -> list[dict[str, Any]]:
     """The engine facts of one case, in a canonical order: by type (alphabetically, or in the
     given `order` of types), then by ref. When `records` is given, it receives the record each
     fact was made from, in the same order (values the rule packs compute are read from the
     records). With `index_key`, each fact's first key is that key, holding the fact's position
-    in the list (the runtime finds the facts of a firing by it)."""
+    in the list (the runtime finds the facts of a firing by it). `common` holds keys every
+    fact gets, after the index (the runtime's engine state); `check=False` leaves the width
+    check to a caller that adds fields and checks afterwards."""
     first = {} if index_key is None else {index_key: 0}
+    if common:
+        first.update(common)
     by_type: dict[str, list[tuple[str, dict[str, Any], BaseModel]]] = {}
     for fact_type, list_name, short, skip, children in _BASE_TYPES:
         items = getattr(case, list_name)
@@ -179,7 +184,8 @@ def case_facts(case: Case, records: list[BaseModel] | None = None,
     if index_key is not None:
         for i, fact in enumerate(facts):
             fact[index_key] = i
-    check_width(facts)
+    if check:
+        check_width(facts)
     return facts
 
 

@@ -81,16 +81,70 @@ def _without_sections(text: str, names: tuple[str, ...]) -> str:
     return "".join(out)
 
 
-def grow(target: Path, factor: int, source: Path = RULES) -> Path:
-    """A rules tree at `target`: the shipped packs and factor-1 renamed copies of them."""
+def grow(target: Path, factor: int, source: Path = RULES, mode: str = "fire") -> Path:
+    """A rules tree at `target`: the shipped packs and factor-1 renamed copies of them. Mode
+    `fire`: the copies are in force when the originals are. Mode `later`: copy j is in force
+    only under a later version of each act (law.yaml gets one per copy, from 2030 + j on),
+    as a catalogue that keeps every version of the law carries rules that judge no document
+    of today's cases."""
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
     derived = derived_types(source)
+    acts = law_versions(source / "law.yaml")
     for path in rule_files(source):
         text = path.read_text("utf-8")
         for j in range(2, factor + 1):
             dest = target / path.relative_to(source).with_name(f"{path.stem}.x{j}.yaml")
-            dest.write_text(copy_text(text, j, derived), "utf-8")
+            copied = copy_text(text, j, derived)
+            if mode == "later":
+                copied = later_versions(copied, acts, j)
+            dest.write_text(copied, "utf-8")
+    if mode == "later":
+        law = target / "law.yaml"
+        law.write_text(later_law(law.read_text("utf-8"), acts, factor), "utf-8")
     return target
+
+
+VERSION_ID = re.compile(r"^      - id: ([a-z0-9-]+)$", re.MULTILINE)
+ACT = re.compile(r"^  (Order [0-9]+):$", re.MULTILINE)
+VERSIONS_LINE = re.compile(r"^(\s*versions: \[)([^]]*)\]", re.MULTILINE)
+
+
+def law_versions(law: Path) -> dict[str, list[str]]:
+    """Act -> the ids of its versions, as law.yaml lists them."""
+    text = law.read_text("utf-8")
+    acts = [(m.start(), m.group(1)) for m in ACT.finditer(text)]
+    end = text.find("\ndocuments:")
+    out = {}
+    for (start, act), (stop, _) in zip(acts, acts[1:] + [(end, "")]):
+        out[act] = VERSION_ID.findall(text[start:stop])
+    return out
+
+
+def later_versions(text: str, acts: dict[str, list[str]], j: int) -> str:
+    """Every version a copy names becomes its act's version of copy j."""
+    mapping = {v: f"{ids[0]}-x{j}" for ids in acts.values() for v in ids}
+
+    def swap(m: re.Match) -> str:
+        named = [v.strip() for v in m.group(2).split(",")]
+        return m.group(1) + ", ".join(dict.fromkeys(mapping.get(v, v) for v in named)) + "]"
+    return VERSIONS_LINE.sub(swap, text)
+
+
+def later_law(text: str, acts: dict[str, list[str]], factor: int) -> str:
+    """law.yaml with one later version of each act per copy (2030 + j on)."""
+    for act, ids in acts.items():
+        entries = "".join(
+            f"      - id: {ids[0]}-x{j}\n        title: {act}, copy {j} (bench/grow.py)\n"
+            f"        from: {2030 + j}-01-01\n        confirmed: true\n        citation:\n"
+            f"          ref: {act} item 4\n          text: a synthetic version\n"
+            for j in range(2, factor + 1))
+        last = text.index(f"      - id: {ids[-1]}\n")
+        nxt = re.compile(r"^(?!      |        |\s*$)", re.MULTILINE).search(text, last + 1)
+        at = nxt.start() if nxt else len(text)
+        while text[at - 2:at] == "\n\n":  # before the blank lines that end the act
+            at -= 1
+        text = text[:at] + entries + text[at:]
+    return text
 
 
 def screen_one(rules: str, population: str) -> dict:
@@ -131,6 +185,9 @@ def main() -> int:
     parser.add_argument("--factors", default="1,2,4,8,12")
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--modes", default="fire,later",
+                        help="fire: copies fire where the originals do; later: copies are "
+                             "in force under later versions of the acts only")
     parser.add_argument("--one", nargs=2, metavar=("RULES", "POPULATION"),
                         help=argparse.SUPPRESS)  # one size, in a process of its own
     args = parser.parse_args()
@@ -145,19 +202,20 @@ def main() -> int:
         with open(population, "w", encoding="utf-8") as f:
             f.writelines(line + "\n" for line in generate.lines(args.cases, args.seed))
         print(f"population: {args.cases:,} cases (seed {args.seed})")
-        print(f"{'x':>3} {'rules':>6} {'engine':>7} {'chunks':>6} {'compile s':>9} "
+        print(f"{'mode':>5} {'x':>3} {'rules':>6} {'engine':>7} {'chunks':>6} {'compile s':>9} "
               f"{'cases/s':>8} {'steady':>8} {'errors':>7} {'RSS MiB':>8}")
-        for factor in factors:
-            rules = grow(tmp / f"rules-x{factor}", factor)
+        for mode, factor in [(m, f) for m in args.modes.split(",") for f in factors]:
+            rules = grow(tmp / f"rules-{mode}-x{factor}", factor, mode=mode)
             run = subprocess.run([sys.executable, __file__, "--one", str(rules), str(population)],
                                  capture_output=True, text=True, env=dict(os.environ))
             if run.returncode != 0:
-                print(f"{factor:>3} failed: {run.stderr.strip().splitlines()[-1:]}")
-                rows.append({"factor": factor, "failed": run.stderr.strip()[-2000:]})
+                print(f"{mode:>5} {factor:>3} failed: {run.stderr.strip().splitlines()[-1:]}")
+                rows.append({"mode": mode, "factor": factor,
+                             "failed": run.stderr.strip()[-2000:]})
                 continue
-            row = {"factor": factor, **json.loads(run.stdout.strip().splitlines()[-1])}
+            row = {"mode": mode, "factor": factor, **json.loads(run.stdout.strip().splitlines()[-1])}
             rows.append(row)
-            print(f"{factor:>3} {row['rules']:>6} {row['engine_rules']:>7} {row['chunks']:>6} "
+            print(f"{mode:>5} {factor:>3} {row['rules']:>6} {row['engine_rules']:>7} {row['chunks']:>6} "
                   f"{row['compile_s']:>9.2f} {row['cases_per_s']:>8,.0f} "
                   f"{row['steady_cases_per_s']:>8,.0f} {row['errors']:>7} "
                   f"{row['peak_rss_mib']:>8}" + (f"  first error: {row['first_error']}"

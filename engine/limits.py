@@ -156,7 +156,9 @@ class Network:
         if isinstance(literal, dict) and op not in ("all", "any") and "$m" not in literal:
             counter[0] += 1  # a join: an expression of the pattern
         shareable = not isinstance(literal, dict) and op not in ("all", "any")
-        ident = (name, op, type(literal).__name__, json.dumps(literal, sort_keys=True))
+        ident = (name, op, type(literal).__name__,
+                 literal if isinstance(literal, (str, int, float, bool)) or literal is None
+                 else json.dumps(literal, sort_keys=True))
         node = parent.shared.get(ident) if shareable else None
         if node is None:
             node = Node(name, op, literal, parent)
@@ -204,7 +206,7 @@ class Network:
 
     def _widest(self) -> Node:
         """The test under which the most tests can pass at once (where the stack fills)."""
-        return max(self.nodes(), key=lambda n: (_width(n), -len(n.label())))
+        return max(self.nodes(), key=_width)
 
     def _under(self, nodes: list[Node]) -> list[str]:
         return self._sorted(set().union(*(n.rules for n in nodes)) if nodes else set())

@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from rexcheck.engine.errors import Diagnostic, InvalidInput
-from rexcheck.engine.limits import Excess, Network
+from rexcheck.engine.limits import LIMITS, Excess, Network
 from rexcheck.facts.normalise import TYPE_KEY
 
 CHUNK = "$chunk"
@@ -88,22 +88,25 @@ def _tagged(pattern: dict, c: int) -> dict:
 
 
 def refusals(excess: list[Excess], where: Any, chunks: int = 1) -> list[Diagnostic]:
-    """One located error per table past its size: the limit, where, and the rules in it."""
+    """One located error per table past its size: the limit, where, and the rules in it,
+    located at the first of them (the others named with their file and line)."""
     out = []
     for e in excess:
-        located = [where(n) for n in e.rules]
-        ids: list[tuple] = []
-        for loc in located:
-            if loc[3] not in [i[3] for i in ids]:
-                ids.append(loc)
-        named = ", ".join(f"{rid} ({file}:{line})" for file, line, _, rid in ids[:NAMED])
-        more = f" and {len(ids) - NAMED} more" if len(ids) > NAMED else ""
-        tried = (f" even with the rules cut into {chunks} chunks" if chunks > 1 else "")
-        file, line, col, rule_id = ids[0]
+        located: list[tuple] = []
+        for loc in map(where, e.rules):
+            if loc[3] not in [i[3] for i in located]:
+                located.append(loc)
+        named = ", ".join(f"{rid} ({file}:{line})" for file, line, _, rid in located[:NAMED])
+        if len(located) > NAMED:
+            named += ", ..."
+        source, size, allowed, _ = LIMITS[e.limit]
+        file, line, col, rule_id = located[0]
         out.append(Diagnostic(
             file, line, col,
-            f"the rule set exceeds {e.describe()}{tried}; the rules involved "
-            f"({len(ids)}): {named}{more}", "engine-limit", rule_id=rule_id,
+            f"the rule set exceeds durable_rules' {e.limit} ({size}, {source}): {e.count} "
+            f"where at most {allowed} fit, at '{e.where}', with the rules dealt into {chunks} "
+            f"chunk(s); the {len(located)} rules involved, first to last: {named}",
+            "engine-limit", rule_id=rule_id,
             hint="split these rules by more specific conditions, fact types or acts "
                  "(docs/engine.md, 'Limits of the engine')"))
     return out

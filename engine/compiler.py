@@ -38,6 +38,7 @@ from rexcheck.engine.loader import (
     params_used,
     rule_scope,
 )
+from rexcheck.engine.partition import fit
 from rexcheck.engine.schema import Rule
 from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES, FieldKind
 from rexcheck.facts.normalise import TYPE_KEY, day_number
@@ -114,6 +115,9 @@ class Program:
     needs: dict[int, list[frozenset[str]]] = field(default_factory=dict)
     # the order the case's own facts are sent in, by type (`base_order`)
     type_order: dict[str, int] = field(default_factory=dict)
+    # the runs the rules were cut into to fit the engine's tables (1: as compiled;
+    # engine/partition.py)
+    chunks: int = 1
 
     def dues_by_type(self) -> dict[str, list[cond.DueSpec]]:
         """The due dates to compute per fact type, in a fixed order (by key)."""
@@ -169,6 +173,8 @@ def compile_program(ruleset: RuleSet) -> Program:
             patterns = [{MARKER_ALIAS: {"$and": [{TYPE_KEY: MARKER}, {"n": c.stratum}]}}] + patterns
         definition[c.name] = {"all": patterns}
         actions[c.name] = c
+    definition, chunks = fit(definition, (WARMUP,), {n: c.rule_id for n, c in actions.items()},
+                             lambda name: _located(actions[name]))
     text = json.dumps(definition, sort_keys=True)
     needs: dict[int, list[frozenset[str]]] = {}
     for c in actions.values():
@@ -176,7 +182,12 @@ def compile_program(ruleset: RuleSet) -> Program:
     return Program(definition, actions, max(strata.values(), default=0), dues, tests,
                    hashlib.sha256(text.encode()).hexdigest()[:16],
                    sorted({c.rule.id for c, _ in compiled}), needs,
-                   {t: i for i, t in enumerate(order)})
+                   {t: i for i, t in enumerate(order)}, chunks)
+
+
+def _located(c: CompiledRule) -> tuple[str, int, int, str]:
+    line, col = c.loaded.positions.of(("id",))
+    return c.loaded.file, line, col, c.rule.id
 
 
 def rule_periods(lr: LoadedRule, ruleset: RuleSet) -> list[Span]:

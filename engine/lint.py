@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from rexcheck.engine import conditions as cond
+from rexcheck.engine.compiler import compile_program
 from rexcheck.engine.errors import Diagnostic, InvalidInput
 from rexcheck.engine.lawtexts import check_tree
 from rexcheck.engine.loader import (
@@ -61,7 +62,7 @@ def lint(root: Path, readings_file: Path | None = None) -> list[Diagnostic]:
         ruleset = load_rules(root)
     except InvalidInput as exc:
         return sorted(set(exc.diagnostics + cited))
-    out: list[Diagnostic] = cannot_fire(ruleset) + cited
+    out: list[Diagnostic] = cannot_fire(ruleset) + cited + compile_errors(ruleset)
     out.extend(_derived_usage(ruleset))
     try:
         tests = load_tests(root, ruleset)
@@ -85,6 +86,17 @@ def lint(root: Path, readings_file: Path | None = None) -> list[Diagnostic]:
             out.append(_warn(lr, ("then", "finding", "message"), "the message has no Russian "
                              "translation", "missing-translation", "add 'message_ru'"))
     return sorted(out)
+
+
+def compile_errors(ruleset: RuleSet) -> list[Diagnostic]:
+    """What stops a tree that loads from compiling: a cycle through 'without', or a pack
+    past a fixed limit of the engine that no cutting into chunks fits (engine/partition.py);
+    `check`, `screen`, `serve` and the API refuse the tree with the same errors."""
+    try:
+        compile_program(ruleset)
+    except InvalidInput as exc:
+        return list(exc.diagnostics)
+    return []
 
 
 def _error(lr: LoadedRule, where: tuple, message: str, code: str, hint: str | None = None

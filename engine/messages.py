@@ -116,6 +116,8 @@ CODES: dict[str, tuple[str, str]] = {
     "mixed-any": ("one 'any' testing several facts", "одно 'any' проверяет несколько фактов"),
     "negation-on-optional": ("'without' compared with a field that may be missing",
                              "'without' сравнивается с полем, которого может не быть"),
+    "engine-limit": ("rules past a fixed limit of the engine's tables (docs/engine.md)",
+                     "правила превышают фиксированный предел таблиц движка (docs/engine.md)"),
     "negation-cycle": ("rules that depend on the absence of what they derive",
                        "правила зависят от отсутствия того, что сами выводят"),
     "never-derived": ("a derived fact no rule derives", "выводимый факт, который не выводит ни одно правило"),
@@ -652,6 +654,15 @@ RU: dict[str, str] = {
     "no parameter '{}' in the baseline": "в действующих правилах нет параметра '{}'",
     "no rule '{}' in the baseline": "в действующих правилах нет правила '{}'",
     "fact type '{}' already exists": "тип факта '{}' уже есть",
+    # engine/partition.py
+    "the rule set exceeds durable_rules' {} ({}, {}): {} where at most {} fit, at '{}', with "
+    "the rules dealt into {} chunk(s); the {} rules involved, first to last: {}":
+        "набор правил превышает предел durable_rules {} ({}, {}): {} при допустимых не более "
+        "{}, в '{}', при разбиении правил на части: {}; затронутые правила ({}), по порядку: {}",
+    "split these rules by more specific conditions, fact types or acts (docs/engine.md, "
+    "'Limits of the engine')":
+        "разделите эти правила более точными условиями, типами фактов или актами "
+        "(docs/engine.md, «Limits of the engine»)",
     # engine/compiler.py, engine/outcomes.py, engine/factplan.py, engine/calendar.py
     "rules depend on the absence of facts they themselves derive (a cycle through 'without')":
         "правила зависят от отсутствия фактов, которые сами выводят (цикл через 'without')",

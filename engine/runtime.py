@@ -2,7 +2,7 @@
 
 The runtime drives the engine's C layer (`durable_rules_engine`) directly instead of through the
 stock `durable.engine.Host`, because the stock wrapper is where the engine's worst traps live
-(../shared/engine-notes.md) and where the time goes:
+(docs/engine.md) and where the time goes:
 - actions run synchronously in the caller, in our loop; an exception in one is never swallowed
   into the case state: the case fails with `EngineFailure` naming the rule;
 - no background timer threads, and no JSON round trip of the case state on every firing (the

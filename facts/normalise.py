@@ -1,6 +1,6 @@
 """Turn a validated case into engine facts the durable_rules engine can match safely.
 
-durable_rules compares loosely and knows no dates or decimals (../shared/engine-notes.md), so
+durable_rules compares loosely and knows no dates or decimals (docs/engine.md), so
 every value it sees is normalised here: dates become day numbers (days since 1970-01-01),
 amounts become whole cents, nested records become flat keys (`decision.notified` ->
 `decision__notified`), missing values are left out (so `exists` works), and every fact gets

@@ -1,4 +1,4 @@
-"""The traps of durable_rules 2.0.28 (../shared/engine-notes.md), each owned by the runtime."""
+"""The traps of durable_rules 2.0.28 (docs/engine.md), each owned by the runtime."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ MESSAGE_NAMES = {"message", "hint"}
 # the modules whose messages are about rule, law, test and case files (and the cases judged)
 MODULES = [f"engine/{m}.py" for m in (
     "conditions", "diagnose", "lawtexts", "lint", "loader", "yamlsource", "ruletests",
-    "proposal", "compiler", "outcomes", "factplan", "checker")] + [
+    "proposal", "compiler", "partition", "outcomes", "factplan", "checker")] + [
     "facts/loader.py", "facts/records.py", "facts/models.py"]
 # words passed beside a code that are not codes: severities, languages, what a citation
 # problem is about (its ref or its text), a kind of day

@@ -380,8 +380,8 @@ CUSTOM_ERRORS = {
 }
 
 
-def _error(kind: str, **values: str) -> PydanticCustomError:
-    return PydanticCustomError(kind, CUSTOM_ERRORS[kind], values)
+def _error(error_type: str, /, **values: str) -> PydanticCustomError:
+    return PydanticCustomError(error_type, CUSTOM_ERRORS[error_type], values)
 
 
 class KeptItem(Strict):

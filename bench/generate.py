@@ -35,8 +35,9 @@ The mix, one exporter's file per case:
 - the authorised organisation's file (Order 244 p.21-22) for ~5% of the cases: the documents
   received (applications No. 1, change reports, revocation requests) and the copies of the
   notices sent, each now and then destroyed (~15%) or found missing (~5%) on a day up to the
-  as-of date, most of them within their periods; drawn with a random generator of their own,
-  so every other part of a case is what it was without them;
+  as-of date, which for these cases is moved to a day up to the last of the population (the
+  file is audited later), so that some were destroyed within their periods and some after;
+  drawn with a random generator of their own, so every other part of a case is what it was;
 - change reports; verification requests from NO/CH (some not official, some from other
   countries) with the Order 358 step dates, some steps not yet taken, the dates the
   organisation received the body's request and the body the documents given most of the time
@@ -353,6 +354,10 @@ def make_case(seed: int, i: int) -> dict:
     case = _make_case(seed, i)
     rng = random.Random(seed * 5_000_011 + i)  # apart: the rest of the case does not change
     if rng.random() < KEPT_SHARE:
+        # the file is audited some time later (up to the last day of the population), so that
+        # some items were destroyed after their periods and some within them
+        as_of = dt.date.fromisoformat(case["as_of"])
+        case["as_of"] = day(later(rng, as_of, 0, (LAST - as_of).days))
         case["kept_items"] = kept_items(rng, case)
     return case
 

@@ -32,6 +32,12 @@ The mix, one exporter's file per case:
   rounding to cents), some in EUR/USD with a rate and some without one, amounts as strings or
   as JSON numbers, mostly on invoices, sometimes on transport documents (bill_of_lading, cmr),
   ~2% without the HS code, a few consignments without a statement;
+- the authorised organisation's file (Order 244 p.21-22) for ~5% of the cases: the documents
+  received (applications No. 1, change reports, revocation requests) and the copies of the
+  notices sent, each now and then destroyed (~15%) or found missing (~5%) on a day up to the
+  as-of date, which for these cases is moved to a day up to the last of the population (the
+  file is audited later), so that some were destroyed within their periods and some after;
+  drawn with a random generator of their own, so every other part of a case is what it was;
 - change reports; verification requests from NO/CH (some not official, some from other
   countries) with the Order 358 step dates, some steps not yet taken, the dates the
   organisation received the body's request and the body the documents given most of the time
@@ -341,7 +347,51 @@ def consignments(rng: random.Random, exporter: dict, reg: dict | None, start: dt
     return out
 
 
+KEPT_SHARE = 0.05  # of the cases, with the organisation's file
+
+
 def make_case(seed: int, i: int) -> dict:
+    case = _make_case(seed, i)
+    rng = random.Random(seed * 5_000_011 + i)  # apart: the rest of the case does not change
+    if rng.random() < KEPT_SHARE:
+        # the file is audited some time later (up to the last day of the population), so that
+        # some items were destroyed after their periods and some within them
+        as_of = dt.date.fromisoformat(case["as_of"])
+        case["as_of"] = day(later(rng, as_of, 0, (LAST - as_of).days))
+        case["kept_items"] = kept_items(rng, case)
+    return case
+
+
+def kept_items(rng: random.Random, case: dict) -> list[dict]:
+    """The organisation's file of the case: each document received and each notice sent, a
+    few destroyed or found missing on a day between its own and the as-of date."""
+    as_of = dt.date.fromisoformat(case["as_of"])
+    out: list[dict] = []
+    for kind, records in (("application", case.get("applications", [])),
+                          ("change_report", case.get("change_reports", [])),
+                          ("revocation_request", case.get("revocation_requests", []))):
+        for record in records:
+            received = record.get("reported" if kind == "change_report" else "received")
+            notified = (record.get("decision") or {}).get("notified")
+            ref = record.get("ref")
+            for item_kind, date_key, day_ in ((kind, "received", received),
+                                              ("notification", "sent", notified)):
+                if day_ is None:
+                    continue
+                item: dict[str, Any] = {"ref": f"K{len(out) + 1}", "kind": item_kind}
+                if ref is not None:
+                    item[kind] = ref
+                item[date_key] = day_
+                start = dt.date.fromisoformat(day_)
+                gone = rng.random()
+                if gone < 0.2 and start < as_of:
+                    when = day(later(rng, start, 1, (as_of - start).days))
+                    item["destroyed" if gone < 0.15 else "found_missing"] = when
+                out.append(item)
+    return out
+
+
+def _make_case(seed: int, i: int) -> dict:
     rng = random.Random(seed * 1_000_003 + i)
     exporter: dict[str, Any] = {"tin": tin(rng), "name": f"{rng.choice(NAMES)} LLP",
                                 "address": f"{rng.randint(1, 200)} {rng.choice(STREETS)}"}

@@ -193,6 +193,8 @@ def _function(c: LoadedComputed, parameters: dict[str, LoadedParameter]) -> Comp
                             f"(structure {spec.part.structure})")
         compute.inputs = ((spec.part.of.partition(".")[2], "str"),)  # type: ignore[attr-defined]
         return compute
+    if spec.add_years is not None:
+        return _add_years(spec.add_years, parameters)
     assert spec.date is not None
     key = engine_key(spec.date.of.partition(".")[2])
     written = spec.date.format
@@ -201,6 +203,28 @@ def _function(c: LoadedComputed, parameters: dict[str, LoadedParameter]) -> Comp
         return functions.date_from_text(fact.get(key), written)
     compute.describe = f"date({spec.date.of} written {written})"  # type: ignore[attr-defined]
     compute.inputs = ((spec.date.of.partition(".")[2], "str"),)  # type: ignore[attr-defined]
+    return compute
+
+
+def _add_years(spec: Any, parameters: dict[str, LoadedParameter]) -> Compute:
+    """`add_years`: the years are the parameter's value in force on the date counted from
+    (the law of the day the period starts), not the fact's `_on`."""
+    key = engine_key(spec.of.partition(".")[2])
+    days = spec.days
+    periods = [(day_number(start), None if end is None else day_number(end), value)
+               for start, end, value in parameters[spec.years].periods()]
+
+    def compute(record: Any, fact: dict[str, Any]) -> Any:
+        start = fact.get(key)
+        if start is None:
+            return None
+        for first, last, years in periods:
+            if first <= start and (last is None or start <= last):
+                return functions.add_years(start, years, days)
+        return None  # no period in force on that date
+    compute.describe = (f"add_years({spec.of} + {spec.years} years"  # type: ignore[attr-defined]
+                        + (f" + {days} days" if days else "") + ")")
+    compute.inputs = ((spec.of.partition(".")[2], "date"),)  # type: ignore[attr-defined]
     return compute
 
 

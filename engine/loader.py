@@ -702,7 +702,8 @@ def _check_parameter(name: str, p: Parameter, file: str, positions: Positions,
                       "a value", "gap-in-values", "drop this 'to', or add a value for the gap")
 
 
-COMPUTED_KIND = {"convert": "amount", "part": "str", "date": "date", "count": "int"}
+COMPUTED_KIND = {"convert": "amount", "part": "str", "date": "date", "count": "int",
+                 "add_years": "date"}
 
 
 def _model_attr(fact_type: str, path: str) -> Any:
@@ -786,6 +787,17 @@ def _check_arguments(c: LoadedComputed, own: dict[str, FieldKind],
         path = own_path(("count",), spec.count)
         if path and "list" not in str(_model_attr(fact_type, path)):
             error(("count",), f"'{spec.count}' is not a list", "type-mismatch")
+    elif spec.add_years is not None:
+        path = own_path(("add_years", "of"), spec.add_years.of)
+        if path and (path not in own or own[path].kind != "date" or own[path].is_list):
+            error(("add_years", "of"), f"'{spec.add_years.of}' is not a date field of "
+                  f"{fact_type} (computed values count when declared before this one)",
+                  "type-mismatch")
+        param = parameters.get(spec.add_years.years)
+        if param is None or param.parameter.unit != "years":
+            error(("add_years", "years"), f"'{spec.add_years.years}' is not a parameter of "
+                  "unit 'years'", "unknown-param",
+                  did_you_mean(spec.add_years.years, parameters))
     else:
         arg = spec.part or spec.date
         key = "part" if spec.part is not None else "date"

@@ -296,14 +296,24 @@ PYDANTIC_RU: dict[str, str] = {
     "fraction_parsing": "некорректная дробь",
     "complex_type": "ожидается комплексное число",
     "complex_str_parsing": "ожидается строка комплексного числа",
+    # facts/models.py CUSTOM_ERRORS: the kept items of Order 244 p.21-22
+    "kept_item_link": "хранимый документ вида {kind} не может ссылаться на {field}; допустимо: "
+                      "{allowed}",
+    "kept_item_date": "для хранимого документа вида {kind} указывается день, когда он "
+                      "{wanted}, а не '{field}'",
+    "kept_item_twice": "хранимый документ либо уничтожен, либо утрачен, но не то и другое; "
+                       "укажите дату того, что произошло",
+    "kept_item_before": "{field} {value} раньше, чем документ поступил на хранение ({start})",
 }
 
 
 def pydantic_types() -> dict[str, str]:
     """pydantic's error types and their English message templates."""
     from pydantic_core._pydantic_core import list_all_errors
+    from rexcheck.facts.models import CUSTOM_ERRORS
 
-    return {e["type"]: e["message_template_python"] for e in list_all_errors()}
+    return {**{e["type"]: e["message_template_python"] for e in list_all_errors()},
+            **CUSTOM_ERRORS}
 
 
 def registry() -> dict[str, tuple[str, str]]:
@@ -565,6 +575,10 @@ RU: dict[str, str] = {
     "a later 'from' ends the earlier value: drop this 'to'":
         "более поздний 'from' завершает прежнее значение: уберите этот 'to'",
     "'{}' is not a parameter of unit 'structure'": "'{}' — не параметр с единицей 'structure'",
+    "'{}' is not a parameter of unit 'years'": "'{}' — не параметр с единицей 'years'",
+    "'{}' is not a date field of {} (computed values count when declared before this one)":
+        "'{}' — не поле-дата {} (вычисляемые значения учитываются, если объявлены раньше "
+        "этого)",
     "a 'where' tests its own fact ('{}'), not '{}'": "'where' проверяет свой факт ('{}'), а "
                                                      "не '{}'",
     "compare with {{field: {}.<field>}} as a value": "сравнивайте с {{field: {}.<поле>}} как "

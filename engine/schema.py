@@ -168,6 +168,16 @@ class DateOf(Strict):
     format: Annotated[str, StringConstraints(pattern=r"^(DD|MM|YYYY|[-./ ])+$")]
 
 
+class AddYears(Strict):
+    """`add_years`: a date plus a number of calendar years (a `years` parameter, in force on
+    that date), then `days` calendar days."""
+
+    of: str = Field(description="a date field, e.g. kept_item.received")
+    years: Name = Field(description="a parameter of unit 'years'")
+    days: int = Field(default=0, ge=-366, le=366, description=(
+        "calendar days added after the years (1: the day after the period ends)"))
+
+
 class Computed(Strict):
     """A value computed from a fact by one of rexcheck's generic functions (docs/rule-language.md,
     "Computed values"); rules use it like any field of the fact."""
@@ -178,18 +188,22 @@ class Computed(Strict):
     part: Part | None = None
     date: DateOf | None = None
     count: str | None = Field(default=None, description="the number of items of a list field")
+    add_years: AddYears | None = None
 
     @model_validator(mode="after")
     def _one_function(self) -> Computed:
-        given = [f for f in ("convert", "part", "date", "count") if getattr(self, f) is not None]
+        given = [f for f in FUNCTIONS if getattr(self, f) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one function: convert, part, date or count")
+            raise ValueError("give exactly one function: " + ", ".join(FUNCTIONS[:-1])
+                             + " or " + FUNCTIONS[-1])
         return self
 
     @property
     def function(self) -> str:
-        return next(f for f in ("convert", "part", "date", "count")
-                    if getattr(self, f) is not None)
+        return next(f for f in FUNCTIONS if getattr(self, f) is not None)
+
+
+FUNCTIONS = ("convert", "part", "date", "count", "add_years")
 
 
 class RuleFile(Strict):

@@ -35,16 +35,31 @@ def digest_of(canonical: bytes) -> str:
     return "sha256:" + hashlib.sha256(canonical).hexdigest()
 
 
+# A field of a case left out of its JSON when empty (`exclude_if` in facts/models.py): the
+# kept items of Order 244 chapter 5, modelled after audit logs were first written, so that a
+# case without them keeps the digest it had.
+OMITTED_WHEN_EMPTY = "kept_items"
+
+
+def _fields(model: BaseModel) -> dict[str, Any]:
+    fields = model.__dict__
+    if OMITTED_WHEN_EMPTY in fields and not fields[OMITTED_WHEN_EMPTY]:
+        fields = fields.copy()
+        del fields[OMITTED_WHEN_EMPTY]
+    return fields
+
+
 def canonical_json(model: BaseModel) -> bytes:
     try:
-        return orjson.dumps(model.__dict__, default=_model_or_amount)
+        return orjson.dumps(_fields(model), default=_model_or_amount)
     except orjson.JSONEncodeError:
         return model.model_dump_json().encode()
 
 
 def canonical_counted(model: BaseModel) -> Canonical:
     """The canonical JSON, with the keys it writes and the fields the input gave."""
-    counts = [len(model.__dict__), len(model.__pydantic_fields_set__)]
+    fields = _fields(model)
+    counts = [len(fields), len(model.__pydantic_fields_set__)]
 
     def default(value: Any) -> Any:
         if isinstance(value, BaseModel):
@@ -56,7 +71,7 @@ def canonical_counted(model: BaseModel) -> Canonical:
         raise TypeError(f"{type(value).__name__} is not part of a case")
 
     try:
-        text = orjson.dumps(model.__dict__, default=default)
+        text = orjson.dumps(fields, default=default)
     except orjson.JSONEncodeError:
         return Canonical(model.model_dump_json().encode(), -1, -1)  # counts unknown
     return Canonical(text, counts[0], counts[1])

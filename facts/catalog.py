@@ -27,6 +27,7 @@ BASE_TYPES: dict[str, tuple[type[BaseModel], str]] = {
     "revocation_request": (models.RevocationRequest, "revocation_requests"),
     "verification_request": (models.VerificationRequest, "verification_requests"),
     "consignment": (models.Consignment, "consignments"),
+    "kept_item": (models.KeptItem, "kept_items"),
 }
 # Lists of records inside a record become facts of their own, linked to their parent by ref.
 CHILD_TYPES: dict[str, tuple[str, str, type[BaseModel]]] = {

@@ -75,6 +75,25 @@ def _date_format(written: str) -> tuple[re.Pattern, list[str]]:
     return cached
 
 
+def add_years(day: Any, years: int, days: int = 0) -> int | None:
+    """The day number `years` calendar years after the day number `day`, then `days` calendar
+    days later; None when `day` is not given. A year later is the same day of the same month;
+    when that month has no such day (29 February in a year that is not a leap year), the last
+    day of the month. Which period, and from which date, is the packs' to say."""
+    if type(day) is not int:
+        return None
+    start = _EPOCH + dt.timedelta(days=day)
+    year = start.year + years
+    try:
+        end = start.replace(year=year)
+    except ValueError:  # 29 February, in a year without one
+        end = dt.date(year, start.month, 28)
+    return day_number(end) + days
+
+
+_EPOCH = dt.date(1970, 1, 1)
+
+
 def count(items: Sequence[Any] | None) -> int:
     """The number of items of a list (none given: 0)."""
     return len(items) if items else 0

@@ -207,6 +207,10 @@ LINKS = (
     ("revocation_requests", "verification", "verification_requests", "ref"),
     ("verification_requests", "registration", "registrations", "ref"),
     ("verification_requests", "registration_number", "registrations", "number"),
+    ("kept_items", "application", "applications", "ref"),
+    ("kept_items", "registration", "registrations", "ref"),
+    ("kept_items", "change_report", "change_reports", "ref"),
+    ("kept_items", "revocation_request", "revocation_requests", "ref"),
 )
 
 

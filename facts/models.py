@@ -23,8 +23,10 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 Ref = Annotated[
     str,
@@ -358,6 +360,102 @@ class Consignment(Strict):
         return rates
 
 
+# What the organisation's file keeps (Order 244 chapter 5): the documents of p.4, p.13 and p.16
+# it received (p.21), and the copies of the notifications it sent to the exporter (p.22).
+KEPT_RECEIVED = ("application", "change_report", "revocation_request")
+KEPT_SENT = ("notification",)
+# the documents of the case a kept item may name, by its kind
+KEPT_LINKS = {"application": ("application",), "change_report": ("change_report",),
+              "revocation_request": ("revocation_request",),
+              "notification": ("application", "registration", "change_report",
+                               "revocation_request")}
+# The errors of a kept item that pydantic's own types do not say, by type (its code, with - for
+# _): the English template here, the Russian in engine/messages.py PYDANTIC_RU.
+CUSTOM_ERRORS = {
+    "kept_item_link": "a kept item of kind {kind} names no {field}; it may name {allowed}",
+    "kept_item_date": "a kept item of kind {kind} gives the day it was {wanted}, not '{field}'",
+    "kept_item_twice": "a kept item is destroyed or found missing, not both; give the date of "
+                       "what happened",
+    "kept_item_before": "{field} {value} is before the item was kept ({start})",
+}
+
+
+def _error(error_type: str, /, **values: str) -> PydanticCustomError:
+    return PydanticCustomError(error_type, CUSTOM_ERRORS[error_type], values)
+
+
+class KeptItem(Strict):
+    """An item of the authorised organisation's file of the case (Order 244 p.21-22): a
+    document it received, or the copy of a notification it sent, with the day it was received
+    or sent and, where it happened, the day it was destroyed or found missing.
+
+    Nothing is presumed: the kind says which date it has (received for a document of p.4,
+    p.13 or p.16, sent for a notification copy), and a link to a document of the case must
+    find it (facts/loader.py)."""
+
+    ref: Ref | None = None
+    kind: Literal["application", "change_report", "revocation_request", "notification"] = Field(
+        description="application: application No. 1 with its documents (p.4); change_report: "
+        "the report of changes with its supporting documents (p.13); revocation_request: the "
+        "exporter's application or the authorised body's request to revoke (p.16); "
+        "notification: the copy of a notification sent to the exporter (p.22)")
+    application: Ref | None = Field(default=None, description=(
+        "ref of the application No. 1 it is (kind application) or whose notice it copies"))
+    registration: Ref | None = Field(default=None, description=(
+        "ref of the registration whose notice (p.7) it copies (kind notification)"))
+    change_report: Ref | None = Field(default=None, description=(
+        "ref of the change report it is, or whose decision's notice (p.14) it copies"))
+    revocation_request: Ref | None = Field(default=None, description=(
+        "ref of the revocation request it is, or whose notice (p.17) it copies"))
+    received: dt.date | None = Field(default=None, validate_default=True, description=(
+        "the day the organisation received it (the documents of p.4, p.13, p.16)"))
+    sent: dt.date | None = Field(default=None, validate_default=True, description=(
+        "the day the notification was sent to the exporter (a notification copy)"))
+    destroyed: dt.date | None = Field(default=None, description="the day it was destroyed")
+    found_missing: dt.date | None = Field(default=None, description=(
+        "the day it was found missing from the file"))
+
+    @field_validator("application", "registration", "change_report", "revocation_request")
+    @classmethod
+    def _link_fits_kind(cls, value: str | None, info: ValidationInfo) -> str | None:
+        kind = info.data.get("kind")
+        if value is not None and kind is not None and info.field_name not in KEPT_LINKS[kind]:
+            raise _error("kept_item_link", kind=kind, field=info.field_name,
+                         allowed=" or ".join(KEPT_LINKS[kind]))
+        return value
+
+    @field_validator("received", "sent")
+    @classmethod
+    def _date_fits_kind(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        kind = info.data.get("kind")
+        if kind is None:
+            return value  # the kind is wrong: reported already
+        wanted = "sent" if kind in KEPT_SENT else "received"
+        if info.field_name == wanted and value is None:  # required for this kind
+            raise PydanticCustomError("missing", "Field required")
+        if info.field_name != wanted and value is not None:
+            raise _error("kept_item_date", kind=kind, wanted=wanted, field=info.field_name)
+        return value
+
+    @field_validator("destroyed", "found_missing")
+    @classmethod
+    def _after_it_was_kept(cls, value: dt.date | None, info: ValidationInfo
+                           ) -> dt.date | None:
+        if value is None:
+            return value
+        if info.field_name == "found_missing" and info.data.get("destroyed") is not None:
+            raise _error("kept_item_twice")
+        start = info.data.get("received") or info.data.get("sent")
+        if start is not None and value < start:
+            raise _error("kept_item_before", field=info.field_name, value=value.isoformat(),
+                         start=start.isoformat())
+        return value
+
+
+def _empty(items: list) -> bool:
+    return not items
+
+
 class Case(Strict):
     """One exporter's file: everything evaluated together and in isolation from other cases."""
 
@@ -371,3 +469,9 @@ class Case(Strict):
     revocation_requests: list[RevocationRequest] = Field(default_factory=list)
     verification_requests: list[VerificationRequest] = Field(default_factory=list)
     consignments: list[Consignment] = Field(default_factory=list)
+    # Left out of the case's JSON when empty, so that the canonical JSON, and the digest, of
+    # a case without kept items is what it was before they were modelled (facts/canonical.py,
+    # docs/audit.md): earlier audit logs still verify.
+    kept_items: list[KeptItem] = Field(
+        default_factory=list, exclude_if=_empty,
+        description="the authorised organisation's file of the case (Order 244 p.21-22)")

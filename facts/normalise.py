@@ -27,6 +27,7 @@ SHORT = {
     "exporter": "exporter", "application": "application", "registration": "registration",
     "change_report": "change-report", "revocation_request": "revocation-request",
     "verification_request": "verification", "consignment": "consignment",
+    "kept_item": "kept-item",
 }
 
 

@@ -1,6 +1,6 @@
 """The audit log is a hash chain: each tampering of it is found, and what each check needs.
 
-The log of the example cases holds a header (line 1) and eight decisions (lines 2-9); line 3
+The log of the example cases holds a header (line 1) and a decision per example; line 3
 is case KZ-2026-0102, refused. A forger here is someone who can write the file: with
 `rechain` they recompute every digest and hash they like, but without the operator's key
 they cannot compute a MAC. SECURITY.md lists what each test proves.
@@ -20,6 +20,10 @@ from rexcheck.cli.main import main
 from rexcheck.engine import auditchain
 from rexcheck.engine.audit import case_digest, decide, verify
 from rexcheck.facts.models import Case
+
+# the logs below hold a header and one decision per example case
+DECISIONS = len(list(EXAMPLES.glob("*.yaml")))
+LINES = DECISIONS + 1
 
 REFUSED = 3  # the line of case KZ-2026-0102, refused for no English (Order 244 p.8(1))
 
@@ -94,9 +98,9 @@ def verified(path: Path, *args, env=None):
 def test_a_whole_log_verifies_and_says_it_is_not_keyed(log):
     result = verified(log)
     assert result.exit_code == 0, result.output
-    assert "chain: 9 line(s), whole; head 9:sha256:" in result.output
+    assert f"chain: {LINES} line(s), whole; head {LINES}:sha256:" in result.output
     assert "not keyed (no MACs)" in result.output
-    assert "8 decision(s): 8 stand, 0 would change" in result.output
+    assert f"{DECISIONS} decision(s): {DECISIONS} stand, 0 would change" in result.output
 
 
 def test_the_log_opens_with_a_header_naming_format_version_and_key(logs):
@@ -212,14 +216,15 @@ def test_a_forged_line_appended_with_every_hash_recomputed_passes_without_the_ke
     result = verified(keyed)
     # what the chain alone cannot catch: an anchor (below) or the key must
     assert result.exit_code == 0
-    assert "10 line(s), whole" in result.output and "MACs NOT checked" in result.output
+    assert f"{LINES + 1} line(s), whole" in result.output
+    assert "MACs NOT checked" in result.output
 
 
 def test_a_forged_line_appended_with_every_hash_recomputed_fails_with_the_key(keyed, logs):
     write(keyed, _forged(lines(keyed)))
     result = verified(keyed, "--audit-key", logs["key"])
     assert result.exit_code == 2
-    assert f"{keyed}:10:1: error: the MAC does not match: the line was forged" in result.output
+    assert f"{keyed}:{LINES + 1}:1: error: the MAC does not match: the line was forged" in result.output
 
 
 def _forged(entries: list[dict]) -> list[dict]:
@@ -265,8 +270,8 @@ def test_a_truncated_tail_passes_alone_and_is_caught_by_an_anchor(log):
     assert verified(log).exit_code == 0  # the chain alone: a shorter log is still whole
     result = verified(log, "--anchor", anchor)
     assert result.exit_code == 2
-    assert f"{log}:7:1: error: the log holds 7 line(s), fewer than the anchor 9:" \
-           in result.output
+    assert (f"{log}:{LINES - 2}:1: error: the log holds {LINES - 2} line(s), fewer than the "
+            f"anchor {LINES}:") in result.output
 
 
 def test_a_rewritten_tail_is_caught_by_an_anchor_even_with_the_key(keyed, logs):
@@ -276,7 +281,7 @@ def test_a_rewritten_tail_is_caught_by_an_anchor_even_with_the_key(keyed, logs):
     assert verified(keyed, "--audit-key", logs["key"]).exit_code == 1  # only the replay
     result = verified(keyed, "--audit-key", logs["key"], "--anchor", anchor)
     assert result.exit_code == 2
-    assert f"{keyed}:9:1: error: line 9 has hash sha256:" in result.output
+    assert f"{keyed}:{LINES}:1: error: line {LINES} has hash sha256:" in result.output
     assert "the log was rewritten up to there" in result.output
 
 
@@ -432,14 +437,14 @@ def test_head_prints_the_count_of_lines_and_the_hash_of_the_last(log):
     result = run("audit", "head", log)
     assert result.exit_code == 0
     last = lines(log)[-1]["hash"]
-    assert result.output.splitlines() == [f"{log}: 9 line(s), not keyed (no MACs)",
-                                          f"anchor: 9:{last}"]
+    assert result.output.splitlines() == [f"{log}: {LINES} line(s), not keyed (no MACs)",
+                                          f"anchor: {LINES}:{last}"]
 
 
 def test_head_as_json(log):
     head = json.loads(run("audit", "head", log, "--format", "json").output)
-    assert head["count"] == 9 and head["hash"] == lines(log)[-1]["hash"]
-    assert head["anchor"] == f"9:{head['hash']}" and head["macs"] == "none"
+    assert head["count"] == LINES and head["hash"] == lines(log)[-1]["hash"]
+    assert head["anchor"] == f"{LINES}:{head['hash']}" and head["macs"] == "none"
 
 
 def test_head_of_a_broken_chain_is_refused(log):
@@ -458,7 +463,7 @@ def test_verify_reports_problems_differences_and_the_head_as_json(log):
     entries[REFUSED - 1]["decision"]["outcome"] = "register"
     write(log, entries)
     report = json.loads(verified(log, "--format", "json").output)
-    assert report["head"]["count"] == 9 and report["macs"] == "none"
+    assert report["head"]["count"] == LINES and report["macs"] == "none"
     assert [p["line"] for p in report["problems"]] == [3]
     assert report["problems"][0]["code"] == "audit-chain"
     (difference,) = report["differences"]

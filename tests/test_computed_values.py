@@ -14,7 +14,7 @@ import shutil
 from decimal import Decimal
 
 import pytest
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, law_value, parameter_line
 from rexcheck.engine.checker import Checker
 from rexcheck.facts import functions
 from rexcheck.facts.normalise import day_number
@@ -100,3 +100,39 @@ def test_no_legal_constant_is_written_in_the_python_package():
                 if any(re.search(p, code) for p in forbidden):
                     offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+@pytest.mark.parametrize(("start", "years", "days", "expected"), [
+    ("2021-06-14", 5, 0, "2026-06-14"),   # the same day and month
+    ("2021-06-14", 5, 1, "2026-06-15"),   # then the days
+    ("2024-02-29", 5, 0, "2029-02-28"),   # no 29 February that year: the month's last day
+    ("2024-02-29", 4, 0, "2028-02-29"),   # a leap year again: the same day
+    ("2023-12-31", 3, 1, "2027-01-01"),
+])
+def test_add_years_counts_calendar_years_then_days(start, years, days, expected):
+    got = functions.add_years(day_number(dt.date.fromisoformat(start)), years, days)
+    assert got == day_number(dt.date.fromisoformat(expected))
+    assert functions.add_years(None, years, days) is None
+
+
+def test_add_years_takes_the_years_in_force_on_the_date_it_counts_from(tmp_path):
+    """A period lengthened from a day applies to the items kept from that day: an item
+    received before keeps the old period (and its rule is judged by the old law)."""
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules, ignore=shutil.ignore_patterns("tests"))
+    params = rules / "order-244" / "parameters.yaml"
+    name = "documents_retention_years"
+    old = parameter_line(Checker(ROOT / "rules").ruleset, name)
+    head, block = params.read_text(encoding="utf-8").split(f"  {name}:\n")
+    assert old in block
+    block = block.replace(old, old + "      - {from: 2023-01-01, value: 40}\n", 1)
+    params.write_text(f"{head}  {name}:\n{block}", encoding="utf-8")
+    checker = Checker(rules)
+    case = {"case": "K-1", "exporter": {"tin": "KZ010140000123", "name": "Altyn Dala LLP"},
+            "kept_items": [{"ref": "K1", "kind": "application", "received": "2022-12-30"},
+                           {"ref": "K2", "kind": "application", "received": "2023-01-02"}]}
+    values = {(v.document, v.field): v.value
+              for v in checker.check(case, dt.date(2026, 6, 1), explain=True).computed}
+    before = law_value(checker.ruleset, name, dt.date(2022, 12, 30))
+    assert values[("kept_item K1", "may_destroy_from")] == f"{2022 + before}-12-31"
+    assert values[("kept_item K2", "may_destroy_from")] == "2063-01-03"

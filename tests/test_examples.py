@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from conftest import EXAMPLES, counted, law_value
 from rexcheck.facts.loader import load_case_file
@@ -35,6 +37,10 @@ EXPECTED = {
     "revocation-unfounded.yaml": [
         ("R244-16-revoked-without-ground", "revocation_request RV1"),
         ("R244-16-verification-not-named", "revocation_request RV1")],
+    # worked out from the law's periods (retention_findings): the report found missing and the
+    # copy of the notice of the change destroyed before their periods end
+    "retention-of-the-file.yaml": [
+        ("R244-21-missing-early", "kept_item K3"), ("R244-22-copy-destroyed-early", "kept_item K4")],
 }
 
 
@@ -54,6 +60,10 @@ OUTCOMES = {
         "revocation_request RV1": "revoke", "verification_request V1": "apply_to_revoke"}),
     "revocation-unfounded.yaml": ("do_not_revoke", {"registration R1": "revoked",
                                                     "revocation_request RV1": "do_not_revoke"}),
+    # kept items get no outcome: keeping the file decides nothing about the exporter
+    "retention-of-the-file.yaml": ("register", {"application A1": "register",
+                                                "change_report CH1": "apply_change",
+                                                "registration R1": "valid"}),
 }
 
 
@@ -71,9 +81,46 @@ def c2_above_the_threshold(checker) -> bool:
     return c2.value.amount * rate > threshold
 
 
+RETENTION = "retention-of-the-file.yaml"
+# per date a kept item counts from: its period's parameter, the rules of an item destroyed or
+# found missing before the period ends
+PERIODS = {"received": ("documents_retention_years", "R244-21-destroyed-early",
+                        "R244-21-missing-early"),
+           "sent": ("notification_copies_retention_years", "R244-22-copy-destroyed-early",
+                    "R244-22-copy-missing-early")}
+
+
+def first_day_to_destroy(checker, item) -> dt.date:
+    """The day after the item's period: its years (the packs', in force on the day it counts
+    from) after the day it was received or sent, the same day and month or 28 February."""
+    start = item.received or item.sent
+    years = law_value(checker.ruleset, PERIODS["received" if item.received else "sent"][0],
+                      start)
+    try:
+        end = start.replace(year=start.year + years)
+    except ValueError:
+        end = dt.date(start.year + years, 2, 28)
+    return end + dt.timedelta(days=1)
+
+
+def retention_findings(checker) -> list:
+    (case,), _ = load_case_file(EXAMPLES / RETENTION)
+    out = []
+    for item in case.kept_items:
+        _, destroyed, missing = PERIODS["received" if item.received else "sent"]
+        first = first_day_to_destroy(checker, item)
+        if item.destroyed is not None and item.destroyed < first:
+            out.append((destroyed, f"kept_item {item.ref}"))
+        if item.found_missing is not None and item.found_missing < first:
+            out.append((missing, f"kept_item {item.ref}"))
+    return sorted(out)
+
+
 def expected_findings(checker, name: str) -> list:
     if name == STATEMENTS and not c2_above_the_threshold(checker):
         return [f for f in EXPECTED[name] if f[1] != "consignment C2"]
+    if name == RETENTION:
+        return retention_findings(checker)
     return EXPECTED[name]
 
 
@@ -106,6 +153,20 @@ def test_example_gives_its_findings(checker, name):
     assert result.error is None
     got = [(f.rule_id, f"{f.subject.type} {f.subject.ref}") for f in counted(result)]
     assert got == expected_findings(checker, name)
+
+
+def test_the_retention_example_is_about_items_destroyed_or_lost_early(checker):
+    assert retention_findings(checker) == EXPECTED[RETENTION]
+
+
+def test_every_kept_item_shows_the_first_day_it_may_be_destroyed(checker):
+    (case,), _ = load_case_file(EXAMPLES / RETENTION)
+    result = checker.check(case)
+    for item in case.kept_items:
+        (shown,) = [f for f in result.findings + result.notices
+                    if f.subject.type == "kept_item" and f.subject.ref == item.ref]
+        assert f"destroyed from {first_day_to_destroy(checker, item).isoformat()}" in (
+            shown.message), shown.message
 
 
 def test_the_chain_from_verification_to_statement_is_derived_in_the_engine(checker):

@@ -194,3 +194,50 @@ def test_a_broken_scenario_names_the_line(tmp_path):
     assert result.exit_code == 2
     assert "s.yaml:3:3: error: no parameter 'statement_threshold_chff' in the baseline; " \
            "did you mean 'statement_threshold_chf'?" in result.output
+
+
+RETENTION = ROOT / "examples/whatif/retention-ten-years.yaml"
+# the date a kept item counts from -> the parameter of its period
+PERIOD_OF = {"received": "documents_retention_years", "sent": "notification_copies_retention_years"}
+
+
+def _first_day_to_destroy(start: dt.date, years: int) -> dt.date:
+    try:
+        end = start.replace(year=start.year + years)
+    except ValueError:
+        end = dt.date(start.year + years, 2, 28)
+    return end + dt.timedelta(days=1)
+
+
+def test_a_longer_retention_period_changes_exactly_the_cases_worked_out(checker, tmp_path):
+    """The organisation's file of the generated population under the proposed periods: a case
+    changes when one of its items was destroyed or found missing after the period in force
+    but before the proposed one ends (or the other way round)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import generate
+
+    proposed = yaml.safe_load(RETENTION.read_text(encoding="utf-8"))["set_parameters"]
+    lines = [line for line in generate.lines(3000, seed=1) if '"kept_items"' in line]
+    population = tmp_path / "population.jsonl"
+    population.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    expected = set()
+    for line in lines:
+        case = json.loads(line)
+        for item in case["kept_items"]:
+            gone = item.get("destroyed") or item.get("found_missing")
+            if gone is None:
+                continue
+            key = "received" if "received" in item else "sent"
+            (value,) = proposed[PERIOD_OF[key]]
+            start, gone = dt.date.fromisoformat(item[key]), dt.date.fromisoformat(gone)
+            now = _first_day_to_destroy(start, law_value(checker.ruleset, PERIOD_OF[key], start))
+            then = _first_day_to_destroy(start, value["value"])
+            if (gone < now) != (gone < then):
+                expected.add(case["case"])
+    assert expected, "the population gives the proposal nothing to change"
+    result = run("whatif", "--proposed", RETENTION, population, "--format", "json")
+    report = json.loads(result.output)
+    assert {c["case"] for c in report["changed_cases"]} == expected
+    assert result.exit_code == 1

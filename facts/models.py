@@ -23,8 +23,11 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
+    model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 Ref = Annotated[
     str,
@@ -371,3 +374,28 @@ class Case(Strict):
     revocation_requests: list[RevocationRequest] = Field(default_factory=list)
     verification_requests: list[VerificationRequest] = Field(default_factory=list)
     consignments: list[Consignment] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _whole_case(self, info: ValidationInfo) -> Case:
+        """What only the whole case shows: at most MAX_RECORDS records, each ref once, each
+        link to a document of the case. The case files' reader (facts/loader.py) checks it
+        itself, to locate each problem by line, and says so in the context; a case made any
+        other way (`Case(...)`, `Case.model_validate(...)`, then given to the Python API) is
+        held to it here, so that no entry path decides on a case the files would refuse."""
+        if info.context is not None and info.context.get(WHOLE_CASE_CHECKED):
+            return self
+        from rexcheck.facts.loader import case_problems
+
+        problems = case_problems(self)
+        if problems:
+            first = problems[0]
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise PydanticCustomError(first.code, "{where}{message}{more}", {
+                "where": f"{first.field}: " if first.field else "", "message": first.message,
+                "more": more})
+        return self
+
+
+# the context key with which the case files' reader says it checks the whole case itself
+WHOLE_CASE_CHECKED = "rexcheck.whole_case_checked"
+

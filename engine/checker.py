@@ -24,7 +24,8 @@ from rexcheck.engine.result import SCHEMA, CaseResult, Problem, Source, failed
 from rexcheck.engine.runtime import CASE_ERRORS, Evaluation, Runtime
 from rexcheck.engine.version import __version__
 from rexcheck.engine.yamlsource import Positions
-from rexcheck.facts.loader import load_case_file, parse_case
+from rexcheck.facts.jsontext import nul_path
+from rexcheck.facts.loader import case_problems, load_case_file, parse_case
 from rexcheck.facts.models import Case
 from rexcheck.facts.normalise import day_number
 
@@ -96,6 +97,15 @@ class Checker:
     def item(self, case: Any, source: Source | None = None) -> Item:
         """What `check` was given, as an item to judge; what it cannot take, a clear error."""
         if isinstance(case, Case):
+            # a model made without validation (`model_construct`, `model_copy(update=...)`)
+            # is held to what a case file would be refused for, like any other entry path
+            problems = case_problems(case)
+            nul = nul_path(case.model_dump())
+            if nul is not None:
+                problems.append(Diagnostic("<case>", 1, 1, "text holds a NUL character", "nul",
+                                           field=".".join(map(str, nul)) or None))
+            if problems:
+                return Item(None, source, problems, case.case)
             return Item(case, source)
         if isinstance(case, dict):
             try:

@@ -20,7 +20,9 @@ from rexcheck.facts.models import (
     BLANK_MESSAGE,
     IDENTIFIER_PATTERN,
     OPT_IDENTIFIER_PATTERN,
+    PRINTABLE,
     identifier_problem,
+    text_problem,
 )
 
 
@@ -165,6 +167,11 @@ def from_validation_error(
                 IDENTIFIER_PATTERN, OPT_IDENTIFIER_PATTERN):
             message = identifier_problem(err.get("input")) or err["msg"]
             kind = "identifier"
+        elif kind == "string_pattern_mismatch" and (err.get("ctx") or {}).get(
+                "pattern") == PRINTABLE and (problem := text_problem(err.get("input"))):
+            message = problem
+            hint = "remove it (copied text often carries one unseen)"
+            kind = "invisible"
         elif kind == "string_too_short" and (err.get("ctx") or {}).get("min_length") == 1:
             message = BLANK_MESSAGE
             kind = "blank"

@@ -543,7 +543,7 @@ def _assemble(root: Path, parsed: list, law: LawFile | None,
     """The rule set of the parsed files, with every problem that needs the whole set to see;
     a rule or computed value that uses a `broken` name is not checked (its errors would be
     knock-on errors of the one that broke the name)."""
-    broken = broken or set()
+    broken = set(broken or ())
     fields = base_fields()
     parameters: dict[str, LoadedParameter] = {}
     derived: dict[str, DerivedType] = {}
@@ -567,7 +567,8 @@ def _assemble(root: Path, parsed: list, law: LawFile | None,
                                            f"twice (also in {parameters[name].file})",
                                            "duplicate-param"))
                 continue
-            _check_parameter(name, p, file, positions, problems)
+            if not _check_parameter(name, p, file, positions, problems):
+                broken.add(name)  # reported here; the rules naming it are not blamed
             parameters[name] = LoadedParameter(name, p, file, UNIT_KIND[p.unit])
         for name, d in rf.derived.items():
             if name in fields or name in derived:
@@ -674,7 +675,12 @@ def _spans(lr: LoadedRule, spans: dict[str, VersionSpan], problems: list[Diagnos
 
 
 def _check_parameter(name: str, p: Parameter, file: str, positions: Positions,
-                     problems: list[Diagnostic]) -> None:
+                     problems: list[Diagnostic]) -> bool:
+    """Report what is wrong with a parameter's dated values; False when a value does not
+    fit the unit: the parameter then has no usable value, and a rule that names it is not
+    checked (it would be reported as naming an unknown parameter, a knock-on error)."""
+    fits = True
+
     def error(where: tuple, message: str, code: str, hint: str | None = None) -> None:
         line, col = positions.of(("parameters", name, "values") + where)
         problems.append(Diagnostic(file, line, col, message, code, field=f"parameters.{name}",
@@ -683,6 +689,7 @@ def _check_parameter(name: str, p: Parameter, file: str, positions: Positions,
     values = p.values
     for i, v in enumerate(values):
         if not _value_ok(v.value, p.unit):
+            fits = False
             error((i, "value"), f"value {v.value!r} does not fit unit '{p.unit}'", "bad-param",
                   "a structure is a list of parts {name, text} or {name, digits}"
                   if p.unit == "structure" else None)
@@ -700,6 +707,7 @@ def _check_parameter(name: str, p: Parameter, file: str, positions: Positions,
             elif v.to is not None and v.to + ONE_DAY < nxt.from_:
                 error((i, "to"), f"leaves {v.to + ONE_DAY} to {nxt.from_ - ONE_DAY} without "
                       "a value", "gap-in-values", "drop this 'to', or add a value for the gap")
+    return fits
 
 
 COMPUTED_KIND = {"convert": "amount", "part": "str", "date": "date", "count": "int",

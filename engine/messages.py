@@ -62,6 +62,9 @@ CODES: dict[str, tuple[str, str]] = {
     "invalid": ("an invalid value", "недопустимое значение"),
     "blank": ("a required value left blank (or only spaces)",
               "обязательное значение оставлено пустым (или одни пробелы)"),
+    "invisible": ("a text holds a control or invisible character (a zero-width space, say)",
+                  "текст содержит управляющий или невидимый символ (например, пробел нулевой "
+                  "ширины)"),
     "identifier": ("an identifier with a character that is not a Latin letter or digit "
                    "(a look-alike Cyrillic letter, say)",
                    "идентификатор с символом, который не является латинской буквой или цифрой "
@@ -715,6 +718,14 @@ RU: dict[str, str] = {
     "registration '{}' and number '{}' name two different registrations":
         "регистрация '{}' и номер '{}' называют две разные регистрации",
     ", which looks like the Latin {}": ", похожий на латинскую {}",
+    "character {} is {} (U+{}), a control or invisible character; a document's text has none":
+        "символ {} — {} (U+{}), управляющий или невидимый символ; в тексте документа таких нет",
+    "remove it (copied text often carries one unseen)":
+        "удалите его (скопированный текст часто несёт такой символ незаметно)",
+    "duplicate key '{}' (first given at column {})":
+        "ключ '{}' повторяется (впервые в столбце {})",
+    "remove one of the two; JSON readers would silently keep only the last":
+        "уберите один из двух; программы чтения JSON молча оставили бы только последний",
     "line longer than {} characters": "строка длиннее {} символов",
     "not valid UTF-8": "некорректный UTF-8",
     "input is too large to read whole; use JSONL to stream it":

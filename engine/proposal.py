@@ -33,6 +33,7 @@ from rexcheck.engine.loader import (
     check_rule,
     load_rules,
     params_used,
+    uses_any,
 )
 from rexcheck.engine.schema import DerivedType, ParameterValue, Rule
 from rexcheck.engine.yamlsource import Positions, load_yaml
@@ -73,6 +74,7 @@ def apply_scenario(path: Path | str, baseline: RuleSet, text: str | None = None)
         problems.append(Diagnostic(file, line, col, message, code, hint=hint))
 
     parameters = dict(baseline.parameters)
+    broken: set[str] = set()  # parameters whose proposed values do not fit their unit
     for name, values in scenario.set_parameters.items():
         if name not in parameters:
             error(("set_parameters", name), f"no parameter '{name}' in the baseline",
@@ -80,7 +82,9 @@ def apply_scenario(path: Path | str, baseline: RuleSet, text: str | None = None)
             continue
         old = parameters[name]
         new = old.parameter.model_copy(update={"values": values})
-        _check_parameter(name, new, file, _as_parameter_positions(positions, name), problems)
+        if not _check_parameter(name, new, file, _as_parameter_positions(positions, name),
+                                problems):
+            broken.add(name)  # the rules naming it would only repeat the error
         parameters[name] = LoadedParameter(name, new, file, old.kind)
     rules = {lr.rule.id: lr for lr in baseline.rules}
     for i, rule_id in enumerate(scenario.disable_rules):
@@ -116,6 +120,8 @@ def apply_scenario(path: Path | str, baseline: RuleSet, text: str | None = None)
                        f"sha256:{digest}", baseline.files + [file], baseline.law,
                        baseline.versions, baseline.computed)
     for lr in proposed.rules:
+        if broken and uses_any(lr.rule, broken):
+            continue  # its errors would be knock-on errors of the parameter's, reported
         if lr.file == file or any(n in scenario.set_parameters for n in params_used(lr.rule)):
             problems.extend(check_rule(lr, proposed))
     if problems:

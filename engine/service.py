@@ -285,19 +285,18 @@ def parse_as_of(value: str | None) -> dt.date | None:
 def document_of(body: bytes, source: str = BODY_SOURCE) -> tuple[Any, Any]:
     """A JSON or YAML document from the body, with the positions of its values."""
     from rexcheck.engine.yamlsource import Positions, load_yaml, read_text
+    from rexcheck.facts.jsontext import load_json_document
 
     text = read_text(source, body)
     try:
         return load_yaml(source, text)
     except InvalidInput as exc:
         # compact JSON holds a whole population on one line, longer than the YAML reader
-        # takes: read as JSON, its problems then located by field, not by line
-        if exc.diagnostics[0].code != "too-large":
+        # takes: read as JSON, with the YAML reader's refusals (a key given twice among
+        # them), its problems then located by field, not by line
+        if exc.diagnostics[0].code != "too-large" or not text.lstrip().startswith(("{", "[")):
             raise
-        try:
-            return json.loads(text), Positions(source)
-        except ValueError:
-            raise exc from None
+        return load_json_document(text, source), Positions(source)
 
 
 def case_item(body: bytes) -> Item:

@@ -172,3 +172,58 @@ def nul_path(data: Any, path: tuple = ()) -> tuple | None:
             if found is not None:
                 return found
     return None
+
+
+def load_json_document(text: str, source: str) -> Any:
+    """A JSON document too long-lined for the YAML reader (compact JSON holds a whole
+    population on one line), read with the YAML reader's refusals: a key given twice, NaN and
+    Infinity, nesting deeper than MAX_DEPTH, more values or entries than its limits. Raises
+    `InvalidInput` naming the line and column, or the limit."""
+    from rexcheck.engine.errors import Diagnostic, InvalidInput
+    from rexcheck.engine.yamlsource import MAX_ITEMS, MAX_VALUES
+
+    def refused(offset: int, message: str, code: str, hint: str | None = None,
+                field: str | None = None) -> InvalidInput:
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        return InvalidInput([Diagnostic(source, line, column, message, code, field=field,
+                                        hint=hint)])
+
+    try:
+        data = parse_json_line(text)
+    except json.JSONDecodeError as exc:
+        raise refused(exc.pos, f"not valid JSON: {exc.msg}", "json") from None
+    except ValueError as exc:  # NaN, Infinity
+        raise refused(0, f"not valid JSON: {exc}", "json") from None
+    except RecursionError:
+        raise refused(0, "nesting too deep to read", "too-deep") from None
+    if not keys_unique(text):
+        twice = duplicate_key(text)
+        if twice is not None:
+            raise refused(twice.column - 1, f"duplicate key '{twice.key}' (first given at "
+                          f"column {twice.first})", "duplicate-key",
+                          "remove one of the two; JSON readers would silently keep only the "
+                          "last", ".".join(map(str, twice.path + (twice.key,))))
+    values, stack = 0, [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        values += 1
+        if depth > MAX_DEPTH:
+            raise refused(0, f"nesting deeper than {MAX_DEPTH} levels", "too-deep")
+        if isinstance(node, dict):
+            values += len(node)  # the keys
+            children = list(node.values())
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if len(children) > MAX_ITEMS:
+            raise refused(0, f"{'mapping' if isinstance(node, dict) else 'list'} of "
+                          f"{len(children)} entries, more than the {MAX_ITEMS} allowed",
+                          "too-many-values")
+        if values + len(children) > MAX_VALUES:
+            raise refused(0, f"document has more than {MAX_VALUES} values (keys and "
+                          "values)", "too-many-values", "split it; many cases are better "
+                          "written as JSON lines, one case a line, read as a stream")
+        stack.extend((child, depth + 1) for child in children)
+    return data

@@ -22,7 +22,7 @@ from rexcheck.engine.yamlsource import Positions, load_yaml
 from rexcheck.facts.catalog import BASE_TYPES
 from rexcheck.facts.canonical import Canonical, canonical_counted
 from rexcheck.facts.jsontext import keys_unique_given, may_hold_nul, nul_path
-from rexcheck.facts.models import Case
+from rexcheck.facts.models import WHOLE_CASE_CHECKED, Case
 from rexcheck.facts.normalise import SHORT
 
 # Limits of one case (SECURITY.md). Each record (document or goods item) becomes an engine
@@ -44,7 +44,7 @@ def parse_case(data: Any, positions: Positions, prefix: tuple = ()) -> Case:
     if refused is not None:
         raise InvalidInput([refused])
     try:
-        case = Case.model_validate(data)
+        case = Case.model_validate(data, context=_CHECKED_HERE)
     except ValidationError as exc:
         first = _FirstErrors(exc)
         found = from_validation_error(first, positions, Case, prefix)  # type: ignore[arg-type]
@@ -54,6 +54,24 @@ def parse_case(data: Any, positions: Positions, prefix: tuple = ()) -> Case:
     if problems:
         raise InvalidInput(_capped(problems, len(problems), positions, prefix))
     return case
+
+
+# the checks of the whole case are made here, located (Case's own validator then passes)
+_CHECKED_HERE = {WHOLE_CASE_CHECKED: True}
+
+
+def case_problems(case: Case, positions: Positions | None = None) -> list[Diagnostic]:
+    """What a case file would be refused for that the models alone do not see: more records
+    than MAX_RECORDS, a ref given twice, a link that names no document of the case. Located
+    by field (the case was not read from a file)."""
+    positions = positions or Positions("<case>")
+    records = sum(len(getattr(case, name)) for name, _ in _REF_LISTS) + sum(
+        len(application.goods) for application in case.applications)
+    if records > MAX_RECORDS:
+        return [Diagnostic(positions.file, 1, 1, f"case holds {records} records (documents "
+                           f"and goods items), more than the {MAX_RECORDS} allowed in one case",
+                           "too-large", hint="split the exporter's file into several cases")]
+    return _duplicate_refs(case, positions, ()) or _unresolved_links(case, positions, ())
 
 
 def _refused_unread(data: dict, positions: Positions, prefix: tuple) -> Diagnostic | None:
@@ -123,7 +141,7 @@ def read_case_json(text: str) -> tuple[Case, Canonical] | None:
     """`parse_case_json`, with the case's canonical JSON (for its digest), which also tells
     that no key of the line was given twice."""
     try:
-        case = Case.model_validate_json(text)
+        case = Case.model_validate_json(text, context=_CHECKED_HERE)
     except ValueError:  # pydantic's ValidationError, or JSON it will not read
         return None
     # pydantic's reader keeps the last of a key given twice, and reads an escaped NUL: the

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import unicodedata
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -25,6 +26,7 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -38,7 +40,11 @@ Ref = Annotated[
 # characters (NUL, escape sequences) are refused: they are never part of a name or an address.
 # Every check is a constraint pydantic applies in its compiled core: no Python runs per value
 # (screening validates millions of them).
-_PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+# Invisible format characters (zero-width spaces and joiners, direction marks and overrides,
+# the BOM as a character, the soft hyphen) are refused too: a text made of them alone would
+# read as a filled box, and two names that differ only by them would not be the same name.
+INVISIBLE = ("\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff")
+PRINTABLE = _PRINTABLE = "^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f" + INVISIBLE + "]*$"
 BLANK_MESSAGE = "is blank; write the value, or leave the field out if it is unknown"
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=_PRINTABLE)]
 OptText = Annotated[str, StringConstraints(max_length=2000, pattern=_PRINTABLE)] | None
@@ -55,6 +61,19 @@ Identifier = Annotated[str, StringConstraints(to_upper=True, min_length=1, max_l
                                               pattern=IDENTIFIER_PATTERN)]
 OptIdentifier = Annotated[str, StringConstraints(to_upper=True, max_length=64,
                                                  pattern=OPT_IDENTIFIER_PATTERN)] | None
+
+
+def text_problem(value: object) -> str | None:
+    """Why a text is refused for a character in it: the first control or invisible
+    character, by its Unicode name."""
+    if not isinstance(value, str):
+        return None
+    for i, char in enumerate(value, start=1):
+        if re.fullmatch(_PRINTABLE, char) is None:
+            name = unicodedata.name(char, "a control character")
+            return (f"character {i} is {name} (U+{ord(char):04X}), a control or invisible "
+                    "character; a document's text has none")
+    return None
 
 
 def identifier_problem(value: object) -> str | None:
@@ -475,3 +494,28 @@ class Case(Strict):
     kept_items: list[KeptItem] = Field(
         default_factory=list, exclude_if=_empty,
         description="the authorised organisation's file of the case (Order 244 p.21-22)")
+
+    @model_validator(mode="after")
+    def _whole_case(self, info: ValidationInfo) -> Case:
+        """What only the whole case shows: at most MAX_RECORDS records, each ref once, each
+        link to a document of the case. The case files' reader (facts/loader.py) checks it
+        itself, to locate each problem by line, and says so in the context; a case made any
+        other way (`Case(...)`, `Case.model_validate(...)`, then given to the Python API) is
+        held to it here, so that no entry path decides on a case the files would refuse."""
+        if info.context is not None and info.context.get(WHOLE_CASE_CHECKED):
+            return self
+        from rexcheck.facts.loader import case_problems
+
+        problems = case_problems(self)
+        if problems:
+            first = problems[0]
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise PydanticCustomError(first.code, "{where}{message}{more}", {
+                "where": f"{first.field}: " if first.field else "", "message": first.message,
+                "more": more})
+        return self
+
+
+# the context key with which the case files' reader says it checks the whole case itself
+WHOLE_CASE_CHECKED = "rexcheck.whole_case_checked"
+

@@ -62,13 +62,18 @@ def canonical_counted(model: BaseModel) -> Canonical:
     counts = [len(fields), len(model.__pydantic_fields_set__)]
 
     def default(value: Any) -> Any:
-        if isinstance(value, BaseModel):
-            counts[0] += len(value.__dict__)
-            counts[1] += len(value.__pydantic_fields_set__)
-            return value.__dict__
-        if isinstance(value, Decimal):
+        # called for every record and amount of every screened case: exact type tests and
+        # an attribute every model has, not isinstance through pydantic's metaclass (a fifth
+        # of canonical_counted's time)
+        if type(value) is Decimal:
             return str(value)
-        raise TypeError(f"{type(value).__name__} is not part of a case")
+        given = getattr(value, "__pydantic_fields_set__", None)
+        if given is None:
+            return _model_or_amount(value)
+        fields = value.__dict__
+        counts[0] += len(fields)
+        counts[1] += len(given)
+        return fields
 
     try:
         text = orjson.dumps(fields, default=default)

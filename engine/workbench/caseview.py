@@ -23,6 +23,7 @@ class Node:
     lines: list[str]
     kind: str  # document, derive, outcome, error, warning, info
     title: str
+    rule: str = ""
     layer: int = 0
     x: int = 0
     y: int = 0
@@ -58,7 +59,8 @@ def chain(result: dict[str, Any]) -> dict[str, Any] | None:
                           kind, f"#{step['index']} {step['rule_id']} [{step['citation']}] "
                           f"on {', '.join(f['type'] + ' ' + f['ref'] for f in step['facts'])}"
                           + (f" -> {step['derived']['ref']}" if step.get("derived") else "")
-                          + (f" => {step['outcome']}" if step.get("outcome") else ""))
+                          + (f" => {step['outcome']}" if step.get("outcome") else ""),
+                          step["rule_id"])
         for fact in step["facts"]:
             if fact.get("derived_by") and fact["ref"] in by_ref:
                 src = f"s{by_ref[fact['ref']]}"
@@ -106,7 +108,7 @@ def chain(result: dict[str, Any]) -> dict[str, Any] | None:
             continue
         seen.add((src, dst))
         a, b = nodes[src], nodes[dst]
-        lines.append({"x1": a.x + NODE_W // 2, "y1": a.y + NODE_H,
+        lines.append({"from": src, "to": dst, "x1": a.x + NODE_W // 2, "y1": a.y + NODE_H,
                       "x2": b.x + NODE_W // 2, "y2": b.y - 2, "label": label})
     return {"width": width, "height": height, "nodes": [nodes[k] for k in order],
             "edges": lines, "w": NODE_W, "h": NODE_H,

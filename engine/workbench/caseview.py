@@ -45,7 +45,10 @@ def chain(result: dict[str, Any]) -> dict[str, Any] | None:
     for f in result.get("findings", []) + result.get("notices", []) + result.get("pending", []):
         if f.get("firing") is not None:
             severity.setdefault(f["firing"], f["severity"])
-    by_ref = {s["derived"]["ref"]: s["index"] for s in trace if s.get("derived")}
+    by_ref: dict[str, list[int]] = {}  # a fact may be derived again: each firing deriving it
+    for s in trace:
+        if s.get("derived"):
+            by_ref.setdefault(s["derived"]["ref"], []).append(s["index"])
     nodes: dict[str, Node] = {}
     edges: list[tuple[str, str, str]] = []
     for step in trace:
@@ -62,8 +65,9 @@ def chain(result: dict[str, Any]) -> dict[str, Any] | None:
                           + (f" => {step['outcome']}" if step.get("outcome") else ""),
                           step["rule_id"])
         for fact in step["facts"]:
-            if fact.get("derived_by") and fact["ref"] in by_ref:
-                src = f"s{by_ref[fact['ref']]}"
+            earlier = [i for i in by_ref.get(fact["ref"], []) if i < step["index"]]
+            if fact.get("derived_by") and earlier:
+                src = f"s{earlier[-1]}"  # the firing that derived it last before this one
                 edges.append((src, key, fact["type"]))
             else:
                 src = f"d:{fact['type']}:{fact['ref']}"

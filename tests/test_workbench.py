@@ -20,7 +20,7 @@ from rexcheck.engine.ruletests import load_tests
 from rexcheck.engine.workbench import forms
 from rexcheck.engine.workbench.app import scenario_from_form
 from rexcheck.engine.workbench.caseview import chain, strips
-from rexcheck.engine.workbench.law import LawView
+from rexcheck.engine.workbench.law import LawView, readings_file_for
 from rexcheck.engine.workbench.markdown import to_html as markdown
 
 SCENARIO = ROOT / "examples/whatif/raise-chf-threshold.yaml"
@@ -141,6 +141,8 @@ def test_the_static_catalogue_has_contents_blockquotes_parameters_and_readings(r
     for name in ruleset.parameters:
         assert f'id="param-{name}"' in page
     readings = {lr.rule.reading.id for lr in ruleset.rules if lr.rule.reading}
+    if not readings_file_for(ruleset).is_file():  # a rules tree without docs/ beside it
+        readings = set()
     for reading in readings:
         assert f'id="reading-{reading}"' in page
     assert "https://" not in re.sub(r'href="https://[^"]*"', "", page.split("<main", 1)[0])

@@ -147,3 +147,7 @@ def test_the_static_catalogue_has_contents_blockquotes_parameters_and_readings(r
         assert f'id="reading-{reading}"' in page
     assert "https://" not in re.sub(r'href="https://[^"]*"', "", page.split("<main", 1)[0])
     assert "<link" not in page and "<script src" not in page  # stands alone, offline
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), "ids given twice: contents links would be ambiguous"
+    for target in set(re.findall(r'href="#([^"]+)"', page)):
+        assert target in ids, target

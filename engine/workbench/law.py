@@ -165,7 +165,8 @@ class LawView:
                 act.chapters.append(chapter)
             para = next((p for p in chapter.paragraphs if p.heading == heading), None)
             if para is None:
-                para = Paragraph(heading, anchor(heading))
+                # a paragraph may hold rules of two chapters' files (p.11 in ch.2 and ch.4)
+                para = Paragraph(heading, anchor(f"{heading} chapter {number}"))
                 chapter.paragraphs.append(para)
             reading = detail["reading"]
             detail.update({

@@ -72,11 +72,17 @@ def _chapters(ruleset: RuleSet) -> dict[tuple[str, str, str], str]:
                 lines = Path(text.file).read_text(encoding="utf-8").splitlines()
             except OSError:
                 continue
-            for line in lines:
+            for i, line in enumerate(lines):
                 m = _CHAPTER.match(line.strip())
                 if m:
                     number = next(g for g in m.groups()[:3] if g)
-                    out.setdefault((act, number, lang), m.group(4).strip(" *"))
+                    title = m.group(4).strip(" *")
+                    # a heading of the plain text may go on, on the next lines, to a blank one
+                    for more in lines[i + 1:i + 4] if not line.rstrip().endswith("**") else []:
+                        if not more.strip():
+                            break
+                        title += " " + more.strip()
+                    out.setdefault((act, number, lang), title)
     return out
 
 

@@ -2,12 +2,13 @@
 its reading and its tests as examples. Generated as Markdown and as one static HTML page.
 
 `rexcheck rules docs` writes docs/catalogue.md and docs/catalogue.html; a test fails when the
-committed catalogue is not what the rules generate, so it never goes stale.
+committed catalogue is not what the rules generate, so it never goes stale. The HTML page is
+the workbench's Rules page (engine/workbench/) rendered to a file: contents, search, the law
+as real blockquotes, readings and parameters.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -91,44 +92,13 @@ def markdown(ruleset: RuleSet, tests: list[LoadedTest]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def to_html(md: str) -> str:
-    """A small, dependency-free rendering of the catalogue's Markdown to one HTML page."""
-    body = []
-    in_list = False
-    for line in md.splitlines():
-        if line.startswith("- ") and not in_list:
-            body.append("<ul>")
-            in_list = True
-        elif not line.startswith("- ") and in_list:
-            body.append("</ul>")
-            in_list = False
-        text = _inline(html.escape(line))
-        if line.startswith("#"):
-            level = len(line) - len(line.lstrip("#"))
-            content = _inline(html.escape(line[level:].strip()))
-            anchor = re.sub(r"[^a-z0-9-]+", "-", line[level:].strip().lower()).strip("-")
-            body.append(f'<h{level} id="{anchor}">{content}</h{level}>')
-        elif line.startswith("&gt; "):
-            body.append(f"<blockquote>{text[5:]}</blockquote>")
-        elif line.startswith("- "):
-            body.append(f"<li>{_inline(html.escape(line[2:]))}</li>")
-        elif line.strip():
-            body.append(f"<p>{text}</p>")
-    if in_list:
-        body.append("</ul>")
-    style = ("body{font-family:sans-serif;max-width:60rem;margin:auto;padding:1rem;"
-             "line-height:1.45}blockquote{border-left:4px solid #888;margin-left:0;"
-             "padding-left:1rem;color:#333}code{background:#eee;padding:0 .2rem}")
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>rexcheck rule catalogue</title><style>{style}</style></head><body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
+def to_html(ruleset: RuleSet, tests: list[LoadedTest]) -> str:
+    """The catalogue as one standalone HTML page: the workbench's Rules page with every rule
+    written out (engine/workbench/pages.py)."""
+    from rexcheck.engine.workbench.law import LawView
+    from rexcheck.engine.workbench.pages import catalogue_html
 
-
-def _inline(text: str) -> str:
-    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
-    text = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", text)
-    text = re.sub(r"\*([^*]+)\*", r"<em>\1</em>", text)
-    return re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r'<a href="\2">\1</a>', text)
+    return catalogue_html(LawView(ruleset, tests))
 
 
 def write(ruleset: RuleSet, tests: list[LoadedTest], out_dir: Path) -> list[Path]:
@@ -136,5 +106,5 @@ def write(ruleset: RuleSet, tests: list[LoadedTest], out_dir: Path) -> list[Path
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / "catalogue.md", out_dir / "catalogue.html"]
     paths[0].write_text(md, encoding="utf-8")
-    paths[1].write_text(to_html(md), encoding="utf-8")
+    paths[1].write_text(to_html(ruleset, tests), encoding="utf-8")
     return paths

@@ -299,18 +299,19 @@ def document_of(body: bytes, source: str = BODY_SOURCE) -> tuple[Any, Any]:
         return load_json_document(text, source), Positions(source)
 
 
-def case_item(body: bytes) -> Item:
-    """The one case in a request body, or why there is none (located in the body)."""
+def case_item(body: bytes, source: str = BODY_SOURCE) -> Item:
+    """The one case in a request body, or why there is none (located in the body, or in the
+    file `source` names: the workbench gives an uploaded file's name)."""
     from rexcheck.facts.loader import parse_case
 
     try:
-        data, positions = document_of(body)
+        data, positions = document_of(body, source)
     except InvalidInput as exc:
         return Item(None, None, exc.diagnostics)
     if isinstance(data, list) or (isinstance(data, dict) and "cases" in data
                                   and "case" not in data):
         return Item(None, None, [Diagnostic(
-            BODY_SOURCE, 1, 1, "the body holds a list of cases; /v1/check takes one",
+            source, 1, 1, "the body holds a list of cases; /v1/check takes one",
             "not-one-case", hint="send one case, or stream many to POST /v1/screen")])
     name = data.get("case") if isinstance(data, dict) else None
     try:
@@ -358,6 +359,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     _install_errors(app)
     _routes(app, engine, settings)
+    from rexcheck.engine.workbench.app import mount
+
+    mount(app, engine, settings)  # the pages for people at / (engine/workbench/)
     try:
         _install_guard(app, settings)
     except ValueError as exc:  # the token file was changed before a SIGHUP

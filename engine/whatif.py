@@ -238,9 +238,14 @@ def compare(baseline: Checker, proposed: Checker, records: Iterable[Record],
 
 def to_text(report: WhatIf, markdown: bool = False, summary: bool = False) -> str:
     """The report for people (or as Markdown, for a memo)."""
-    d = report.as_dict(summary)
+    return text_of(report.as_dict(summary), markdown, summary)
+
+
+def text_of(d: dict[str, Any], markdown: bool = False, summary: bool = False) -> str:
+    """`to_text` of a report already made JSON data (`WhatIf.as_dict`): what the service and
+    the workbench hold, the report having come back from the what-if's own process."""
     h2 = "## " if markdown else ""
-    lines = [f"{'# ' if markdown else ''}What-if: {report.title}", ""]
+    lines = [f"{'# ' if markdown else ''}What-if: {d['title']}", ""]
     lines += [f"{h2}The change of the law", ""]
     law = [p["text"] for p in d["law_changes"]["parameters"]]
     law += [f"rules {how}: {', '.join(ids)}" for how, ids in d["law_changes"]["rules"].items()

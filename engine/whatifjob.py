@@ -46,7 +46,40 @@ def report(ruleset: Any, calendar: Any, job: dict[str, Any]) -> dict[str, Any]:
     records = [*lines.feed(text.encode("utf-8")), *lines.close()]
     as_of = job["as_of"]
     title = _scenario_title(job["scenario"])
-    return compare(baseline, checker, records, as_of, title).as_dict()
+    out = compare(baseline, checker, records, as_of, title).as_dict()
+    if job.get("rule_tests"):  # the workbench: which rule tests describe the old law
+        out["rule_tests"] = rule_tests(proposed, checker)
+    return out
+
+
+def rule_tests(proposed: Any, checker: Any) -> dict[str, Any]:
+    """The rule tests of the rules tree run under the proposal (as `rexcheck rules test`
+    would after the change): counts, and each failure with what it expected and got."""
+    from pathlib import Path
+
+    from rexcheck.engine.errors import InvalidInput
+    from rexcheck.engine.ruletests import load_tests, run_test
+
+    root = Path(proposed.root)
+    try:
+        tests = load_tests(root, proposed)
+    except InvalidInput as exc:
+        return {"passed": 0, "failed": 0, "failures": [],
+                "problems": [d.format() for d in sorted(exc.diagnostics)]}
+    outcomes = [run_test(checker, t) for t in tests]
+    failures = []
+    for o in outcomes:
+        if o.passed:
+            continue
+        try:
+            file = Path(o.loaded.file).relative_to(root.parent).as_posix()
+        except ValueError:
+            file = Path(o.loaded.file).name
+        failures.append({"file": file, "line": o.loaded.line, "name": o.loaded.test.name,
+                         "missing": o.missing, "unexpected": o.unexpected,
+                         "actual": o.actual, "error": o.error})
+    return {"passed": len(outcomes) - len(failures), "failed": len(failures),
+            "failures": failures, "problems": []}
 
 
 def _scenario_title(text: str) -> str:

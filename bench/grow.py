@@ -12,7 +12,7 @@ shared (the copies drop their `parameters` and `computed` sections). So 131 rule
 engine's tables, since every test, join and negation is there k times.
 
 Each size is screened in a process of its own (`--one`), through the same code path as
-`rexcheck screen` (engine/screening.py `screen()`), so its peak memory is its own. Prints a
+`rexcheck screen` (engine/services/screening.py `screen()`), so its peak memory is its own. Prints a
 table and ends with one JSON line per size: rules, engine rules, rulesets' chunks, cases/s,
 cases/s after start-up, records with errors, peak RSS.
 """
@@ -149,8 +149,8 @@ def later_law(text: str, acts: dict[str, list[str]], factor: int) -> str:
 
 def screen_one(rules: str, population: str) -> dict:
     """Screen the population against one tree, in this process; the figures as a dict."""
-    from rexcheck.engine.checker import Checker
-    from rexcheck.engine.screening import screen
+    from rexcheck.engine.services.checker import Checker
+    from rexcheck.engine.services.screening import screen
     from rexcheck.facts.records import read_records
 
     start = time.perf_counter()

@@ -3,7 +3,7 @@
     python bench/run.py [--cases N] [--workers N] [--seed S] [--profile]
 
 Generates N cases (bench/generate.py) into a temporary file, screens them through the same
-code path as `rexcheck screen` (engine/screening.py `screen()`: reading, JSON parsing,
+code path as `rexcheck screen` (engine/services/screening.py `screen()`: reading, JSON parsing,
 validation, engine, results as JSON lines, written to a temporary file as they come), runs the
 baseline (bench/baseline.py: JSON parsing and the plain-Python checks) on the same cases, then
 checks that both give the same findings and notices for the baseline's subset of rules (a
@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import baseline
 import generate
-from rexcheck.engine.screening import screen
+from rexcheck.engine.services.screening import screen
 from rexcheck.facts.records import read_records
 
 PROFILE_MAX = 20_000  # --profile screens at most this many cases (cProfile is slow)

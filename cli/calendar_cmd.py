@@ -10,14 +10,14 @@ from typing import NoReturn
 
 import click
 from rexcheck.cli.main import DATE, Group
-from rexcheck.engine.calendar import (
+from rexcheck.engine.core.calendar import (
     WEEKEND,
     CalendarDay,
     CalendarError,
     DayInfo,
     WorkingCalendar,
 )
-from rexcheck.engine.errors import InvalidInput
+from rexcheck.facts.base.errors import InvalidInput
 
 
 def _invalid(exc: InvalidInput) -> NoReturn:
@@ -237,7 +237,7 @@ def docs(out_dir: Path, calendar_file: Path | None) -> None:
       0  written, or already up to date
       2  the page or its marker lines are missing, or the data is invalid
     """
-    from rexcheck.engine import calendar_docs
+    from rexcheck.engine.authoring import calendar_docs
 
     cal = _load(calendar_file)
     try:

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import click
-from rexcheck.engine.errors import Diagnostic, InvalidInput
-from rexcheck.engine.version import __version__
+from rexcheck.facts.base.errors import Diagnostic, InvalidInput
+from rexcheck.engine.core.version import __version__
 
 
 class Day(click.ParamType):
@@ -27,7 +27,7 @@ class Day(click.ParamType):
         try:
             return dt.datetime.strptime(str(value), "%Y-%m-%d").date()
         except ValueError:
-            from rexcheck.engine.diagnose import date_hint
+            from rexcheck.facts.diagnose import date_hint
 
             self.fail(f"'{value}' is not a date; {date_hint(value)}", param, ctx)
 
@@ -46,7 +46,7 @@ MAX_SHOWN = 100  # diagnostics printed by a command; the others are counted
 def fail(diagnostics: list[Diagnostic], fmt: str = "text", lang: str = "en") -> None:
     """Print the diagnostics (in `lang`; the first MAX_SHOWN, sorted, and a count of the
     others) and exit 2: a hostile file must not turn into a million lines of output."""
-    from rexcheck.engine.messages import format_line, localise, summary
+    from rexcheck.engine.services.messages import format_line, localise, summary
 
     shown = sorted(diagnostics)[:MAX_SHOWN]
     hidden = len(diagnostics) - len(shown)
@@ -81,7 +81,7 @@ OLD_RULES_ROOT = click.argument("rules_root", required=False, metavar="[RULES_RO
 def rules_folder(rules_dir: Path | None, old_root: Path | None) -> Path:
     """The rules folder of a command that once took it as an argument: --rules, or the old
     argument (with a note on standard error), or the default."""
-    from rexcheck.engine.loader import default_rules_dir
+    from rexcheck.engine.core.loader import default_rules_dir
 
     if rules_dir is not None and old_root is not None:
         raise click.UsageError("give the rules folder once: --rules DIR")
@@ -121,7 +121,7 @@ def read_audit_key(ctx: click.Context, key_file: Path | None, needed: bool,
                    fmt: str = "text"):
     """The key in `key_file`, or None; exit 2 with the reason for a bad key file, or for
     --audit-key given on the command line where nothing uses it (`needed` false)."""
-    from rexcheck.engine.auditchain import read_key
+    from rexcheck.engine.services.auditchain import read_key
 
     if key_file is None:
         return None
@@ -139,8 +139,8 @@ def read_audit_key(ctx: click.Context, key_file: Path | None, needed: bool,
 def open_audit_log(path: Path, key, sync_each: bool = False, fmt: str = "text"):
     """The audit log, opened (created with its header, or its header and head checked)
     before anything is decided; exit 2 with the reason when it cannot be."""
-    from rexcheck.engine.audit import AuditLog
-    from rexcheck.engine.auditchain import AuditLogError
+    from rexcheck.engine.services.audit import AuditLog
+    from rexcheck.engine.services.auditchain import AuditLogError
 
     try:
         return AuditLog(path, key, sync_each)
@@ -308,10 +308,10 @@ def check(ctx: click.Context, facts: tuple[Path, ...], rules_dir: Path | None,
       2  invalid input or rules (nothing is evaluated), or a case that could not be judged
          (its dates after the as-of date, a document no rule in force decides)
     """
-    from rexcheck.engine.checker import Checker, Item
-    from rexcheck.engine.messages import problem_in
-    from rexcheck.engine.render import to_json, to_text
-    from rexcheck.engine.result import Source
+    from rexcheck.engine.services.checker import Checker, Item
+    from rexcheck.engine.services.messages import problem_in
+    from rexcheck.engine.services.render import to_json, to_text
+    from rexcheck.engine.services.result import Source
     from rexcheck.facts.loader import case_files, load_case_file
 
     key = read_audit_key(ctx, audit_key_file, audit_log is not None, fmt)
@@ -371,8 +371,8 @@ def check_readable(inputs: tuple[str, ...] | list[str]) -> None:
 
 def _log_decisions(log, cases: list, results: list) -> None:
     """Each case's decision, logged before any is shown (each line synced to the disk)."""
-    from rexcheck.engine.audit import decision_of
-    from rexcheck.engine.auditchain import AuditLogError
+    from rexcheck.engine.services.audit import decision_of
+    from rexcheck.engine.services.auditchain import AuditLogError
 
     try:
         with log:
@@ -428,8 +428,8 @@ def rules_list(rules_dir: Path | None, fmt: str) -> None:
       0  listed
       2  invalid rules
     """
-    from rexcheck.engine.loader import load_rules
-    from rexcheck.engine.prose import rule_title
+    from rexcheck.engine.core.loader import load_rules
+    from rexcheck.engine.authoring.prose import rule_title
 
     try:
         ruleset = load_rules(rules_dir)
@@ -483,12 +483,12 @@ def rules_lint(rules_dir: Path | None, rules_root: Path | None, readings_file: P
     RULES_ROOT, the rules folder given as an argument, still works but is deprecated: use
     --rules DIR, as every command does.
     """
-    from rexcheck.engine.lint import lint
+    from rexcheck.engine.authoring.lint import lint
 
     root = rules_folder(rules_dir, rules_root)
     if readings_file is None:
         readings_file = root.resolve().parent / "docs" / "readings.md"
-    from rexcheck.engine.messages import format_line, localise, summary
+    from rexcheck.engine.services.messages import format_line, localise, summary
 
     found = lint(root, readings_file)
     if fmt == "json":
@@ -529,8 +529,8 @@ def rules_schema(rules_dir: Path | None, out_dir: Path) -> None:
       0  written
       2  invalid rules, or a schema could not be written
     """
-    from rexcheck.engine.jsonschema import SCHEMAS
-    from rexcheck.engine.loader import load_rules
+    from rexcheck.engine.authoring.jsonschema import SCHEMAS
+    from rexcheck.engine.core.loader import load_rules
 
     try:
         fields = load_rules(rules_dir).fields
@@ -571,9 +571,9 @@ def rules_docs(rules_dir: Path | None, rules_root: Path | None, out_dir: Path) -
     RULES_ROOT, the rules folder given as an argument, still works but is deprecated: use
     --rules DIR, as every command does.
     """
-    from rexcheck.engine import catalogue
-    from rexcheck.engine.loader import load_rules
-    from rexcheck.engine.ruletests import load_tests
+    from rexcheck.engine.authoring import catalogue
+    from rexcheck.engine.core.loader import load_rules
+    from rexcheck.engine.authoring.ruletests import load_tests
 
     root = rules_folder(rules_dir, rules_root)
     try:
@@ -616,8 +616,8 @@ def rules_test(rules_dir: Path | None, rules_root: Path | None, fmt: str, verbos
     RULES_ROOT, the rules folder given as an argument, still works but is deprecated: use
     --rules DIR, as every command does.
     """
-    from rexcheck.engine.checker import Checker
-    from rexcheck.engine.ruletests import load_tests, report, run_test
+    from rexcheck.engine.services.checker import Checker
+    from rexcheck.engine.authoring.ruletests import load_tests, report, run_test
 
     root = rules_folder(rules_dir, rules_root)
     try:
@@ -681,10 +681,10 @@ def whatif(baseline_dir: Path | None, proposed_path: Path, population: tuple[str
       1  some case changes: an outcome or a finding differs
       2  invalid rules, proposal or input, or a case that could not be judged
     """
-    from rexcheck.engine.checker import Checker
-    from rexcheck.engine.loader import load_rules
-    from rexcheck.engine.proposal import describe, load_proposal
-    from rexcheck.engine.whatif import compare, to_text
+    from rexcheck.engine.services.checker import Checker
+    from rexcheck.engine.core.loader import load_rules
+    from rexcheck.engine.services.proposal import describe, load_proposal
+    from rexcheck.engine.services.whatif import compare, to_text
     from rexcheck.facts.records import read_records
 
     try:
@@ -739,7 +739,7 @@ def audit() -> None:
 
 
 def _anchor(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list:
-    from rexcheck.engine.auditchain import parse_anchor
+    from rexcheck.engine.services.auditchain import parse_anchor
 
     try:
         return [parse_anchor(v) for v in values]
@@ -797,9 +797,9 @@ def audit_verify(log_file: Path, rules_dir: Path | None, audit_key_file: Path | 
       2  the log was altered or cannot be read (a broken link, hash, MAC or anchor, an
          unreadable line), or invalid rules or key
     """
-    from rexcheck.engine.audit import verify
-    from rexcheck.engine.auditchain import read_key
-    from rexcheck.engine.checker import Checker
+    from rexcheck.engine.services.audit import verify
+    from rexcheck.engine.services.auditchain import read_key
+    from rexcheck.engine.services.checker import Checker
 
     try:
         key = read_key(audit_key_file) if audit_key_file else None
@@ -866,7 +866,7 @@ def audit_head(log_file: Path, audit_key_file: Path | None, fmt: str) -> None:
       0  the head is printed
       2  the chain is broken or the log cannot be read
     """
-    from rexcheck.engine.auditchain import chain_of, read_key
+    from rexcheck.engine.services.auditchain import chain_of, read_key
 
     try:
         key = read_key(audit_key_file) if audit_key_file else None

@@ -32,8 +32,8 @@ from rexcheck.cli.main import (
     open_audit_log,
     read_audit_key,
 )
-from rexcheck.engine.errors import InvalidInput
-from rexcheck.engine.screening import Screened
+from rexcheck.facts.base.errors import InvalidInput
+from rexcheck.engine.services.screening import Screened
 
 
 class Progress:
@@ -206,10 +206,10 @@ def screen(ctx: click.Context, inputs: tuple[str, ...], rules_dir: Path | None,
       130  interrupted (Ctrl-C): the summary says which --skip resumes the run
       141  the output was closed by its reader (e.g. `| head`): a quiet stop
     """
-    from rexcheck.engine.auditchain import AuditLogError
-    from rexcheck.engine.loader import load_rules
-    from rexcheck.engine.screening import STAGE_BATCH, summarise
-    from rexcheck.engine.screening import screen as run_screen
+    from rexcheck.engine.services.auditchain import AuditLogError
+    from rexcheck.engine.core.loader import load_rules
+    from rexcheck.engine.services.screening import STAGE_BATCH, summarise
+    from rexcheck.engine.services.screening import screen as run_screen
     from rexcheck.facts.records import read_records
 
     check_readable(inputs)

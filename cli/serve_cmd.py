@@ -1,4 +1,4 @@
-"""`rexcheck serve`: the screening service (engine/service.py; docs/service.md)."""
+"""`rexcheck serve`: the screening service (engine/web/service.py; docs/service.md)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 from rexcheck.cli.main import AUDIT_KEY_OPTION, AUDIT_LOG_OPTION, RULES_OPTION, fail, main
-from rexcheck.engine.errors import InvalidInput
+from rexcheck.facts.base.errors import InvalidInput
 
 
 def is_loopback(host: str) -> bool:
@@ -91,7 +91,7 @@ def serve(ctx: click.Context, host: str, port: int, rules_dir: Path | None, work
     """
     try:
         import uvicorn  # noqa: F401
-        from rexcheck.engine.service import SETTINGS_ENV, Settings, read_token
+        from rexcheck.engine.web.service import SETTINGS_ENV, Settings, read_token
     except ImportError as exc:
         refuse(f"the service needs FastAPI and uvicorn ({exc.name} is missing): "
                "pip install 'rexcheck[serve]'")
@@ -104,7 +104,7 @@ def serve(ctx: click.Context, host: str, port: int, rules_dir: Path | None, work
         except ValueError as exc:
             refuse(str(exc))
     _check_audit(ctx, audit_log, audit_key_file)
-    from rexcheck.engine.loader import load_rules
+    from rexcheck.engine.core.loader import load_rules
 
     try:
         digest = load_rules(rules_dir).digest  # fail fast: a worker would fail the same way
@@ -134,7 +134,7 @@ def _run(host: str, port: int, workers: int, timeout: float, digest: str, token:
     from uvicorn.supervisors import Multiprocess
 
     config = uvicorn.Config(
-        "rexcheck.engine.service:create_app", factory=True, host=host, port=port,
+        "rexcheck.engine.web.service:create_app", factory=True, host=host, port=port,
         workers=workers, timeout_graceful_shutdown=int(max(30, 2 * timeout)),
         server_header=False, log_level="info")
     try:

@@ -44,7 +44,7 @@ def checker_for(rules: str | None) -> Any:
 def screen_lines(lines: Iterable[str], as_of: dt.date | None = None,
                  rules: str | None = None) -> list[Any]:
     """The results of a partition's lines, in order (blank lines are no record)."""
-    from rexcheck.engine.result import Problem, failed
+    from rexcheck.engine.services.result import Problem, failed
 
     checker = checker_for(rules)
     cases: list[Any] = []
@@ -66,7 +66,7 @@ def screen_lines(lines: Iterable[str], as_of: dt.date | None = None,
 def screen_partition(lines: list[str], out: str, as_of: dt.date | None,
                      rules: str | None) -> dict[str, Any]:
     """On a worker: screen one partition, write its results, give back its summary."""
-    from rexcheck.engine.result import summarise
+    from rexcheck.engine.services.result import summarise
 
     results = screen_lines(lines, as_of, rules)
     with open(out, "wb") as f:

@@ -24,7 +24,7 @@ import orjson
 # found by mapping every digit to 0 and searching for 19 zeros: ten times faster than a regex.
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _LONG_NUMBER = b"0" * 19
-MAX_DEPTH = 64  # as for YAML (engine/yamlsource.py); a case is never deeper than 8
+MAX_DEPTH = 64  # as for YAML (facts/base/yamlsource.py); a case is never deeper than 8
 
 
 def parse_json_line(text: str) -> Any:
@@ -179,8 +179,8 @@ def load_json_document(text: str, source: str) -> Any:
     population on one line), read with the YAML reader's refusals: a key given twice, NaN and
     Infinity, nesting deeper than MAX_DEPTH, more values or entries than its limits. Raises
     `InvalidInput` naming the line and column, or the limit."""
-    from rexcheck.engine.errors import Diagnostic, InvalidInput
-    from rexcheck.engine.yamlsource import MAX_ITEMS, MAX_VALUES
+    from rexcheck.facts.base.errors import Diagnostic, InvalidInput
+    from rexcheck.facts.base.yamlsource import MAX_ITEMS, MAX_VALUES
 
     def refused(offset: int, message: str, code: str, hint: str | None = None,
                 field: str | None = None) -> InvalidInput:

@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from rexcheck.engine.diagnose import from_validation_error
-from rexcheck.engine.errors import Diagnostic, InvalidInput
-from rexcheck.engine.yamlsource import Positions, load_yaml
+from rexcheck.facts.diagnose import from_validation_error
+from rexcheck.facts.base.errors import Diagnostic, InvalidInput
+from rexcheck.facts.base.yamlsource import Positions, load_yaml
 from rexcheck.facts.catalog import BASE_TYPES
 from rexcheck.facts.canonical import Canonical, canonical_counted
 from rexcheck.facts.jsontext import keys_unique_given, may_hold_nul, nul_path
 from rexcheck.facts.models import WHOLE_CASE_CHECKED, Case
-from rexcheck.facts.normalise import SHORT
+from rexcheck.engine.core.normalise import SHORT
 
 # Limits of one case (SECURITY.md). Each record (document or goods item) becomes an engine
 # fact; 2,000 of them evaluate in about a tenth of a second. Beyond it a case is refused

@@ -54,7 +54,7 @@ Code = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_P
 # TINs and registration numbers: trimmed, upper case, and made of ASCII letters, digits and
 # - . / only. A look-alike letter (the Cyrillic К of "КZ...") or an invisible character (a
 # zero-width space) would make a join silently miss, so it is refused; `identifier_problem`
-# names the character in the error (facts/loader.py, engine/diagnose.py).
+# names the character in the error (facts/loader.py, facts/diagnose.py).
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9./-]+$"  # tested before the upper-casing
 OPT_IDENTIFIER_PATTERN = r"^[A-Za-z0-9./-]*$"
 Identifier = Annotated[str, StringConstraints(to_upper=True, min_length=1, max_length=64,
@@ -389,7 +389,7 @@ KEPT_LINKS = {"application": ("application",), "change_report": ("change_report"
               "notification": ("application", "registration", "change_report",
                                "revocation_request")}
 # The errors of a kept item that pydantic's own types do not say, by type (its code, with - for
-# _): the English template here, the Russian in engine/messages.py PYDANTIC_RU.
+# _): the English template here, the Russian in engine/services/messages.py PYDANTIC_RU.
 CUSTOM_ERRORS = {
     "kept_item_link": "a kept item of kind {kind} names no {field}; it may name {allowed}",
     "kept_item_date": "a kept item of kind {kind} gives the day it was {wanted}, not '{field}'",

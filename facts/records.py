@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from rexcheck.engine.errors import Diagnostic, InvalidInput
-from rexcheck.engine.yamlsource import MAX_FILE_BYTES, Positions, load_yaml, read_text
+from rexcheck.facts.base.errors import Diagnostic, InvalidInput
+from rexcheck.facts.base.yamlsource import MAX_FILE_BYTES, Positions, load_yaml, read_text
 from rexcheck.facts.jsontext import duplicate_key, keys_unique, parse_json_line
 
 __all__ = ["FORMATS", "MAX_LINE", "Record", "guess_format", "parse_json_line", "read_records"]

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from rexcheck.engine.checker import Checker
+from rexcheck.engine.services.checker import Checker
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "facts" / "examples"

@@ -20,8 +20,8 @@ import datetime as dt
 import json
 
 import durable_rules_engine as dre
-from rexcheck.engine import runtime
-from rexcheck.engine.checker import Checker
+from rexcheck.engine.core import runtime
+from rexcheck.engine.services.checker import Checker
 
 TEMPLATE_REFS = ("AREF", "BREF")
 

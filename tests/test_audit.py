@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from conftest import EXAMPLES, ROOT
 from rexcheck import __version__
 from rexcheck.cli.main import main
-from rexcheck.engine.audit import canonical_json, case_digest
-from rexcheck.engine.loader import load_rules
+from rexcheck.engine.services.audit import canonical_json, case_digest
+from rexcheck.engine.core.loader import load_rules
 from rexcheck.facts.models import Case
 
 

@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLES, ROOT
 from rexcheck.cli.main import main
-from rexcheck.engine import auditchain
-from rexcheck.engine.audit import AuditLog, verify
+from rexcheck.engine.services import auditchain
+from rexcheck.engine.services.audit import AuditLog, verify
 from rexcheck.facts.loader import load_case_file
 
 REFUSED = EXAMPLES / "refused-no-english.yaml"

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLES
 from rexcheck.cli.main import main
-from rexcheck.engine import auditchain
-from rexcheck.engine.audit import case_digest, decide, verify
+from rexcheck.engine.services import auditchain
+from rexcheck.engine.services.audit import case_digest, decide, verify
 from rexcheck.facts.models import Case
 
 # the logs below hold a header and one decision per example case
@@ -105,7 +105,7 @@ def test_a_whole_log_verifies_and_says_it_is_not_keyed(log):
 
 def test_the_log_opens_with_a_header_naming_format_version_and_key(logs):
     plain, keyed = lines(logs["plain"])[0], lines(logs["keyed"])[0]
-    from rexcheck.engine.version import __version__
+    from rexcheck.engine.core.version import __version__
 
     assert plain["header"] == {"format": "rexcheck-audit/2", "rexcheck": __version__}
     assert keyed["header"]["key_id"] == auditchain.read_key(logs["key"]).id
@@ -334,7 +334,7 @@ def test_a_decision_taken_with_other_rules_or_version_is_noted(log):
     assert result.exit_code == 0
     assert "note: 1 decision(s) were taken with rules sha256:0000" in result.output
     assert "(line(s) 2)" in result.output
-    from rexcheck.engine.version import __version__
+    from rexcheck.engine.core.version import __version__
 
     assert f"note: 1 decision(s) were taken with rexcheck 0.0.9, not the {__version__} in use now " \
            "(line(s) 3)" in result.output

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, parameter_line
 from rexcheck.cli.main import main
-from rexcheck.engine.loader import load_rules
+from rexcheck.engine.core.loader import load_rules
 
 DOC = (ROOT / "docs" / "editing-rules.md").read_text(encoding="utf-8")
 SECTION = DOC[DOC.index("## 7. When something is wrong"):DOC.index("## 8. ")]

@@ -18,8 +18,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import baseline
 import generate
 from rexcheck.cli.main import main
-from rexcheck.engine.checker import Checker
-from rexcheck.engine.screening import screen
+from rexcheck.engine.services.checker import Checker
+from rexcheck.engine.services.screening import screen
 from rexcheck.facts.records import read_records
 
 

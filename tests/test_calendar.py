@@ -17,8 +17,8 @@ import datetime as dt
 import pytest
 from click.testing import CliRunner
 from rexcheck.cli.calendar_cmd import calendar as calendar_cli
-from rexcheck.engine.calendar import CalendarError, WorkingCalendar
-from rexcheck.engine.errors import InvalidInput
+from rexcheck.engine.core.calendar import CalendarError, WorkingCalendar
+from rexcheck.facts.base.errors import InvalidInput
 
 D = dt.date
 

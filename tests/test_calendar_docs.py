@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 from rexcheck.cli.main import main
-from rexcheck.engine import calendar_docs
-from rexcheck.engine.calendar import WorkingCalendar, default_calendar_file
-from rexcheck.engine.errors import InvalidInput
+from rexcheck.engine.authoring import calendar_docs
+from rexcheck.engine.core.calendar import WorkingCalendar, default_calendar_file
+from rexcheck.facts.base.errors import InvalidInput
 
 PAGE = ROOT / "docs" / "calendar.md"
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from rexcheck.engine.calendar import WorkingCalendar
+from rexcheck.engine.core.calendar import WorkingCalendar
 
 OFF, WORKING = False, True
 HOLIDAY = "public-holiday"

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 from rexcheck.cli.main import main
-from rexcheck.engine.lawtexts import check_quote, check_ref, load_library
+from rexcheck.engine.core.lawtexts import check_quote, check_ref, load_library
 
 LIBRARY = load_library(ROOT / "rules" / "texts")
 
@@ -126,14 +126,14 @@ def test_an_amending_act_is_quoted_in_the_notes_of_the_act_it_amends():
 
 
 def test_the_texts_ship_inside_the_package_and_are_read_only_by_lint():
-    from rexcheck.engine.loader import rule_files
+    from rexcheck.engine.core.loader import rule_files
 
     texts = ROOT / "rules" / "texts"
     assert {p.name for p in texts.iterdir()} >= {"acts.yaml",
                                                   "order-244-registration-rules.en.txt"}
     assert not [p for p in rule_files(ROOT / "rules") if "texts" in p.parts]
     for folder in ("engine", "cli", "facts", "api"):
-        for module in (ROOT / folder).glob("*.py"):
+        for module in (ROOT / folder).rglob("*.py"):
             text = module.read_text(encoding="utf-8")
             if module.name != "lint.py":
                 assert "engine.lawtexts import" not in text, module.name

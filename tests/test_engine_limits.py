@@ -1,5 +1,5 @@
-"""durable_rules' fixed tables (engine/limits.py): the compiler keeps a ruleset inside them by
-dealing its rules into chunks (engine/partition.py), and refuses at load, naming the limit and
+"""durable_rules' fixed tables (engine/core/limits.py): the compiler keeps a ruleset inside them by
+dealing its rules into chunks (engine/core/partition.py), and refuses at load, naming the limit and
 the rules, what no chunking fits; never a bare engine error per record."""
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLES, ROOT
 from rexcheck.cli.main import main
-from rexcheck.engine.checker import Checker
-from rexcheck.engine.compiler import compile_program
-from rexcheck.engine.errors import InvalidInput
-from rexcheck.engine.limits import STACK, Network
-from rexcheck.engine.loader import load_rules
-from rexcheck.engine.partition import CHUNK, chunk, fit
+from rexcheck.engine.services.checker import Checker
+from rexcheck.engine.core.compiler import compile_program
+from rexcheck.facts.base.errors import InvalidInput
+from rexcheck.engine.core.limits import STACK, Network
+from rexcheck.engine.core.loader import load_rules
+from rexcheck.engine.core.partition import CHUNK, chunk, fit
 
 
 def _fanned(rules: int) -> dict:
@@ -75,7 +75,7 @@ def test_chunks_change_nothing_the_packs_decide(monkeypatch):
 
     sys.path.insert(0, str(ROOT / "bench"))
     import generate
-    from rexcheck.engine import compiler
+    from rexcheck.engine.core import compiler
 
     lines = list(generate.lines(300, seed=5))
     plain = [r.to_json_bytes() for r in Checker().check_all(map(json.loads, lines))]

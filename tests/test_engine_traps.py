@@ -8,10 +8,10 @@ import random
 
 import pytest
 from conftest import AS_OF, MINIMAL_RULE, case_with, counted, rule_ids, write_pack
-from rexcheck.engine import runtime as runtime_module
-from rexcheck.engine.checker import Checker
-from rexcheck.engine.compiler import compile_program
-from rexcheck.engine.yamlsource import Positions
+from rexcheck.engine.core import runtime as runtime_module
+from rexcheck.engine.services.checker import Checker
+from rexcheck.engine.core.compiler import compile_program
+from rexcheck.facts.base.yamlsource import Positions
 from rexcheck.facts.loader import parse_case
 
 
@@ -92,7 +92,7 @@ def test_non_ascii_text_is_matched_and_kept(checker):
 
 def test_loose_typing_is_stopped_before_the_engine():
     """durable_rules would let "9" > 10 fire; the fact models refuse the string."""
-    from rexcheck.engine.errors import InvalidInput
+    from rexcheck.facts.base.errors import InvalidInput
 
     case = case_with()
     case["applications"][0]["received"] = "not a date"
@@ -102,7 +102,7 @@ def test_loose_typing_is_stopped_before_the_engine():
 
 
 def test_a_fact_with_a_field_named_id_is_refused():
-    from rexcheck.engine.errors import InvalidInput
+    from rexcheck.facts.base.errors import InvalidInput
 
     case = case_with()
     case["applications"][0]["id"] = "x"
@@ -111,7 +111,7 @@ def test_a_fact_with_a_field_named_id_is_refused():
 
 
 def test_a_fact_model_with_a_field_the_engine_reserves_cannot_start_a_runtime(monkeypatch):
-    from rexcheck.engine.errors import EngineFailure
+    from rexcheck.facts.base.errors import EngineFailure
     from rexcheck.facts.catalog import base_fields
 
     fields = base_fields()
@@ -122,7 +122,7 @@ def test_a_fact_model_with_a_field_the_engine_reserves_cannot_start_a_runtime(mo
 
 
 def test_a_fact_too_wide_for_the_engine_is_a_case_error_not_a_crash(checker, monkeypatch):
-    from rexcheck.facts import normalise
+    from rexcheck.engine.core import normalise
 
     monkeypatch.setattr(normalise, "MAX_FACT_FIELDS", 5)
     result = checker.check(case_with(), AS_OF)
@@ -209,8 +209,8 @@ def test_no_pattern_tests_the_same_thing_twice(checker):
 
 def test_the_width_limit_counts_the_fields_added_for_due_dates_and_patterns(checker,
                                                                               monkeypatch):
-    from rexcheck.facts import normalise
-    from rexcheck.facts.normalise import case_facts
+    from rexcheck.engine.core import normalise
+    from rexcheck.engine.core.normalise import case_facts
 
     case = parse_case(case_with(), Positions("<case>"))
     widest = max(len(fact) for fact in case_facts(case))

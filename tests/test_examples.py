@@ -182,7 +182,7 @@ def test_the_chain_from_verification_to_statement_is_derived_in_the_engine(check
 
 
 def test_the_statement_finding_explains_itself_back_to_the_request(checker):
-    from rexcheck.engine.render import explanation
+    from rexcheck.engine.services.render import explanation
 
     result = checker.check(EXAMPLES / "verification-to-revocation.yaml", explain=True)
     (finding,) = [f for f in result.findings

@@ -178,7 +178,7 @@ def test_a_case_with_a_key_given_twice_never_takes_the_fast_path(data, sep):
 @settings(max_examples=60, deadline=None)
 @given(line=st.sampled_from(BASE), sep=st.sampled_from([":", ": ", " : "]))
 def test_a_valid_case_written_any_way_takes_the_fast_path_with_its_digest(line, sep):
-    from rexcheck.engine.audit import case_digest
+    from rexcheck.engine.services.audit import case_digest
     from rexcheck.facts.loader import read_case_json
 
     case = json.loads(line)

@@ -24,8 +24,8 @@ from conftest import (
     parameter_line,
     registration_number,
 )
-from rexcheck.engine.checker import Checker
-from rexcheck.engine.loader import load_rules
+from rexcheck.engine.services.checker import Checker
+from rexcheck.engine.core.loader import load_rules
 
 SHIPPED = load_rules()  # the values of the law the tests below vary, as the packs state them
 CHF = "statement_threshold_chf"
@@ -138,7 +138,7 @@ def test_the_trace_shows_the_period_and_the_value_applied(tmp_path):
 
 
 def test_overlapping_and_gapped_dated_values_are_refused_at_load(tmp_path):
-    from rexcheck.engine.errors import InvalidInput
+    from rexcheck.facts.base.errors import InvalidInput
 
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules)

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import AS_OF, EXAMPLES, case_with
 from rexcheck.cli.main import MAX_SHOWN, main
-from rexcheck.engine.yamlsource import MAX_FILE_BYTES, MAX_ITEMS, MAX_VALUES
+from rexcheck.facts.base.yamlsource import MAX_FILE_BYTES, MAX_ITEMS, MAX_VALUES
 from rexcheck.facts.loader import MAX_ERRORS, MAX_RECORDS
 from rexcheck.facts.records import MAX_LINE
 

@@ -10,8 +10,8 @@ import json
 
 import pytest
 from conftest import AS_OF, CLEAN_CASE, ROOT
-from rexcheck.engine.service import case_item
-from rexcheck.engine.yamlsource import MAX_LINE_CHARS
+from rexcheck.engine.web.service import case_item
+from rexcheck.facts.base.yamlsource import MAX_LINE_CHARS
 from serving import Server
 
 PAD = " " * (MAX_LINE_CHARS + 1)

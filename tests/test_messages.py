@@ -1,6 +1,6 @@
 """Diagnostics speak Russian with --lang ru, and none is left without its Russian text.
 
-Every diagnostic code the code base produces is registered (engine/messages.py) with an English
+Every diagnostic code the code base produces is registered (engine/services/messages.py) with an English
 and a Russian text, pydantic's as well; every message and hint the code base writes about rule,
 law, test and case files has its Russian translation. Both are found by reading the code: a new
 message without a translation fails here.
@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLES, ROOT
 from rexcheck.cli.main import main
-from rexcheck.engine.errors import Diagnostic
-from rexcheck.engine.messages import RU, format_line, pydantic_types, registry, translate
+from rexcheck.facts.base.errors import Diagnostic
+from rexcheck.engine.services.messages import RU, format_line, pydantic_types, registry, translate
 
 # the calls that make a diagnostic (or an error that becomes one), and the functions whose
 # returned text is a message
@@ -33,7 +33,7 @@ MODULES = [f"engine/{m}.py" for m in (
 # problem is about (its ref or its text), a kind of day
 NOT_CODES = {"warning", "info", "en", "ru", "ref", "text", "working"}
 CODE_MODULES = sorted(str(p.relative_to(ROOT)) for folder in ("engine", "facts", "cli")
-                      for p in (ROOT / folder).glob("*.py"))
+                      for p in (ROOT / folder).rglob("*.py"))
 
 
 def _template(node: ast.AST) -> str | None:
@@ -111,7 +111,7 @@ def test_every_code_in_use_has_an_english_and_a_russian_text():
     used = set().union(*(codes_in_use(m) for m in CODE_MODULES))
     assert len(used) > 60
     missing = sorted(c for c in used if c not in known or not all(known[c]))
-    assert missing == [], f"codes without both texts in engine/messages.py: {missing}"
+    assert missing == [], f"codes without both texts in engine/services/messages.py: {missing}"
 
 
 def test_every_code_pydantic_can_give_has_a_russian_text():

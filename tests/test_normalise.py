@@ -14,10 +14,10 @@ from decimal import Decimal
 
 import pytest
 from conftest import EXAMPLES, ROOT
-from rexcheck.engine.yamlsource import Positions
+from rexcheck.facts.base.yamlsource import Positions
 from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES, NOT_ASSERTED
 from rexcheck.facts.loader import load_case_file, parse_case
-from rexcheck.facts.normalise import SHORT, TYPE_KEY, case_facts, cents, day_number
+from rexcheck.engine.core.normalise import SHORT, TYPE_KEY, case_facts, cents, day_number
 
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -174,6 +174,6 @@ def test_a_value_of_a_type_the_engine_does_not_know_is_still_refused():
     data = _edge_case()
     data["applications"][0]["received"] = Day(2024, 2, 29)  # pydantic keeps a date subclass
     case = parse_case(data, Positions("<test>"))
-    from rexcheck.engine.errors import EngineFailure
+    from rexcheck.facts.base.errors import EngineFailure
     with pytest.raises(EngineFailure, match="field 'received' holds a Day"):
         case_facts(case)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from rexcheck.engine.errors import InvalidInput
-from rexcheck.engine.loader import load_rules
-from rexcheck.engine.proposal import apply_scenario
+from rexcheck.facts.base.errors import InvalidInput
+from rexcheck.engine.core.loader import load_rules
+from rexcheck.engine.services.proposal import apply_scenario
 
 from conftest import ROOT
 

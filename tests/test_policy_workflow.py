@@ -10,8 +10,8 @@ import yaml
 from click.testing import CliRunner
 from conftest import EXAMPLES, MINIMAL_RULE, ROOT, write_pack
 from rexcheck.cli.main import main
-from rexcheck.engine.jsonschema import case_file_schema, rule_file_schema
-from rexcheck.engine.lint import lint
+from rexcheck.engine.authoring.jsonschema import case_file_schema, rule_file_schema
+from rexcheck.engine.authoring.lint import lint
 
 
 def run(*args):
@@ -118,9 +118,9 @@ def test_schema_command_writes_the_five_schemas(tmp_path):
 
 def test_committed_catalogue_is_what_the_rules_generate(checker, tmp_path):
     """CI fails when the catalogue is stale: run `rexcheck rules docs` and commit."""
-    from rexcheck.engine import catalogue
-    from rexcheck.engine.loader import default_rules_dir
-    from rexcheck.engine.ruletests import load_tests
+    from rexcheck.engine.authoring import catalogue
+    from rexcheck.engine.core.loader import default_rules_dir
+    from rexcheck.engine.authoring.ruletests import load_tests
 
     paths = catalogue.write(checker.ruleset, load_tests(default_rules_dir()), tmp_path)
     for path in paths:

@@ -11,9 +11,9 @@ from decimal import Decimal
 from conftest import AS_OF, CLEAN_CASE, registration_number
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rexcheck.engine.errors import InvalidInput
-from rexcheck.engine.loader import load_rules
-from rexcheck.engine.yamlsource import Positions
+from rexcheck.facts.base.errors import InvalidInput
+from rexcheck.engine.core.loader import load_rules
+from rexcheck.facts.base.yamlsource import Positions
 from rexcheck.facts.loader import parse_case
 
 SETTINGS = settings(max_examples=80, deadline=None,

@@ -15,8 +15,8 @@ import sys
 
 import pytest
 from conftest import EXAMPLES, ROOT
-from rexcheck.engine.result import _ADAPTER, Source
-from rexcheck.engine.screening import _Worker, screen_all
+from rexcheck.engine.services.result import _ADAPTER, Source
+from rexcheck.engine.services.screening import _Worker, screen_all
 from rexcheck.facts.records import read_records
 
 sys.path.insert(0, str(ROOT / "bench"))

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLES, case_with
 from rexcheck.cli.main import main
-from rexcheck.engine.jsonschema import result_file_schema
-from rexcheck.engine.result import SCHEMA
+from rexcheck.engine.authoring.jsonschema import result_file_schema
+from rexcheck.engine.services.result import SCHEMA
 from rexcheck.facts.loader import load_case_file
 
 SUMMARY_KEYS = {"cases", "with_findings", "findings", "notices", "pending", "errors", "outcomes"}
@@ -93,9 +93,9 @@ def test_the_api_says_what_it_got_when_it_cannot_take_it(checker):
 
 
 def test_summaries_have_the_same_keys_in_the_api_and_the_commands(checker):
-    from rexcheck.engine.result import summarise
-    from rexcheck.engine.screening import Screened
-    from rexcheck.engine.screening import summarise as summarise_screened
+    from rexcheck.engine.services.result import summarise
+    from rexcheck.engine.services.screening import Screened
+    from rexcheck.engine.services.screening import summarise as summarise_screened
 
     results = [checker.check(p) for p in sorted(EXAMPLES.glob("*.yaml"))]
     screened = [Screened(r.to_json_bytes(), None, r.outcome, len(r.findings), len(r.notices),

@@ -1,10 +1,10 @@
-"""Runs every YAML rule test under rules/tests/ as a pytest test (see engine/ruletests.py)."""
+"""Runs every YAML rule test under rules/tests/ as a pytest test (see engine/authoring/ruletests.py)."""
 
 from __future__ import annotations
 
 import pytest
-from rexcheck.engine.loader import default_rules_dir
-from rexcheck.engine.ruletests import coverage, load_tests, needs_silent_test, run_test
+from rexcheck.engine.core.loader import default_rules_dir
+from rexcheck.engine.authoring.ruletests import coverage, load_tests, needs_silent_test, run_test
 
 TESTS = load_tests(default_rules_dir())  # rule ids are checked by test_rule_test_harness.py
 

@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import case_with, registration_number
 from rexcheck.cli.main import main
-from rexcheck.facts import jsontext, records
+from rexcheck.facts import jsontext
+from rexcheck.facts import records
 from rexcheck.facts.records import parse_json_line
 
 
@@ -239,7 +240,7 @@ def test_a_document_without_a_ref_gets_one_outcome_named_as_its_findings_name_it
 
 
 def test_records_screened_stage_by_stage_give_the_bytes_of_one_at_a_time(tmp_path, monkeypatch):
-    from rexcheck.engine import screening
+    from rexcheck.engine.services import screening
 
     # a case that cannot be judged (its step after the as-of date) and broken records inside
     # a stage batch must not touch the results of the records around them
@@ -284,7 +285,7 @@ def test_the_worker_pool_does_not_wait_on_its_result_pipe():
     # screening down unseen.
     import multiprocessing
 
-    from rexcheck.engine import screening
+    from rexcheck.engine.services import screening
 
     pool = screening._QuietPool(1, context=multiprocessing.get_context())
     try:
@@ -347,7 +348,7 @@ def test_json_lines_on_a_terminal_are_shown_one_by_one():
     import io
 
     from rexcheck.cli.screen_cmd import _write
-    from rexcheck.engine.screening import Screened
+    from rexcheck.engine.services.screening import Screened
 
     raw = io.BytesIO()  # what reaches the terminal: only what the buffer in front flushes
     terminal = io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8", line_buffering=True)

@@ -13,8 +13,8 @@ import sys
 
 import pytest
 from conftest import ROOT
-from rexcheck.engine.audit import case_digest
-from rexcheck.engine.errors import InvalidInput
+from rexcheck.engine.services.audit import case_digest
+from rexcheck.facts.base.errors import InvalidInput
 from rexcheck.facts.loader import parse_case, parse_case_json
 from rexcheck.facts.records import Record
 

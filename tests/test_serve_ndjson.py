@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from rexcheck.engine.ndjson import Lines, Spool
+from rexcheck.engine.services.ndjson import Lines, Spool
 
 
 def records(chunks: list[bytes], max_line: int = 1000):

@@ -100,7 +100,7 @@ def test_an_infinite_parameter_value_is_refused_where_it_is_written(tmp_path):
 
 def test_a_rule_set_past_an_engine_table_is_dealt_into_chunks_not_refused(tmp_path):
     """300 rules beginning with the same tests once met durable_rules' BETA_LIST_LENGTH
-    (error 108, refused); the compiler now deals them into chunks (engine/partition.py).
+    (error 108, refused); the compiler now deals them into chunks (engine/core/partition.py).
     What no chunking fits is refused at load: tests/test_engine_limits.py."""
     head, rule = MINIMAL_RULE.split("rules:\n")
     write_pack(tmp_path, head + "rules:\n" + "".join(

@@ -11,17 +11,17 @@ import re
 import pytest
 import yaml
 from conftest import EXAMPLES, ROOT
-from rexcheck.engine.calendar import WorkingCalendar
-from rexcheck.engine.catalogue import to_html
-from rexcheck.engine.loader import default_rules_dir, load_rules
-from rexcheck.engine.proposal import apply_scenario
-from rexcheck.engine.render import result_json
-from rexcheck.engine.ruletests import load_tests
-from rexcheck.engine.workbench import forms
-from rexcheck.engine.workbench.app import scenario_from_form
-from rexcheck.engine.workbench.caseview import chain, strips
-from rexcheck.engine.workbench.law import LawView, readings_file_for
-from rexcheck.engine.workbench.markdown import to_html as markdown
+from rexcheck.engine.core.calendar import WorkingCalendar
+from rexcheck.engine.authoring.catalogue import to_html
+from rexcheck.engine.core.loader import default_rules_dir, load_rules
+from rexcheck.engine.services.proposal import apply_scenario
+from rexcheck.engine.services.render import result_json
+from rexcheck.engine.authoring.ruletests import load_tests
+from rexcheck.engine.web.workbench import forms
+from rexcheck.engine.web.workbench.app import scenario_from_form
+from rexcheck.engine.web.workbench.caseview import chain, strips
+from rexcheck.engine.web.workbench.law import LawView, readings_file_for
+from rexcheck.engine.web.workbench.markdown import to_html as markdown
 
 SCENARIO = ROOT / "examples/whatif/raise-chf-threshold.yaml"
 
@@ -108,7 +108,7 @@ def test_readings_markdown_is_escaped_not_markup():
 
 
 def test_the_chain_and_the_calendar_strip_of_a_result(ruleset):
-    from rexcheck.engine.checker import Checker
+    from rexcheck.engine.services.checker import Checker
 
     calendar = WorkingCalendar.load()
     result = result_json(Checker(ruleset, calendar).check(

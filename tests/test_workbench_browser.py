@@ -21,7 +21,7 @@ import pytest
 import yaml
 from browser import launch, missing
 from conftest import EXAMPLES, ROOT
-from rexcheck.engine.loader import load_rules, params_used
+from rexcheck.engine.core.loader import load_rules, params_used
 from serving import REXCHECK, Server
 
 SCENARIO = ROOT / "examples/whatif/raise-chf-threshold.yaml"

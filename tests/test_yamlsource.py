@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import yaml
 from conftest import EXAMPLES, ROOT
-from rexcheck.engine import yamlsource
+from rexcheck.facts.base import yamlsource
 
 
 class _PurePython(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,

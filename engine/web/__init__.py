@@ -1,0 +1,1 @@
+"""The HTTP service (`rexcheck serve`) and the workbench pages it serves."""

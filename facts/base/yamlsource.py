@@ -1,0 +1,378 @@
+"""Safe YAML (and JSON) loading that remembers where every value came from.
+
+Rule and fact files are data, never code: only the YAML safe schema is accepted, and on top of
+it this loader refuses what a hostile or mistaken file could use against us: duplicate keys,
+anchors and aliases (the "billion laughs" bomb), tags, very deep nesting, very large files and
+bytes that are not UTF-8. Each refusal is a `Diagnostic` with the file, line and column.
+
+`load_yaml` returns the plain data and a `Positions` map from a path inside the data
+(`("rules", 3, "when")`) to the (line, column) where that value starts, so later stages can say
+exactly where a wrong field is.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rexcheck.facts.base.errors import Diagnostic, InvalidInput
+
+# Limits, enforced while reading (never trusted to `stat`, which says 0 bytes for a pipe or a
+# device): a document is refused as soon as it passes one, in well under 2 s and 300 MB
+# (SECURITY.md; tests/test_limits.py). Composing costs up to 15 microseconds and 300 bytes a
+# value, so MAX_VALUES bounds the time and memory of a refusal; the largest rule file holds
+# under 1,000 values, a case at its limit of 2,000 records (facts/loader.py) about 50,000.
+# Refusal codes: too-large (bytes, lines), too-many-values (values, entries), too-deep.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_LINE_CHARS = 1_000_000
+MAX_DEPTH = 64
+MAX_VALUES = 100_000  # keys and values of one document
+MAX_ITEMS = 10_000  # entries of one list or mapping
+MAX_NODES = MAX_VALUES  # the name it had before
+
+PathKey = tuple[Any, ...]
+_LOOKS_LIKE_DATE = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
+
+
+@dataclass
+class Positions:
+    """Where each value of a loaded document starts (1-based line and column)."""
+
+    file: str
+    at: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+
+    def of(self, path: PathKey) -> tuple[int, int]:
+        """The position of `path`, or of its nearest ancestor that has one."""
+        path = tuple(path)
+        while path:
+            if path in self.at:
+                return self.at[path]
+            path = path[:-1]
+        return self.at.get((), (1, 1))
+
+    def child(self, prefix: PathKey) -> Positions:
+        """Positions re-rooted at `prefix` (for validating one part of a document)."""
+        n = len(prefix)
+        sub = {k[n:]: v for k, v in self.at.items() if k[:n] == tuple(prefix)}
+        return Positions(self.file, sub)
+
+
+class _Refused(Exception):
+    def __init__(self, mark: Any, message: str, code: str, hint: str | None = None):
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+        self.code = code
+        self.hint = hint
+
+
+def _line_col(mark: Any) -> tuple[int, int]:
+    if mark is None:
+        return (1, 1)
+    return (mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    """Turns a composed node tree into plain data, recording positions and refusing tricks."""
+
+    def __init__(self, positions: Positions):
+        self.positions = positions
+        self.constructor = yaml.SafeLoader("")  # used only to construct scalars safely
+
+    def build(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise _Refused(node.start_mark, f"nesting deeper than {MAX_DEPTH} levels", "too-deep")
+        self.positions.at[path] = _line_col(node.start_mark)
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and len(node.value) > MAX_ITEMS:
+            raise _Refused(node.start_mark, f"mapping of {len(node.value)} keys, more than the "
+                           f"{MAX_ITEMS} allowed" if isinstance(node, yaml.MappingNode) else
+                           f"list of {len(node.value)} entries, more than the {MAX_ITEMS} "
+                           "allowed", "too-many-values")
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, path: PathKey, depth: int) -> dict:
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Refused(key_node.start_mark, "merge keys ('<<') are not supported", "yaml-merge")
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Refused(key_node.start_mark, "a key must be a plain value", "yaml-key")
+            key = self._scalar(key_node)
+            if not isinstance(key, (str, int)):
+                key = str(key)
+            if key in result:
+                first = self.positions.at.get(path + (key,), (0, 0))
+                raise _Refused(
+                    key_node.start_mark,
+                    f"duplicate key '{key}' (first given at line {first[0]})",
+                    "duplicate-key",
+                    "remove one of the two; YAML would silently keep only the last",
+                )
+            self.positions.at[path + (key,)] = _line_col(key_node.start_mark)
+            result[key] = self.build(value_node, path + (key,), depth + 1)
+            self.positions.at[path + (key,)] = _line_col(key_node.start_mark)
+        return result
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag.startswith("!") or (
+            node.tag.startswith("tag:yaml.org,2002:python")
+        ):
+            raise _Refused(node.start_mark, f"tag '{node.tag}' is not allowed", "yaml-tag",
+                           "rexcheck files are plain data; remove the tag")
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            raise _Refused(node.start_mark, str(exc.problem or exc), "yaml-value") from None
+        except ValueError as exc:  # e.g. a date that does not exist: 2026-02-30
+            raise _Refused(node.start_mark, f"{node.value!r} is not a day of the calendar "
+                           f"({exc})" if _LOOKS_LIKE_DATE.match(node.value) else
+                           f"invalid value {node.value!r}: {exc}", "yaml-value",
+                           "write dates as YYYY-MM-DD, e.g. 2021-04-11"
+                           if _LOOKS_LIKE_DATE.match(node.value) else None) from None
+        if isinstance(value, str) and "\x00" in value:  # written as an escape: "\0", "\x00"
+            raise _Refused(node.start_mark, "text holds a NUL character", "nul")
+        if isinstance(value, float) and not math.isfinite(value):  # .inf, .nan, 1.0e999
+            raise _Refused(node.start_mark, f"{node.value} is not a finite number", "yaml-value",
+                           "no amount, rate or time limit of the law is infinite")
+        return value
+
+
+if yaml.__with_libyaml__:
+    _Events = yaml.cyaml.CParser
+else:  # a PyYAML built without libyaml: its own (slower) scanner and parser
+    class _Events(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):  # type: ignore
+        def __init__(self, text: str):
+            yaml.reader.Reader.__init__(self, text)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+
+
+class _NoAliasComposer(_Events, yaml.composer.Composer, yaml.resolver.Resolver):
+    """A composer that refuses anchors, aliases and explicit tags as soon as it meets them.
+
+    libyaml (the C parser PyYAML ships) scans and parses, ten times faster than PyYAML's
+    pure-Python parser: loading the rule packs is most of rexcheck's start-up. The composing,
+    where the refusals are, stays PyYAML's own Python composer, fed the C parser's events."""
+
+    def __init__(self, text: str):
+        _Events.__init__(self, text)
+        yaml.composer.Composer.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+    get_single_node = yaml.composer.Composer.get_single_node
+    compose_document = yaml.composer.Composer.compose_document
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        # counted here, as the document is read: a refusal costs little
+        self.values = getattr(self, "values", 0) + 1
+        if self.values > MAX_VALUES:
+            raise _Refused(self.peek_event().start_mark, f"document has more than {MAX_VALUES} "
+                           "values (keys and values)", "too-many-values", "split it; many "
+                           "cases are better written as JSON lines, one case a line, read as "
+                           "a stream")
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Refused(event.start_mark, "aliases ('*name') are not allowed", "yaml-alias",
+                           "write the value out in full")
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _Refused(event.start_mark, f"anchors ('&{anchor}') are not allowed", "yaml-alias",
+                           "write the value out in full")
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag != "!":
+            raise _Refused(event.start_mark, f"tag '{tag}' is not allowed", "yaml-tag",
+                           "rexcheck files are plain data; remove the tag")
+        return yaml.composer.Composer.compose_node(self, parent, index)
+
+
+INDENT_HINT = ("indent it like the lines it belongs with: the fields of one block start in one "
+               "column, the '-' of the items of one list in one column (spaces, not tabs)")
+
+
+def _indent(lines: list[str], number: int) -> int:
+    """The indentation (in characters) of 1-based line `number`."""
+    if not 1 <= number <= len(lines):
+        return 0
+    line = lines[number - 1]
+    return len(line) - len(line.lstrip(" "))
+
+
+def _above(lines: list[str], number: int) -> int:
+    """The number of the last line before `number` that holds something (not a comment)."""
+    for n in range(number - 1, 0, -1):
+        stripped = lines[n - 1].strip()
+        if stripped and not stripped.startswith("#"):
+            return n
+    return number
+
+
+def _previous_item(lines: list[str], number: int) -> int | None:
+    """When line `number` is a list item, the list item nearest above it."""
+    if not 1 <= number <= len(lines) or not lines[number - 1].lstrip().startswith("- "):
+        return None
+    for n in range(number - 1, 0, -1):
+        if lines[n - 1].lstrip().startswith("- "):
+            return n
+    return None
+
+
+def explain_syntax_error(exc: yaml.MarkedYAMLError, text: str
+                         ) -> tuple[int, int, str, str | None]:
+    """(line, column, message, hint) in words for the person who wrote the file: which line
+    is wrong and, for the usual mistakes (indentation, a tab, a quote or bracket left open, a
+    missing colon), what to do. The parser's own words are kept only for the rare rest."""
+    lines = text.splitlines()
+    problem = exc.problem or ""
+    context = exc.context or ""
+    line, col = _line_col(exc.problem_mark or exc.context_mark)
+    start = _line_col(exc.context_mark) if exc.context_mark is not None else (line, col)
+    here = _indent(lines, line)
+    hint: str | None = INDENT_HINT
+    if "cannot start any token" in problem and "\t" in (lines[line - 1] if line <= len(lines)
+                                                        else ""):
+        message = f"line {line} is indented with a tab"
+        hint = "indent with spaces only; YAML does not accept tabs"
+    elif "expected '-' indicator" in problem:
+        message = (f"line {line} is not lined up with the list it follows: its items have "
+                   f"their '-' in column {start[1]} (line {start[0]}), this line starts in "
+                   f"column {here + 1}; it is probably indented too far or not far enough")
+    elif "did not find expected key" in problem or "expected <block end>" in problem:
+        item = _previous_item(lines, line)
+        if item is not None and _indent(lines, item) != here:
+            message = (f"line {line} is not lined up with the list item above it: that one "
+                       f"has its '-' in column {_indent(lines, item) + 1} (line {item}), this "
+                       f"one in column {here + 1}")
+        else:
+            message = (f"line {line} is not lined up with the fields of the block it is in: "
+                       f"they start in column {start[1]} (line {start[0]}), this line in "
+                       f"column {here + 1}; it is probably indented too far or not far enough")
+    elif "mapping values are not allowed" in problem:
+        above = _above(lines, line)
+        if here > _indent(lines, above) and above != line:
+            message = (f"line {line} is indented further than line {above} above it, which "
+                       f"already has its value: line {line} is probably indented too far")
+            hint = ("line it up with the field above, or, if it belongs inside it, remove the "
+                    f"value of line {above}")
+        else:
+            message = f"line {line} holds a second ': ' where a value was expected"
+            hint = ("put a value that contains ': ' in quotes, or start the inner field on a "
+                    "line of its own, indented")
+    elif "could not find expected ':'" in problem:
+        line, col = start
+        message = f"line {line} has no ':' after its key"
+        hint = ("write 'key: value'; a text that goes on from the line above is indented "
+                "further than its key")
+    elif "quoted scalar" in context:
+        line, col = start
+        message = f"the quotation mark opened on line {line} is never closed"
+        hint = "close it with the same mark (' or \") on the same value"
+    elif "flow mapping" in context or "flow sequence" in context:
+        bracket, closing = ("{", "}") if "mapping" in context else ("[", "]")
+        message = (f"the '{bracket}' opened on line {start[0]} is not closed where line {line} "
+                   "goes on (or a ',' is missing between its entries)")
+        hint = f"close it with '{closing}' on the same line, or separate entries with ','"
+    else:
+        message = f"not valid YAML here ({f'{context}: ' if context else ''}" \
+                  f"{problem or 'a syntax error'})"
+        hint = None
+    return line, col, message, hint
+
+
+def read_text(path: Path | str, data: bytes | None = None) -> str:
+    """The file's text, refusing huge files and bytes that are not UTF-8."""
+    name = str(path)
+    if data is None:
+        data = read_bytes(path)
+    elif len(data) > MAX_FILE_BYTES:
+        raise InvalidInput([Diagnostic(name, 1, 1, f"input is more than {MAX_FILE_BYTES} bytes",
+                                       "too-large")])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise InvalidInput([Diagnostic(name, line, col, f"byte 0x{data[exc.start]:02x} is not "
+                                       "valid UTF-8", "encoding", "save the file as UTF-8")])
+
+
+def read_bytes(path: Path | str) -> bytes:
+    """At most MAX_FILE_BYTES of a file, read once: a pipe, a device (/dev/zero) or a file
+    growing while it is read is refused as soon as it passes the limit, whatever `stat` says."""
+    name = str(path)
+    try:
+        with open(path, "rb") as f:
+            info = os.fstat(f.fileno())
+            if stat.S_ISREG(info.st_mode) and info.st_size > MAX_FILE_BYTES:
+                # refused without reading it
+                why = f"file is {info.st_size} bytes, more than the {MAX_FILE_BYTES} allowed"
+            else:
+                data = f.read(MAX_FILE_BYTES + 1)
+                if len(data) <= MAX_FILE_BYTES:
+                    return data
+                why = f"file goes on past the {MAX_FILE_BYTES} bytes allowed"
+    except OSError as exc:
+        raise InvalidInput([Diagnostic(name, 1, 1, f"cannot read file: {exc.strerror or exc}",
+                                       "io")]) from None
+    raise InvalidInput([Diagnostic(name, 1, 1, why, "too-large")])
+
+
+def _long_line(text: str) -> tuple[int, int] | None:
+    """The number and length of the first line longer than MAX_LINE_CHARS, or None. Found a
+    window of MAX_LINE_CHARS at a time, without splitting the text into lines (20 MB of short
+    lines would make millions of strings)."""
+    start, end = 0, len(text)
+    while end - start > MAX_LINE_CHARS:
+        stop = start + MAX_LINE_CHARS + 1
+        last = max(text.rfind("\n", start, stop), text.rfind("\r", start, stop))
+        if last < 0:
+            after = [i for i in (text.find("\n", stop), text.find("\r", stop)) if i >= 0]
+            length = (min(after) if after else end) - start
+            return text.count("\n", 0, start) + 1, length
+        start = last + 1
+    return None
+
+
+def load_yaml(path: Path | str, text: str | None = None) -> tuple[Any, Positions]:
+    """Load one YAML or JSON document safely; raise `InvalidInput` naming the position."""
+    name = str(path)
+    if text is None:
+        text = read_text(path)
+    positions = Positions(name)
+    long_line = _long_line(text)
+    if long_line is not None:
+        number, length = long_line
+        raise InvalidInput([Diagnostic(name, number, 1, f"line of {length} characters, more "
+                                       f"than the {MAX_LINE_CHARS} allowed", "too-large")])
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InvalidInput([Diagnostic(name, line, 1, "file contains a NUL character", "encoding")])
+    loader = _NoAliasComposer(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, positions
+        return _Builder(positions).build(node, (), 0), positions
+    except _Refused as exc:
+        line, col = _line_col(exc.mark)
+        raise InvalidInput([Diagnostic(name, line, col, exc.message, exc.code, hint=exc.hint)])
+    except yaml.MarkedYAMLError as exc:
+        line, col, message, hint = explain_syntax_error(exc, text)
+        raise InvalidInput([Diagnostic(name, line, col, message, "yaml-syntax", hint=hint)])
+    except yaml.YAMLError as exc:
+        raise InvalidInput([Diagnostic(name, 1, 1, f"not valid YAML: {exc}", "yaml-syntax")])
+    except RecursionError:
+        raise InvalidInput([Diagnostic(name, 1, 1, "nesting too deep to read", "too-deep")])
+    finally:
+        loader.dispose()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
-from rexcheck.cli.main import DATE, Group
+from rexcheck.cli.common import DATE, Group
 from rexcheck.engine.core.calendar import (
     WEEKEND,
     CalendarDay,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 import click
-from rexcheck.cli.main import (
+from rexcheck.cli.common import (
     AUDIT_KEY_OPTION,
     AUDIT_LOG_OPTION,
     DATE,
@@ -28,7 +28,6 @@ from rexcheck.cli.main import (
     detach_output,
     echo_err,
     fail,
-    main,
     open_audit_log,
     read_audit_key,
 )
@@ -152,7 +151,7 @@ def _text(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-@main.command(short_help="Judge case records in bulk: one result per record, in order.")
+@click.command(short_help="Judge case records in bulk: one result per record, in order.")
 @click.argument("inputs", nargs=-1, required=True)
 @RULES_OPTION
 @click.option("--as-of", type=DATE,

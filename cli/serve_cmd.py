@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import click
-from rexcheck.cli.main import AUDIT_KEY_OPTION, AUDIT_LOG_OPTION, RULES_OPTION, fail, main
+from rexcheck.cli.common import AUDIT_KEY_OPTION, AUDIT_LOG_OPTION, RULES_OPTION, fail
 from rexcheck.facts.base.errors import InvalidInput
 
 
@@ -30,7 +30,7 @@ def refuse(message: str) -> None:
     sys.exit(2)
 
 
-@main.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Any address but a loopback one (127.0.0.1, ::1, "
               "localhost) needs --token-file.")
@@ -122,7 +122,7 @@ def serve(ctx: click.Context, host: str, port: int, rules_dir: Path | None, work
 
 def _check_audit(ctx: click.Context, audit_log: Path | None, key_file: Path | None) -> None:
     """The audit log and key are checked here, once, so a bad one stops the start."""
-    from rexcheck.cli.main import open_audit_log, read_audit_key
+    from rexcheck.cli.common import open_audit_log, read_audit_key
 
     key = read_audit_key(ctx, key_file, needed=audit_log is not None)
     if audit_log is not None:

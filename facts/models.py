@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+from rexcheck.facts.wholecase import case_problems
 
 Ref = Annotated[
     str,
@@ -504,8 +505,6 @@ class Case(Strict):
         held to it here, so that no entry path decides on a case the files would refuse."""
         if info.context is not None and info.context.get(WHOLE_CASE_CHECKED):
             return self
-        from rexcheck.facts.loader import case_problems
-
         problems = case_problems(self)
         if problems:
             first = problems[0]

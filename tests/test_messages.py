@@ -25,13 +25,18 @@ MAKERS = {"Diagnostic", "error", "_error", "_warn", "_Refused", "Problem", "Inco
 MESSAGE_FUNCTIONS = {"_why_undecided", "_describe", "_divergence", "date_hint"}
 MESSAGE_NAMES = {"message", "hint"}
 # the modules whose messages are about rule, law, test and case files (and the cases judged)
-MODULES = [f"engine/{m}.py" for m in (
-    "conditions", "diagnose", "lawtexts", "lint", "loader", "yamlsource", "ruletests",
-    "proposal", "compiler", "partition", "outcomes", "factplan", "checker")] + [
-    "facts/loader.py", "facts/records.py", "facts/models.py"]
+MODULES = [
+    "engine/core/conditions.py", "facts/diagnose.py", "engine/core/lawtexts.py",
+    "engine/authoring/lint.py", "engine/core/loader.py", "facts/base/yamlsource.py",
+    "engine/authoring/ruletests.py", "engine/services/proposal.py", "engine/core/compiler.py",
+    "engine/core/partition.py", "engine/core/outcomes.py", "engine/core/factplan.py",
+    "engine/services/checker.py", "facts/loader.py", "facts/records.py", "facts/models.py",
+    "facts/wholecase.py"]
 # words passed beside a code that are not codes: severities, languages, what a citation
 # problem is about (its ref or its text), a kind of day
-NOT_CODES = {"warning", "info", "en", "ru", "ref", "text", "working"}
+NOT_CODES = {"warning", "info", "en", "ru", "ref", "text", "working",
+             # the workbench's kinds of calendar day and chain step, and an HTTP header value
+             "weekend", "holiday", "outcome", "no-store"}
 CODE_MODULES = sorted(str(p.relative_to(ROOT)) for folder in ("engine", "facts", "cli")
                       for p in (ROOT / folder).rglob("*.py"))
 

@@ -122,7 +122,10 @@ def test_committed_catalogue_is_what_the_rules_generate(checker, tmp_path):
     from rexcheck.engine.core.loader import default_rules_dir
     from rexcheck.engine.authoring.ruletests import load_tests
 
-    paths = catalogue.write(checker.ruleset, load_tests(default_rules_dir()), tmp_path)
+    from rexcheck.engine.web.workbench.pages import catalogue_page
+
+    paths = catalogue.write(checker.ruleset, load_tests(default_rules_dir()), tmp_path,
+                            catalogue_page)
     for path in paths:
         committed = ROOT / "docs" / path.name
         assert committed.read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), (

@@ -12,9 +12,9 @@ import pytest
 import yaml
 from conftest import EXAMPLES, ROOT
 from rexcheck.engine.core.calendar import WorkingCalendar
-from rexcheck.engine.authoring.catalogue import to_html
 from rexcheck.engine.core.loader import default_rules_dir, load_rules
 from rexcheck.engine.services.proposal import apply_scenario
+from rexcheck.engine.web.workbench.pages import catalogue_page as to_html
 from rexcheck.engine.services.render import result_json
 from rexcheck.engine.authoring.ruletests import load_tests
 from rexcheck.engine.web.workbench import forms

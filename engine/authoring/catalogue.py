@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from rexcheck.engine.core.loader import LoadedRule, RuleSet
@@ -92,19 +93,14 @@ def markdown(ruleset: RuleSet, tests: list[LoadedTest]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def to_html(ruleset: RuleSet, tests: list[LoadedTest]) -> str:
-    """The catalogue as one standalone HTML page: the workbench's Rules page with every rule
-    written out (engine/web/workbench/pages.py)."""
-    from rexcheck.engine.web.workbench.law import LawView
-    from rexcheck.engine.web.workbench.pages import catalogue_html
-
-    return catalogue_html(LawView(ruleset, tests))
-
-
-def write(ruleset: RuleSet, tests: list[LoadedTest], out_dir: Path) -> list[Path]:
+def write(ruleset: RuleSet, tests: list[LoadedTest], out_dir: Path,
+          html: Callable[[RuleSet, list[LoadedTest]], str]) -> list[Path]:
+    """catalogue.md, and catalogue.html as `html` renders it: the workbench's Rules pages
+    written to one file (engine/web/workbench/pages.py `catalogue_page`), given by the caller
+    so that the authoring tools never import the web layer above them."""
     md = markdown(ruleset, tests)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / "catalogue.md", out_dir / "catalogue.html"]
     paths[0].write_text(md, encoding="utf-8")
-    paths[1].write_text(to_html(ruleset, tests), encoding="utf-8")
+    paths[1].write_text(html(ruleset, tests), encoding="utf-8")
     return paths

@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from typing import Any
 
 from rexcheck.engine.core import conditions as cond
 from rexcheck.engine.core.compiler import compile_program

@@ -23,12 +23,7 @@ EPOCH = dt.date(1970, 1, 1)
 TYPE_KEY = "fact"
 MAX_FACT_FIELDS = 200  # the engine's process dies at 253 properties; stay well below
 
-SHORT = {
-    "exporter": "exporter", "application": "application", "registration": "registration",
-    "change_report": "change-report", "revocation_request": "revocation-request",
-    "verification_request": "verification", "consignment": "consignment",
-    "kept_item": "kept-item",
-}
+from rexcheck.facts.wholecase import SHORT  # noqa: E402  (the names of records without a ref)
 
 
 # the documents a case's outcomes are given for: every base fact but the exporter (a goods item

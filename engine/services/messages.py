@@ -152,6 +152,14 @@ CODES: dict[str, tuple[str, str]] = {
     # cases
     "duplicate-case": ("a case id used twice", "идентификатор дела использован дважды"),
     "duplicate-ref": ("a record ref used twice in a case", "ссылка на запись повторяется в деле"),
+    # the workbench's forms (engine/web/workbench/app.py)
+    "bad-form": ("a form's field that cannot be read", "поле формы невозможно прочитать"),
+    "no-case": ("no case given", "дело не передано"),
+    "unknown-example": ("no shipped example of that name", "нет поставляемого примера с таким именем"),
+    "no-proposal": ("no proposal given", "предложение не передано"),
+    "no-value": ("no new value given", "новое значение не указано"),
+    "no-population": ("no population file chosen", "файл совокупности дел не выбран"),
+    "bad-population": ("the population is not a list of cases", "совокупность не является списком дел"),
     "unresolved-link": ("a reference to a record the case does not have",
                         "ссылка на запись, которой нет в деле"),
     "conflicting-link": ("two references that name different records",

@@ -11,7 +11,7 @@
 
 A case is judged by the worker's engine process, as POST /v1/check does (the same checker,
 the same decision ids and audit log); a what-if runs in a process of its own, as POST
-/v1/whatif does (engine/services/whatifjob.py). Bodies are limited like the API's (`--max-body`,
+/v1/whatif does (engine/authoring/whatifjob.py). Bodies are limited like the API's (`--max-body`,
 `--timeout`); a problem in an uploaded file is shown as the command line shows it (file:line,
 message, hint), never as a trace.
 """
@@ -78,12 +78,12 @@ def check_case(body: bytes, source: str, as_of: dt.date | None, lang: str
                ) -> tuple[str | None, dict[str, Any]]:
     """In the engine process, as POST /v1/check: the result with its trace, its decision
     logged (when the service keeps a log)."""
-    from rexcheck.engine.web import service
+    from rexcheck.engine.web import judging
     from rexcheck.engine.services.render import result_json
 
-    judge = service._judge
+    judge = judging._judge
     assert judge is not None
-    item = service.case_item(body, source)
+    item = judging.case_item(body, source)
     result = judge.checker.results([item], as_of, lang, True)[0]
     [decision_id] = judge.decide([result], [item.case])
     return decision_id, orjson.loads(orjson.dumps(result_json(result)))
@@ -139,7 +139,7 @@ def bars(by_rule: dict[str, dict[str, int]]) -> dict[str, Any] | None:
 
 
 def mount(app: FastAPI, engine: Any, settings: Any) -> None:
-    from rexcheck.engine.web.service import ServiceError, _whatif_job, parse_as_of, read_body
+    from rexcheck.engine.web.judging import ServiceError, _whatif_job, parse_as_of, read_body
     from rexcheck.engine.web.workbench.law import LawView
 
     law = LawView(engine.ruleset, [], index=engine.law)
@@ -293,7 +293,7 @@ def mount(app: FastAPI, engine: Any, settings: Any) -> None:
     @app.post("/whatif", response_class=HTMLResponse, include_in_schema=False)
     async def whatif_post(request: Request) -> HTMLResponse:
         from rexcheck.engine.services.whatif import text_of
-        from rexcheck.engine.services.whatifjob import run_whatif
+        from rexcheck.engine.authoring.whatifjob import run_whatif
 
         lang = _lang(request.query_params.get("lang"))
         try:
@@ -393,7 +393,7 @@ def _population(upload: forms.Upload, name: str, problems: list[Problem]) -> Any
     """An uploaded population: JSON lines as they are; a JSON or YAML document (a list of
     cases, or {cases: [...]}) read with the service's reader, its problems located."""
     from rexcheck.facts.base.errors import InvalidInput
-    from rexcheck.engine.web.service import document_of
+    from rexcheck.engine.web.judging import document_of
 
     text = upload.data.decode("utf-8", "replace")
     if name.endswith((".jsonl", ".ndjson")) or (

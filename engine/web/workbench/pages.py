@@ -69,6 +69,13 @@ def render(template: str, lang: str = "en", page: str = "", path: str = "/",
     return environment().get_template(template).render(**base)
 
 
+def catalogue_page(ruleset: Any, tests: list[Any]) -> str:
+    """The static catalogue of a rule set and its tests (what `rexcheck rules docs` writes)."""
+    from rexcheck.engine.web.workbench.law import LawView
+
+    return catalogue_html(LawView(ruleset, tests))
+
+
 def catalogue_html(law: Any) -> str:
     """The static catalogue: the Rules page's tree with every rule written out, the
     parameters and the readings, on one page with its stylesheet and script inline."""

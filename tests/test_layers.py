@@ -170,3 +170,23 @@ def test_no_file_refers_outside_the_repository():
             if "../shared" in path.read_text(encoding="utf-8", errors="replace"):
                 wrong.append(str(path.relative_to(ROOT)))
     assert wrong == []
+
+
+def test_the_readme_layout_names_every_module():
+    """README's layout section matches the tree: every module of the engine, the facts and the
+    command line is named there (the workbench's pages by their folder)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Layout"):text.index("## Documentation")]
+    missing = []
+    for folder in ("engine", "facts", "cli"):
+        for path in (ROOT / folder).rglob("*.py"):
+            rel = path.relative_to(ROOT)
+            if path.name == "__init__.py" or "workbench" in rel.parts:
+                continue
+            if path.name not in section:
+                missing.append(str(rel))
+    for sub in ("engine/core/", "engine/services/", "engine/authoring/", "engine/web/",
+                "facts/base/" if "base/" in section else "facts/base/"):
+        if sub.split("/")[-2] + "/" not in section:
+            missing.append(sub)
+    assert missing == []

@@ -297,7 +297,8 @@ def _unique(tests: list[dict]) -> list[dict]:
 
 def _placeholders(rule: Rule, scope: cond.Scope) -> dict[str, Placeholder]:
     out: dict[str, Placeholder] = {}
-    texts = [rule.then.finding.message, rule.then.finding.message_ru or ""] if rule.then.finding else []
+    finding = rule.then.finding
+    texts = [finding.message, finding.message_ru or ""] if finding else []
     texts.append(rule.title)
     for text in texts:
         for name in PLACEHOLDER.findall(text):

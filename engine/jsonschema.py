@@ -12,8 +12,8 @@ import copy
 from typing import Any
 
 from rexcheck.engine.conditions import OPERATORS
-from rexcheck.engine.ruletests import TestFile
 from rexcheck.engine.result import result_schema
+from rexcheck.engine.ruletests import TestFile
 from rexcheck.engine.schema import LawFile, RuleFile
 from rexcheck.facts.catalog import base_fields
 from rexcheck.facts.models import Case

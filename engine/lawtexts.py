@@ -166,7 +166,7 @@ class Library:
 
 def load_library(folder: Path) -> Library:
     """The texts named by `folder/acts.yaml`; InvalidInput when it or a text cannot be read."""
-    data, positions = load_yaml(folder / MANIFEST)
+    data, _ = load_yaml(folder / MANIFEST)
     library = Library(folder)
     acts = data.get("acts") if isinstance(data, dict) else None
     if not isinstance(acts, dict):

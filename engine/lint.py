@@ -19,8 +19,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from typing import Any
-
 from rexcheck.engine import conditions as cond
 from rexcheck.engine.compiler import compile_program
 from rexcheck.engine.errors import Diagnostic, InvalidInput

@@ -202,7 +202,7 @@ def structure_regex(parts: list[dict]) -> re.Pattern:
     """The same, with a named group per part (for the `part` function)."""
     groups = []
     for p in parts:
-        body = re.escape(p["text"]) if "text" in p else "[0-9]{%d}" % p["digits"]
+        body = re.escape(p["text"]) if "text" in p else f"[0-9]{{{p['digits']:d}}}"
         groups.append(f"(?P<{p['name']}>{body})")
     return re.compile("".join(groups))
 
@@ -247,8 +247,8 @@ def _value_ok(value: Any, unit: str) -> bool:
 
 def rule_files(root: Path, others: list[Path] | None = None) -> list[Path]:
     """The rule files of a tree: *.yaml and *.yml, in any case, outside `calendar/` and
-    `tests/`, but law.yaml. Every other file is added to `others` (to be named in an error), but notes
-    (*.md, README), hidden files and folders (`.name`) and Python's packaging (`__init__.py`,
+    `tests/`, but law.yaml. Every other file is added to `others` (to be named in an error), but
+    notes (*.md, README), hidden files and folders (`.name`) and Python's packaging (`__init__.py`,
     `__pycache__/`): a rule file with an unexpected name is never passed over in silence."""
     found = []
     for top, folders, names in os.walk(root):
@@ -573,8 +573,9 @@ def _assemble(root: Path, parsed: list, law: LawFile | None,
         for name, d in rf.derived.items():
             if name in fields or name in derived:
                 line, col = positions.of(("derived", name))
+                also = derived_at.get(name, "the fact models")
                 problems.append(Diagnostic(file, line, col, f"fact type '{name}' is defined "
-                                           f"twice (also in {derived_at.get(name, 'the fact models')})",
+                                           f"twice (also in {also})",
                                            "duplicate-fact"))
                 continue
             derived[name], derived_at[name] = d, file
@@ -1058,7 +1059,8 @@ def params_used(rule: Rule) -> set[str]:
                 walk(value)
 
     walk(rule.model_dump(mode="python", by_alias=True, exclude={"citation", "reading"}))
-    texts = [rule.then.finding.message, rule.then.finding.message_ru or ""] if rule.then.finding else []
+    finding = rule.then.finding
+    texts = [finding.message, finding.message_ru or ""] if finding else []
     for text in texts:
         used.update(n[6:] for n in PLACEHOLDER.findall(text) if n.startswith("param."))
     return used

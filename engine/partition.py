@@ -15,9 +15,10 @@ Rules are dealt to the chunks in turn, in the order they are defined (files in n
 rules in file order), the engine rules of one YAML rule (periods, deadline variants) to the
 same chunk: so each chunk gets about 1/C of the rules of every file and fact type, and with
 them about 1/C of each table. (Runs of consecutive rules instead kept a file's rules
-together, and with them their fan-out: the grown catalogue needed twice as many chunks.) The fewest chunks that fit are used; what no number of chunks can fit (a pattern
-with too many expressions, a rule matching too many facts, too many rules) is refused with a
-located error naming the limit and the rules.
+together, and with them their fan-out: the grown catalogue needed twice as many chunks.) The
+fewest chunks that fit are used; what no number of chunks can fit (a pattern with too many
+expressions, a rule matching too many facts, too many rules) is refused with a located error
+naming the limit and the rules.
 """
 
 from __future__ import annotations

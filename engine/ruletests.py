@@ -1,4 +1,5 @@
-"""Rule tests as YAML: named cases, written by policy staff, run by `rexcheck rules test` and pytest.
+"""Rule tests as YAML: named cases, written by policy staff, run by `rexcheck rules test` and
+pytest.
 
 A test file lives under `rules/tests/` (mirroring the packs) and reads like the law's examples
 (docs/rule-tests.md documents the format in full):

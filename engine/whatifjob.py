@@ -64,7 +64,7 @@ def _scenario_title(text: str) -> str:
 def _child(conn: Any, ruleset: Any, calendar: Any, job: dict[str, Any]) -> None:
     try:
         conn.send(report(ruleset, calendar, job))
-    except BaseException as exc:  # noqa: BLE001 - the parent answers 500, the log says why
+    except BaseException as exc:
         conn.send({"errors": [{"code": "internal", "message": f"the what-if failed: "
                                f"{type(exc).__name__}: {exc}", "severity": "error"}]})
     finally:

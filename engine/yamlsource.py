@@ -104,7 +104,8 @@ class _Builder:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise _Refused(key_node.start_mark, "merge keys ('<<') are not supported", "yaml-merge")
+                raise _Refused(key_node.start_mark, "merge keys ('<<') are not supported",
+                               "yaml-merge")
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _Refused(key_node.start_mark, "a key must be a plain value", "yaml-key")
             key = self._scalar(key_node)
@@ -304,7 +305,8 @@ def read_text(path: Path | str, data: bytes | None = None) -> str:
         line = before.count(b"\n") + 1
         col = exc.start - (before.rfind(b"\n") + 1) + 1
         raise InvalidInput([Diagnostic(name, line, col, f"byte 0x{data[exc.start]:02x} is not "
-                                       "valid UTF-8", "encoding", "save the file as UTF-8")])
+                                       "valid UTF-8", "encoding", "save the file as UTF-8")
+                            ]) from None
 
 
 def read_bytes(path: Path | str) -> bytes:
@@ -366,13 +368,17 @@ def load_yaml(path: Path | str, text: str | None = None) -> tuple[Any, Positions
         return _Builder(positions).build(node, (), 0), positions
     except _Refused as exc:
         line, col = _line_col(exc.mark)
-        raise InvalidInput([Diagnostic(name, line, col, exc.message, exc.code, hint=exc.hint)])
+        raise InvalidInput([Diagnostic(name, line, col, exc.message, exc.code,
+                                       hint=exc.hint)]) from None
     except yaml.MarkedYAMLError as exc:
         line, col, message, hint = explain_syntax_error(exc, text)
-        raise InvalidInput([Diagnostic(name, line, col, message, "yaml-syntax", hint=hint)])
+        raise InvalidInput([Diagnostic(name, line, col, message, "yaml-syntax",
+                                       hint=hint)]) from None
     except yaml.YAMLError as exc:
-        raise InvalidInput([Diagnostic(name, 1, 1, f"not valid YAML: {exc}", "yaml-syntax")])
+        raise InvalidInput([Diagnostic(name, 1, 1, f"not valid YAML: {exc}",
+                                       "yaml-syntax")]) from None
     except RecursionError:
-        raise InvalidInput([Diagnostic(name, 1, 1, "nesting too deep to read", "too-deep")])
+        raise InvalidInput([Diagnostic(name, 1, 1, "nesting too deep to read",
+                                       "too-deep")]) from None
     finally:
         loader.dispose()

@@ -19,8 +19,8 @@ from pydantic import ValidationError
 from rexcheck.engine.diagnose import from_validation_error
 from rexcheck.engine.errors import Diagnostic, InvalidInput
 from rexcheck.engine.yamlsource import Positions, load_yaml
-from rexcheck.facts.catalog import BASE_TYPES
 from rexcheck.facts.canonical import Canonical, canonical_counted
+from rexcheck.facts.catalog import BASE_TYPES
 from rexcheck.facts.jsontext import keys_unique_given, may_hold_nul, nul_path
 from rexcheck.facts.models import WHOLE_CASE_CHECKED, Case
 from rexcheck.facts.normalise import SHORT
@@ -201,7 +201,8 @@ def _duplicate_refs(case: Case, positions: Positions, prefix: tuple) -> list[Dia
             if record.ref in seen:
                 problems.append(Diagnostic(
                     positions.file, line, col,
-                    f"{fact_type} ref '{record.ref}' is used twice (first at item {seen[record.ref] + 1})",
+                    f"{fact_type} ref '{record.ref}' is used twice "
+                    f"(first at item {seen[record.ref] + 1})",
                     "duplicate-ref", field=f"{list_name}.{i}.ref",
                     hint="give every record of a case its own ref"))
             elif record.ref in unnamed:

@@ -250,12 +250,14 @@ class Registration(Strict):
     """A registration in the REX system and its number (Order 244 p.5-7, p.10)."""
 
     ref: Ref | None = None
-    number: Identifier = Field(description="the registration number (its structure: p.6, the parameter registration_number)")
+    number: Identifier = Field(description="the registration number (its structure: p.6, the "
+                                           "parameter registration_number)")
     application: Ref | None = Field(default=None, description="ref of the application No. 1")
     holder_tin: OptIdentifier = Field(default=None,
                                       description="TIN of the exporter holding it")
     registered: dt.date = Field(description="date the number was assigned in the REX system")
-    valid_from: dt.date = Field(description="date from which it is valid (p.5: receipt of application)")
+    valid_from: dt.date = Field(
+        description="date from which it is valid (p.5: receipt of application)")
     notified: dt.date | None = Field(default=None, description="notice to the exporter (p.7)")
     notice_states: list[Literal["number", "application_date", "assignment_date"]] | None = Field(
         default=None, description="what the notice of p.7 states (left out: not checked)")
@@ -313,9 +315,11 @@ class VerificationRequest(Strict):
     registration: Ref | None = None
     registration_number: OptIdentifier = None
     from_country: Country = Field(description="country of the requesting authority")
-    official: bool = Field(description="an official request of a competent authority (Order 358 p.4)")
+    official: bool = Field(
+        description="an official request of a competent authority (Order 358 p.4)")
     received: dt.date = Field(description="date the authorised body received the request")
-    documents_requested: dt.date | None = Field(default=None, description="body asks organisation (p.7)")
+    documents_requested: dt.date | None = Field(default=None,
+                                                description="body asks organisation (p.7)")
     request_received: dt.date | None = Field(
         default=None, description="organisation receives the body's request (p.8 counts from it)")
     documents_sent: dt.date | None = Field(default=None, description="organisation sends (p.8)")
@@ -331,9 +335,11 @@ class VerificationRequest(Strict):
     revocation_applied: dt.date | None = Field(
         default=None, description="body's application to revoke sent to the organisation (p.10)")
     reply_includes_application: bool | None = Field(
-        default=None, description="the organisation's reply includes the copy of application No. 1 (p.7-8)")
+        default=None, description="the organisation's reply includes the copy of application No. 1 "
+                                  "(p.7-8)")
     reply_includes_documents: bool | None = Field(
-        default=None, description="... and the copies of the documents of the Order 257 list (p.7 as amended 2026)")
+        default=None, description="... and the copies of the documents of the Order 257 list "
+                                  "(p.7 as amended 2026)")
 
 
 class Statement(Strict):

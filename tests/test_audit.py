@@ -134,7 +134,7 @@ def test_canonical_json_writes_edge_text_as_pydantic_does(text):
 def test_control_characters_in_a_text_are_refused(text):
     from pydantic import ValidationError
 
-    with pytest.raises(ValidationError, match="exporter.name"):
+    with pytest.raises(ValidationError, match=r"exporter\.name"):
         Case.model_validate({**_MINIMAL, "exporter": {"tin": "KZ1", "name": text}})
 
 

@@ -92,8 +92,8 @@ def codes_in_use(module: str) -> set[str]:
         values: list[ast.AST] = []
         if isinstance(node, ast.Call) and _name(node) in MAKERS | {"failed", "problem"}:
             values = [*node.args, *(k.value for k in node.keywords if k.arg == "code")]
-        elif isinstance(node, ast.keyword) and node.arg == "code" or isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id in ("kind", "code") for t in node.targets):
+        elif (isinstance(node, ast.keyword) and node.arg == "code") or (isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id in ("kind", "code") for t in node.targets)):
             values = [node.value]
         elif isinstance(node, ast.Dict) and all(
                 isinstance(k, ast.Constant) and isinstance(k.value, str) and k.value[:1].isupper()

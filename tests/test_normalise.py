@@ -21,7 +21,7 @@ from rexcheck.facts.normalise import SHORT, TYPE_KEY, case_facts, cents, day_num
 
 sys.path.insert(0, str(ROOT / "bench"))
 
-import generate  # noqa: E402
+import generate
 
 
 def _walk(data: dict, prefix: str, out: dict) -> None:

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ROOT
 from rexcheck.engine.errors import InvalidInput
 from rexcheck.engine.loader import load_rules
 from rexcheck.engine.proposal import apply_scenario
-
-from conftest import ROOT
 
 REXCHECK = str(Path(sys.executable).with_name("rexcheck"))
 SHIPPED = load_rules(ROOT / "rules")

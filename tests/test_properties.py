@@ -93,9 +93,9 @@ def test_the_same_facts_in_any_order_give_identical_output(checker, n, seed, rnd
     shuffled = copy.deepcopy(case)
     rnd.shuffle(shuffled["consignments"])
     second = checker.check(shuffled, dt.date(2026, 6, 1))
-    strip = lambda r: json.dumps([{k: v for k, v in f.items() if k != "firing"}
-                                  for f in r.to_dict()["findings"]],
-                                 sort_keys=True)
+    def strip(r):
+        return json.dumps([{k: v for k, v in f.items() if k != "firing"}
+                           for f in r.to_dict()["findings"]], sort_keys=True)
     assert strip(first) == strip(second)
 
 

@@ -10,10 +10,14 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rexcheck.engine.errors import Diagnostic, InvalidInput
 from rexcheck.engine.version import __version__
+
+if TYPE_CHECKING:  # the CLI imports the models when a command needs them (start-up time)
+    from rexcheck.facts.models import Case
 
 
 class Day(click.ParamType):
@@ -21,7 +25,7 @@ class Day(click.ParamType):
 
     name = "YYYY-MM-DD"
 
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+    def convert(self, value, param, ctx):
         if isinstance(value, dt.date):
             return value
         try:
@@ -173,7 +177,7 @@ class Group(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
+    def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
@@ -320,7 +324,7 @@ def check(ctx: click.Context, facts: tuple[Path, ...], rules_dir: Path | None,
     except InvalidInput as exc:
         fail(exc.diagnostics, fmt, lang)
     paths, problems = case_files(facts)
-    cases = []
+    cases: list[tuple[Case, str]] = []  # and the file it is in
     for path in paths:
         try:
             found, bad = load_case_file(path)

@@ -11,9 +11,10 @@ import signal
 import stat
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from types import FrameType
+from typing import Any, TextIO
 
 import click
 from rexcheck.cli.main import (
@@ -300,7 +301,8 @@ class _CtrlC:
     def __init__(self) -> None:
         self.asked = False
         self.waiting = False
-        self._previous = None
+        # the handler before ours, as signal.signal returns it
+        self._previous: Callable[[int, FrameType | None], Any] | int | None = None
 
     def install(self) -> None:
         with contextlib.suppress(ValueError):  # not the main thread: Ctrl-C as Python has it
@@ -321,7 +323,7 @@ class _CtrlC:
             raise KeyboardInterrupt
 
 
-def _stopped(pairs: Iterator, log, progress: Progress, why: str, last: int, code: int,
+def _stopped(pairs: Generator, log, progress: Progress, why: str, last: int, code: int,
              out: TextIO | None) -> None:
     """End a run that was stopped: the workers ended, the audit log closed (its lines are
     those of the results written, and one more at most), the results written kept whole

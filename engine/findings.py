@@ -128,6 +128,7 @@ def _deadline(firing: Firing, evaluation: Evaluation, calendar: Any) -> Deadline
     c = firing.rule
     if c.due is None or c.done is None:
         return None
+    assert c.variant != "match", "a rule with a deadline compiles to its variants only"
     start_fact = firing.matched[c.due.alias]
     done_value = firing.matched[c.done.alias].get(c.done.key)
     start = from_day_number(start_fact[c.due.start_key])
@@ -279,7 +280,7 @@ _date = functools.lru_cache(maxsize=4096)(from_day_number)
 def _title(c: CompiledRule) -> str:
     """The rule's title, its parameters shown with the values this compiled rule applies."""
     if c.title_text is None:
-        c.title_text = _message(c, None, None, None, c.rule.title)  # type: ignore[arg-type]
+        c.title_text = _message(c, None, None, None, c.rule.title)
     return c.title_text
 
 

@@ -9,6 +9,7 @@ completions, so an editor flags a misspelt field or operator while one types.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from rexcheck.engine.conditions import OPERATORS
@@ -150,7 +151,8 @@ def result_file_schema() -> dict[str, Any]:
     return schema
 
 
-SCHEMAS = {
+# each maker takes no argument, but the rule file's, which takes the fact fields (optional)
+SCHEMAS: dict[str, Callable[..., dict[str, Any]]] = {
     "rule-file": rule_file_schema,
     "law-file": law_file_schema,
     "rule-test-file": test_file_schema,

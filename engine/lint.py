@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from rexcheck.engine import conditions as cond
 from rexcheck.engine.compiler import compile_program
@@ -144,11 +145,11 @@ def cannot_fire(ruleset: RuleSet) -> list[Diagnostic]:
                                           "so this condition is never true", "never-set",
                                           f"set '{ref.path}' where a rule derives {owner}"))
             out.extend(_contradictions(lr, alias, fact, items))
-        for spec in scope.dues:
-            owner = scope.aliases[spec.alias]
-            if owner in produced and spec.path not in produced[owner]:
+        for due in scope.dues:
+            owner = scope.aliases[due.alias]
+            if owner in produced and due.path not in produced[owner]:
                 out.append(_error(lr, ("deadline",), f"the due date counts from "
-                                  f"{owner}.{spec.path}, which no rule sets", "never-set"))
+                                  f"{owner}.{due.path}, which no rule sets", "never-set"))
     return out
 
 
@@ -163,7 +164,7 @@ def _contradictions(lr: LoadedRule, alias: str, fact: str, items: list) -> list[
         allowed: set | None = None
         exists: set[bool] = set()
         for leaf in leaves:
-            value = leaf.value.value if isinstance(leaf.value, cond.Literal) else None
+            value: Any = leaf.value.value if isinstance(leaf.value, cond.Literal) else None
             if leaf.op == "exists":
                 exists.add(bool(value))
                 continue

@@ -80,7 +80,7 @@ class VersionSpan:
     end: dt.date | None
 
     @property
-    def uncertain(self) -> Span | None:
+    def uncertain(self) -> tuple[dt.date, dt.date] | None:
         """The days on which it is unknown whether this version was already in force."""
         v = self.version
         if v.confirmed:
@@ -480,7 +480,8 @@ def names_in_unreadable(path: Path) -> set[str]:
     except (OSError, UnicodeDecodeError):
         return set()
     names: set[str] = set()
-    section, indents = "", []  # the indentation of each level of the section, as met
+    section = ""
+    indents: list[int] = []  # the indentation of each level of the section, as met
     for line in lines:
         if m := _SECTION.match(line):
             section, indents = m.group(1), []
@@ -528,7 +529,8 @@ def _rule_file_errors(exc: ValidationError, positions: Positions, data: dict) ->
         rule_id = None
         parts = (d.field or "").split(".")
         if len(parts) >= 2 and parts[0] == "rules" and parts[1].isdigit():
-            rules = data.get("rules") if isinstance(data.get("rules"), list) else []
+            listed = data.get("rules")
+            rules = listed if isinstance(listed, list) else []
             index = int(parts[1])
             if index < len(rules) and isinstance(rules[index], dict):
                 rule_id = str(rules[index].get("id")) if rules[index].get("id") else None
@@ -809,6 +811,7 @@ def _check_arguments(c: LoadedComputed, own: dict[str, FieldKind],
                   did_you_mean(spec.add_years.years, parameters))
     else:
         arg = spec.part or spec.date
+        assert arg is not None, "Computed._one_function: exactly one function is given"
         key = "part" if spec.part is not None else "date"
         path = own_path((key, "of"), arg.of)
         if path and (path not in own or own[path].kind != "str" or own[path].is_list):

@@ -321,8 +321,8 @@ def run_test(checker: Any, loaded: LoadedTest) -> Outcome:
     if test.outcome is not None and result.outcome != test.outcome:
         missing.append(f"case outcome: {test.outcome} (decided: {result.outcome})")
     unexpected = [_label(f) for f in found if f.rule_id in test.expect_not]
-    unexpected += [f"{s.rule_id} (derived {s.derived['ref']})" for s in steps
-                   if s.rule_id in test.expect_not]
+    unexpected += [f"{s.rule_id} (derived {s.derived['ref']})" for s in result.trace or []
+                   if s.derived is not None and s.rule_id in test.expect_not]
     unexpected += [f"{s.rule_id} (decided {s.outcome})" for s in result.trace or []
                    if s.outcome is not None and s.rule_id in test.expect_not]
     if test.only:  # notices (e.g. the publication data set) never count here

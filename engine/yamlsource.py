@@ -18,7 +18,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from rexcheck.engine.errors import Diagnostic, InvalidInput
@@ -124,7 +124,7 @@ class _Builder:
             self.positions.at[path + (key,)] = _line_col(key_node.start_mark)
         return result
 
-    def _scalar(self, node: yaml.ScalarNode) -> Any:
+    def _scalar(self, node: yaml.Node) -> Any:  # what is neither a mapping nor a list: a scalar
         if node.tag.startswith("!") or (
             node.tag.startswith("tag:yaml.org,2002:python")
         ):
@@ -148,10 +148,11 @@ class _Builder:
         return value
 
 
-if yaml.__with_libyaml__:
+if yaml.__with_libyaml__ and not TYPE_CHECKING:
     _Events = yaml.cyaml.CParser
-else:  # a PyYAML built without libyaml: its own (slower) scanner and parser
-    class _Events(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):  # type: ignore
+else:  # a PyYAML built without libyaml: its own (slower) scanner and parser. The type checker
+    # reads this branch: a class it can subclass, giving the same events as the C parser.
+    class _Events(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
         def __init__(self, text: str):
             yaml.reader.Reader.__init__(self, text)
             yaml.scanner.Scanner.__init__(self)
@@ -173,7 +174,7 @@ class _NoAliasComposer(_Events, yaml.composer.Composer, yaml.resolver.Resolver):
     get_single_node = yaml.composer.Composer.get_single_node
     compose_document = yaml.composer.Composer.compose_document
 
-    def compose_node(self, parent, index):  # type: ignore[override]
+    def compose_node(self, parent, index):
         # counted here, as the document is read: a refusal costs little
         self.values = getattr(self, "values", 0) + 1
         if self.values > MAX_VALUES:

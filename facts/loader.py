@@ -314,7 +314,7 @@ def case_files(paths: Iterable[Path]) -> tuple[list[Path], list[Diagnostic]]:
 def _walk(folder: Path) -> list[Path]:
     """Every file under `folder`, sorted; symbolic links to folders are not followed (a link
     to a parent would loop), hidden folders are passed over."""
-    out = []
+    out: list[Path] = []
     for top, folders, names in os.walk(folder, onerror=None):
         folders[:] = sorted(f for f in folders if not f.startswith("."))
         out.extend(Path(top) / name for name in names)
@@ -349,6 +349,7 @@ def load_case_file(path: Path | str) -> tuple[list[Case], list[Diagnostic]]:
     if Path(path).suffix.lower() in LINES_SUFFIXES:
         return _load_json_lines(str(path))
     data, positions = load_yaml(path)
+    prefix: tuple | None  # where the records are in the file; None: the file is one case
     if isinstance(data, dict) and "cases" in data and "case" not in data:
         extra = sorted(set(data) - {"cases"})
         if extra:

@@ -409,6 +409,13 @@ def _error(error_type: str, /, **values: str) -> PydanticCustomError:
     return PydanticCustomError(error_type, CUSTOM_ERRORS[error_type], values)
 
 
+def _field_name(info: ValidationInfo) -> str:
+    """The name of the field a field validator is called for (pydantic types it optional, as
+    ValidationInfo serves model validators too, where there is no field)."""
+    assert info.field_name is not None, "only for field validators"
+    return info.field_name
+
+
 class KeptItem(Strict):
     """An item of the authorised organisation's file of the case (Order 244 p.21-22): a
     document it received, or the copy of a notification it sent, with the day it was received
@@ -445,7 +452,7 @@ class KeptItem(Strict):
     def _link_fits_kind(cls, value: str | None, info: ValidationInfo) -> str | None:
         kind = info.data.get("kind")
         if value is not None and kind is not None and info.field_name not in KEPT_LINKS[kind]:
-            raise _error("kept_item_link", kind=kind, field=info.field_name,
+            raise _error("kept_item_link", kind=kind, field=_field_name(info),
                          allowed=" or ".join(KEPT_LINKS[kind]))
         return value
 
@@ -459,7 +466,7 @@ class KeptItem(Strict):
         if info.field_name == wanted and value is None:  # required for this kind
             raise PydanticCustomError("missing", "Field required")
         if info.field_name != wanted and value is not None:
-            raise _error("kept_item_date", kind=kind, wanted=wanted, field=info.field_name)
+            raise _error("kept_item_date", kind=kind, wanted=wanted, field=_field_name(info))
         return value
 
     @field_validator("destroyed", "found_missing")
@@ -472,7 +479,7 @@ class KeptItem(Strict):
             raise _error("kept_item_twice")
         start = info.data.get("received") or info.data.get("sent")
         if start is not None and value < start:
-            raise _error("kept_item_before", field=info.field_name, value=value.isoformat(),
+            raise _error("kept_item_before", field=_field_name(info), value=value.isoformat(),
                          start=start.isoformat())
         return value
 

@@ -232,6 +232,7 @@ def _csv(lines: Iterator[tuple[int, str | Diagnostic]], source: str) -> Iterator
     unreadable.clear()
     paths = [_column_path(name) for name in header]
     while True:
+        row: list[str] | csv.Error | None
         try:
             row = next(reader)
         except StopIteration:
@@ -311,7 +312,7 @@ LIST_FIELDS = {"languages", "activity", "hs_codes", "documents", "kinds", "suppo
 
 def _unflatten(paths: list[tuple], row: list[str]) -> dict:
     out: dict = {}
-    for path, cell in zip(paths, row, strict=False):  # a short row leaves the rest empty
+    for path, cell in zip(paths, row, strict=True):  # _row refused a row of another width
         cell = cell.strip()
         if cell == "":
             continue

@@ -10,11 +10,11 @@ each document's `outcomes` and the case's `outcome`, `findings`, `notices`, `pen
 `errors`, the `audit` block and, with `explain=True`, the `trace` of rule firings.
 """
 
-from rexcheck.engine.services.checker import Checker
-from rexcheck.facts.base.errors import Diagnostic, InvalidInput
 from rexcheck.engine.core.findings import Finding
-from rexcheck.engine.services.result import SCHEMA, CaseResult, result_schema
 from rexcheck.engine.core.version import __version__
+from rexcheck.engine.services.checker import Checker
+from rexcheck.engine.services.result import SCHEMA, CaseResult, result_schema
+from rexcheck.facts.base.errors import Diagnostic, InvalidInput
 from rexcheck.facts.models import Case
 
 __all__ = ["SCHEMA", "Case", "CaseResult", "Checker", "Diagnostic", "Finding", "InvalidInput",

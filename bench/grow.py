@@ -20,6 +20,7 @@ cases/s after start-up, records with errors, peak RSS.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -73,7 +74,7 @@ def copy_text(text: str, j: int, derived: list[str]) -> str:
 def _without_sections(text: str, names: tuple[str, ...]) -> str:
     starts = [(m.start(), m.group(1)) for m in SECTION.finditer(text)] + [(len(text), "")]
     out, at = [], 0
-    for (start, name), (end, _) in zip(starts, starts[1:]):
+    for (start, name), (end, _) in itertools.pairwise(starts):
         if name in names:
             out.append(text[at:start])
             at = end
@@ -115,7 +116,7 @@ def law_versions(law: Path) -> dict[str, list[str]]:
     acts = [(m.start(), m.group(1)) for m in ACT.finditer(text)]
     end = text.find("\ndocuments:")
     out = {}
-    for (start, act), (stop, _) in zip(acts, acts[1:] + [(end, "")]):
+    for (start, act), (stop, _) in zip(acts, acts[1:] + [(end, "")], strict=True):
         out[act] = VERSION_ID.findall(text[start:stop])
     return out
 
@@ -213,9 +214,11 @@ def main() -> int:
                 rows.append({"mode": mode, "factor": factor,
                              "failed": run.stderr.strip()[-2000:]})
                 continue
-            row = {"mode": mode, "factor": factor, **json.loads(run.stdout.strip().splitlines()[-1])}
+            last = run.stdout.strip().splitlines()[-1]
+            row = {"mode": mode, "factor": factor, **json.loads(last)}
             rows.append(row)
-            print(f"{mode:>5} {factor:>3} {row['rules']:>6} {row['engine_rules']:>7} {row['chunks']:>6} "
+            print(f"{mode:>5} {factor:>3} {row['rules']:>6} {row['engine_rules']:>7} "
+                  f"{row['chunks']:>6} "
                   f"{row['compile_s']:>9.2f} {row['cases_per_s']:>8,.0f} "
                   f"{row['steady_cases_per_s']:>8,.0f} {row['errors']:>7} "
                   f"{row['peak_rss_mib']:>8}" + (f"  first error: {row['first_error']}"

@@ -97,7 +97,7 @@ def profile(population: str, cases: int) -> None:
     if cases > PROFILE_MAX:
         head = population + ".head"
         with open(population, encoding="utf-8") as src, open(head, "w", encoding="utf-8") as dst:
-            dst.writelines(line for _, line in zip(range(PROFILE_MAX), src))
+            dst.writelines(line for _, line in zip(range(PROFILE_MAX), src, strict=False))
         population, cases = head, PROFILE_MAX
     prof = cProfile.Profile()
     start = time.perf_counter()

@@ -6,33 +6,37 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rexcheck.facts.base.errors import Diagnostic, InvalidInput
 from rexcheck.engine.core.version import __version__
+from rexcheck.facts.base.errors import Diagnostic, InvalidInput
+
+if TYPE_CHECKING:  # the CLI imports the models when a command needs them (start-up time)
+    from rexcheck.facts.models import Case
 
 
 from rexcheck.cli.common import (  # noqa: F401  (shared by every command)
     AUDIT_KEY_OPTION,
-    audit_log_failed,
     AUDIT_LOG_OPTION,
-    check_readable,
     DATE,
-    Day,
-    detach_output,
-    echo_err,
     ENGINE_LIMITS,
     EXIT_INTERRUPTED,
     EXIT_OUTPUT_CLOSED,
-    fail,
-    Group,
     MAX_SHOWN,
     OLD_RULES_ROOT,
+    RULES_HELP,
+    RULES_OPTION,
+    Day,
+    Group,
+    audit_log_failed,
+    check_readable,
+    detach_output,
+    echo_err,
+    fail,
     open_audit_log,
     read_audit_key,
     rules_folder,
-    RULES_HELP,
-    RULES_OPTION,
 )
 
 
@@ -131,7 +135,7 @@ def check(ctx: click.Context, facts: tuple[Path, ...], rules_dir: Path | None,
     except InvalidInput as exc:
         fail(exc.diagnostics, fmt, lang)
     paths, problems = case_files(facts)
-    cases = []
+    cases: list[tuple[Case, str]] = []  # and the file it is in
     for path in paths:
         try:
             found, bad = load_case_file(path)
@@ -220,8 +224,8 @@ def rules_list(rules_dir: Path | None, fmt: str) -> None:
       0  listed
       2  invalid rules
     """
-    from rexcheck.engine.core.loader import load_rules
     from rexcheck.engine.authoring.prose import rule_title
+    from rexcheck.engine.core.loader import load_rules
 
     try:
         ruleset = load_rules(rules_dir)
@@ -364,8 +368,8 @@ def rules_docs(rules_dir: Path | None, rules_root: Path | None, out_dir: Path) -
     --rules DIR, as every command does.
     """
     from rexcheck.engine.authoring import catalogue
-    from rexcheck.engine.core.loader import load_rules
     from rexcheck.engine.authoring.ruletests import load_tests
+    from rexcheck.engine.core.loader import load_rules
 
     root = rules_folder(rules_dir, rules_root)
     try:
@@ -410,8 +414,8 @@ def rules_test(rules_dir: Path | None, rules_root: Path | None, fmt: str, verbos
     RULES_ROOT, the rules folder given as an argument, still works but is deprecated: use
     --rules DIR, as every command does.
     """
-    from rexcheck.engine.services.checker import Checker
     from rexcheck.engine.authoring.ruletests import load_tests, report, run_test
+    from rexcheck.engine.services.checker import Checker
 
     root = rules_folder(rules_dir, rules_root)
     try:
@@ -475,8 +479,8 @@ def whatif(baseline_dir: Path | None, proposed_path: Path, population: tuple[str
       1  some case changes: an outcome or a finding differs
       2  invalid rules, proposal or input, or a case that could not be judged
     """
-    from rexcheck.engine.services.checker import Checker
     from rexcheck.engine.core.loader import load_rules
+    from rexcheck.engine.services.checker import Checker
     from rexcheck.engine.services.proposal import describe, load_proposal
     from rexcheck.engine.services.whatif import compare, to_text
     from rexcheck.facts.records import read_records

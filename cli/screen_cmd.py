@@ -11,9 +11,10 @@ import signal
 import stat
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from types import FrameType
+from typing import Any, TextIO
 
 import click
 from rexcheck.cli.common import (
@@ -31,8 +32,8 @@ from rexcheck.cli.common import (
     open_audit_log,
     read_audit_key,
 )
-from rexcheck.facts.base.errors import InvalidInput
 from rexcheck.engine.services.screening import Screened
+from rexcheck.facts.base.errors import InvalidInput
 
 
 class Progress:
@@ -205,8 +206,8 @@ def screen(ctx: click.Context, inputs: tuple[str, ...], rules_dir: Path | None,
       130  interrupted (Ctrl-C): the summary says which --skip resumes the run
       141  the output was closed by its reader (e.g. `| head`): a quiet stop
     """
-    from rexcheck.engine.services.auditchain import AuditLogError
     from rexcheck.engine.core.loader import load_rules
+    from rexcheck.engine.services.auditchain import AuditLogError
     from rexcheck.engine.services.screening import STAGE_BATCH, summarise
     from rexcheck.engine.services.screening import screen as run_screen
     from rexcheck.facts.records import read_records
@@ -299,7 +300,8 @@ class _CtrlC:
     def __init__(self) -> None:
         self.asked = False
         self.waiting = False
-        self._previous = None
+        # the handler before ours, as signal.signal returns it
+        self._previous: Callable[[int, FrameType | None], Any] | int | None = None
 
     def install(self) -> None:
         with contextlib.suppress(ValueError):  # not the main thread: Ctrl-C as Python has it
@@ -320,7 +322,7 @@ class _CtrlC:
             raise KeyboardInterrupt
 
 
-def _stopped(pairs: Iterator, log, progress: Progress, why: str, last: int, code: int,
+def _stopped(pairs: Generator, log, progress: Progress, why: str, last: int, code: int,
              out: TextIO | None) -> None:
     """End a run that was stopped: the workers ended, the audit log closed (its lines are
     those of the results written, and one more at most), the results written kept whole

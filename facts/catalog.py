@@ -1,7 +1,8 @@
 """The fact types rules can name, and the fields (with their kinds) each one has.
 
 The catalogue is read off the pydantic models, so a field added to a model is at once usable in
-rules and checked in them. `engine/core/normalise.py` turns a case into engine facts with exactly these
+rules and checked in them. `engine/core/normalise.py` turns a case into engine facts with
+exactly these
 fields; `engine/core/conditions.py` uses the kinds to type-check conditions before anything runs.
 Values computed from the facts (a value converted into CHF, the date part of a number) are
 declared in the rule packs (`computed:`), not here.

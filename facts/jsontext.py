@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import re
-from json.decoder import scanstring
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from json.decoder import scanstring  # type: ignore[attr-defined]  # public, not in typeshed
+from typing import Any, NamedTuple, cast
 
 import orjson
 
@@ -99,8 +100,10 @@ class _TooDeep(Exception):
     pass
 
 
-_WHITE = re.compile(r"[ \t\n\r]*")
-_SCALAR = json.JSONDecoder(parse_constant=_no_constant).scan_once
+# `*` alone: it matches everywhere (maybe nothing), so its match is never None
+_WHITE = cast("Callable[[str, int], re.Match[str]]", re.compile(r"[ \t\n\r]*").match)
+# scan_once is set on every JSONDecoder by its __init__; typeshed does not declare it
+_SCALAR = json.JSONDecoder(parse_constant=_no_constant).scan_once  # type: ignore[attr-defined]
 
 
 def duplicate_key(text: str) -> DuplicateKey | None:
@@ -108,7 +111,7 @@ def duplicate_key(text: str) -> DuplicateKey | None:
     there is none. Only for a text that parses: reading it is slow (pure Python), and only
     lines that `keys_unique` could not certify get here."""
     try:
-        _value(text, _WHITE.match(text, 0).end(), (), 0)
+        _value(text, _WHITE(text, 0).end(), (), 0)
     except _Found as found:
         return found.duplicate
     except _TooDeep:
@@ -124,30 +127,30 @@ def _value(text: str, i: int, path: tuple, depth: int) -> int:
     if char == "{":
         return _object(text, i + 1, path, depth)
     if char == "[":
-        i = _WHITE.match(text, i + 1).end()
+        i = _WHITE(text, i + 1).end()
         index = 0
         while text[i:i + 1] != "]":
-            i = _WHITE.match(text, _value(text, i, path + (index,), depth + 1)).end()
+            i = _WHITE(text, _value(text, i, path + (index,), depth + 1)).end()
             index += 1
             if text[i:i + 1] == ",":
-                i = _WHITE.match(text, i + 1).end()
+                i = _WHITE(text, i + 1).end()
         return i + 1
     return _SCALAR(text, i)[1]
 
 
 def _object(text: str, i: int, path: tuple, depth: int) -> int:
     seen: dict[str, int] = {}
-    i = _WHITE.match(text, i).end()
+    i = _WHITE(text, i).end()
     while text[i:i + 1] == '"':
         key, end = scanstring(text, i + 1)
         if key in seen:
             raise _Found(DuplicateKey(key, path, i + 1, seen[key] + 1))
         seen[key] = i
-        colon = _WHITE.match(text, end).end()  # the ':' after the key
-        i = _WHITE.match(text, colon + 1).end()
-        i = _WHITE.match(text, _value(text, i, path + (key,), depth + 1)).end()
+        colon = _WHITE(text, end).end()  # the ':' after the key
+        i = _WHITE(text, colon + 1).end()
+        i = _WHITE(text, _value(text, i, path + (key,), depth + 1)).end()
         if text[i:i + 1] == ",":
-            i = _WHITE.match(text, i + 1).end()
+            i = _WHITE(text, i + 1).end()
     return i + 1  # past the '}'
 
 

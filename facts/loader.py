@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from rexcheck.facts.diagnose import from_validation_error
 from rexcheck.facts.base.errors import Diagnostic, InvalidInput
 from rexcheck.facts.base.yamlsource import Positions, load_yaml
 from rexcheck.facts.canonical import Canonical, canonical_counted
+from rexcheck.facts.diagnose import from_validation_error
 from rexcheck.facts.jsontext import keys_unique_given, may_hold_nul, nul_path
 from rexcheck.facts.models import WHOLE_CASE_CHECKED, Case
 from rexcheck.facts.wholecase import (  # noqa: F401  (MAX_RECORDS: the limit, for callers)
@@ -185,7 +185,7 @@ def case_files(paths: Iterable[Path]) -> tuple[list[Path], list[Diagnostic]]:
 def _walk(folder: Path) -> list[Path]:
     """Every file under `folder`, sorted; symbolic links to folders are not followed (a link
     to a parent would loop), hidden folders are passed over."""
-    out = []
+    out: list[Path] = []
     for top, folders, names in os.walk(folder, onerror=None):
         folders[:] = sorted(f for f in folders if not f.startswith("."))
         out.extend(Path(top) / name for name in names)
@@ -220,6 +220,7 @@ def load_case_file(path: Path | str) -> tuple[list[Case], list[Diagnostic]]:
     if Path(path).suffix.lower() in LINES_SUFFIXES:
         return _load_json_lines(str(path))
     data, positions = load_yaml(path)
+    prefix: tuple | None  # where the records are in the file; None: the file is one case
     if isinstance(data, dict) and "cases" in data and "case" not in data:
         extra = sorted(set(data) - {"cases"})
         if extra:

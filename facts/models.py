@@ -251,12 +251,14 @@ class Registration(Strict):
     """A registration in the REX system and its number (Order 244 p.5-7, p.10)."""
 
     ref: Ref | None = None
-    number: Identifier = Field(description="the registration number (its structure: p.6, the parameter registration_number)")
+    number: Identifier = Field(description="the registration number (its structure: p.6, the "
+                                           "parameter registration_number)")
     application: Ref | None = Field(default=None, description="ref of the application No. 1")
     holder_tin: OptIdentifier = Field(default=None,
                                       description="TIN of the exporter holding it")
     registered: dt.date = Field(description="date the number was assigned in the REX system")
-    valid_from: dt.date = Field(description="date from which it is valid (p.5: receipt of application)")
+    valid_from: dt.date = Field(
+        description="date from which it is valid (p.5: receipt of application)")
     notified: dt.date | None = Field(default=None, description="notice to the exporter (p.7)")
     notice_states: list[Literal["number", "application_date", "assignment_date"]] | None = Field(
         default=None, description="what the notice of p.7 states (left out: not checked)")
@@ -314,9 +316,11 @@ class VerificationRequest(Strict):
     registration: Ref | None = None
     registration_number: OptIdentifier = None
     from_country: Country = Field(description="country of the requesting authority")
-    official: bool = Field(description="an official request of a competent authority (Order 358 p.4)")
+    official: bool = Field(
+        description="an official request of a competent authority (Order 358 p.4)")
     received: dt.date = Field(description="date the authorised body received the request")
-    documents_requested: dt.date | None = Field(default=None, description="body asks organisation (p.7)")
+    documents_requested: dt.date | None = Field(default=None,
+                                                description="body asks organisation (p.7)")
     request_received: dt.date | None = Field(
         default=None, description="organisation receives the body's request (p.8 counts from it)")
     documents_sent: dt.date | None = Field(default=None, description="organisation sends (p.8)")
@@ -332,9 +336,11 @@ class VerificationRequest(Strict):
     revocation_applied: dt.date | None = Field(
         default=None, description="body's application to revoke sent to the organisation (p.10)")
     reply_includes_application: bool | None = Field(
-        default=None, description="the organisation's reply includes the copy of application No. 1 (p.7-8)")
+        default=None, description="the organisation's reply includes the copy of application No. 1 "
+                                  "(p.7-8)")
     reply_includes_documents: bool | None = Field(
-        default=None, description="... and the copies of the documents of the Order 257 list (p.7 as amended 2026)")
+        default=None, description="... and the copies of the documents of the Order 257 list "
+                                  "(p.7 as amended 2026)")
 
 
 class Statement(Strict):
@@ -404,6 +410,13 @@ def _error(error_type: str, /, **values: str) -> PydanticCustomError:
     return PydanticCustomError(error_type, CUSTOM_ERRORS[error_type], values)
 
 
+def _field_name(info: ValidationInfo) -> str:
+    """The name of the field a field validator is called for (pydantic types it optional, as
+    ValidationInfo serves model validators too, where there is no field)."""
+    assert info.field_name is not None, "only for field validators"
+    return info.field_name
+
+
 class KeptItem(Strict):
     """An item of the authorised organisation's file of the case (Order 244 p.21-22): a
     document it received, or the copy of a notification it sent, with the day it was received
@@ -440,7 +453,7 @@ class KeptItem(Strict):
     def _link_fits_kind(cls, value: str | None, info: ValidationInfo) -> str | None:
         kind = info.data.get("kind")
         if value is not None and kind is not None and info.field_name not in KEPT_LINKS[kind]:
-            raise _error("kept_item_link", kind=kind, field=info.field_name,
+            raise _error("kept_item_link", kind=kind, field=_field_name(info),
                          allowed=" or ".join(KEPT_LINKS[kind]))
         return value
 
@@ -454,7 +467,7 @@ class KeptItem(Strict):
         if info.field_name == wanted and value is None:  # required for this kind
             raise PydanticCustomError("missing", "Field required")
         if info.field_name != wanted and value is not None:
-            raise _error("kept_item_date", kind=kind, wanted=wanted, field=info.field_name)
+            raise _error("kept_item_date", kind=kind, wanted=wanted, field=_field_name(info))
         return value
 
     @field_validator("destroyed", "found_missing")
@@ -467,7 +480,7 @@ class KeptItem(Strict):
             raise _error("kept_item_twice")
         start = info.data.get("received") or info.data.get("sent")
         if start is not None and value < start:
-            raise _error("kept_item_before", field=info.field_name, value=value.isoformat(),
+            raise _error("kept_item_before", field=_field_name(info), value=value.isoformat(),
                          start=start.isoformat())
         return value
 

@@ -116,7 +116,7 @@ def _read_one(name: str, fmt: str | None, stdin: BinaryIO | None) -> Iterator[Re
     line is decoded on its own, so one bad byte costs one record, not the rest of the input."""
     source = "<stdin>" if name == "-" else name
     try:
-        stream: BinaryIO = (stdin or sys.stdin.buffer) if name == "-" else open(name, "rb")
+        stream: BinaryIO = (stdin or sys.stdin.buffer) if name == "-" else open(name, "rb")  # noqa: SIM115 (closed by the `with` below, after the error is reported)
     except OSError as exc:
         yield _unreadable(source, exc)
         return
@@ -232,6 +232,7 @@ def _csv(lines: Iterator[tuple[int, str | Diagnostic]], source: str) -> Iterator
     unreadable.clear()
     paths = [_column_path(name) for name in header]
     while True:
+        row: list[str] | csv.Error | None
         try:
             row = next(reader)
         except StopIteration:
@@ -311,13 +312,13 @@ LIST_FIELDS = {"languages", "activity", "hs_codes", "documents", "kinds", "suppo
 
 def _unflatten(paths: list[tuple], row: list[str]) -> dict:
     out: dict = {}
-    for path, cell in zip(paths, row):
+    for path, cell in zip(paths, row, strict=True):  # _row refused a row of another width
         cell = cell.strip()
         if cell == "":
             continue
         value: Any = cell.split("|") if path[-1] in LIST_FIELDS else _scalar(cell)
         node: Any = out
-        for key, nxt in zip(path, path[1:] + (None,)):
+        for key, nxt in zip(path, path[1:] + (None,), strict=True):
             if nxt is None:
                 _set(node, key, value)
             else:

@@ -99,7 +99,8 @@ def _duplicate_refs(case: Case, positions: Positions, prefix: tuple) -> list[Dia
             if record.ref in seen:
                 problems.append(Diagnostic(
                     positions.file, line, col,
-                    f"{fact_type} ref '{record.ref}' is used twice (first at item {seen[record.ref] + 1})",
+                    f"{fact_type} ref '{record.ref}' is used twice "
+                    f"(first at item {seen[record.ref] + 1})",
                     "duplicate-ref", field=f"{list_name}.{i}.ref",
                     hint="give every record of a case its own ref"))
             elif record.ref in unnamed:

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from conftest import EXAMPLES, ROOT
 from rexcheck import __version__
 from rexcheck.cli.main import main
-from rexcheck.engine.services.audit import canonical_json, case_digest
 from rexcheck.engine.core.loader import load_rules
+from rexcheck.engine.services.audit import canonical_json, case_digest
 from rexcheck.facts.models import Case
 
 
@@ -134,7 +134,7 @@ def test_canonical_json_writes_edge_text_as_pydantic_does(text):
 def test_control_characters_in_a_text_are_refused(text):
     from pydantic import ValidationError
 
-    with pytest.raises(ValidationError, match="exporter.name"):
+    with pytest.raises(ValidationError, match=r"exporter\.name"):
         Case.model_validate({**_MINIMAL, "exporter": {"tin": "KZ1", "name": text}})
 
 

@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLES, MINIMAL_RULE, ROOT, parameter_line, write_pack
 from rexcheck.cli.main import main
-from rexcheck.facts.base.errors import InvalidInput
 from rexcheck.engine.core.loader import load_rules
+from rexcheck.facts.base.errors import InvalidInput
 from rexcheck.facts.base.yamlsource import load_yaml
 
 SHIPPED = load_rules()

@@ -70,7 +70,7 @@ def test_rexcheck_and_the_baseline_agree_on_the_subset(tmp_path):
     assert {r["outcome"] for r in results}.isdisjoint({"error", "undetermined"})
     mismatches = []
     fired = set()
-    for result, line in zip(results, lines):
+    for result, line in zip(results, lines, strict=True):
         want = baseline.check(json.loads(line))
         fired |= {f[0] for f in want}
         if baseline.from_rexcheck(result) != want:
@@ -345,6 +345,6 @@ def test_edge_values_are_read_alike(tmp_path):
 def test_edge_values_rexcheck_refuses_are_refused_with_the_field_named(tmp_path):
     results = _screened(tmp_path, _edge_cases([changes for changes, _ in REFUSED]))
     assert [r["outcome"] for r in results] == ["error"] * len(REFUSED)
-    for result, (_, where) in zip(results, REFUSED):
+    for result, (_, where) in zip(results, REFUSED, strict=True):
         assert where in {e["field"] for e in result["errors"]} | {
             e["code"] for e in result["errors"]}, result["errors"]

@@ -15,9 +15,9 @@ from decimal import Decimal
 
 import pytest
 from conftest import EXAMPLES, ROOT, law_value, parameter_line
-from rexcheck.engine.services.checker import Checker
 from rexcheck.engine.core import functions
 from rexcheck.engine.core.normalise import day_number
+from rexcheck.engine.services.checker import Checker
 
 
 def test_part_reads_a_named_part_of_a_whole_structure():

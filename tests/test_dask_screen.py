@@ -10,7 +10,7 @@ from conftest import ROOT, case_with
 
 distributed = pytest.importorskip("distributed")
 
-from rexcheck.examples.dask_screen import screen_on_dask
+from rexcheck.examples.dask_screen import screen_on_dask  # noqa: E402 (after the skip)
 
 POPULATION = ROOT / "examples/whatif/population.jsonl"
 

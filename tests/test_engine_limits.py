@@ -12,12 +12,12 @@ import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLES, ROOT
 from rexcheck.cli.main import main
-from rexcheck.engine.services.checker import Checker
 from rexcheck.engine.core.compiler import compile_program
-from rexcheck.facts.base.errors import InvalidInput
 from rexcheck.engine.core.limits import STACK, Network
 from rexcheck.engine.core.loader import load_rules
 from rexcheck.engine.core.partition import CHUNK, chunk, fit
+from rexcheck.engine.services.checker import Checker
+from rexcheck.facts.base.errors import InvalidInput
 
 
 def _fanned(rules: int) -> dict:
@@ -58,7 +58,7 @@ def test_the_model_finds_the_stack_wall_where_the_engine_meets_it():
 def test_a_ruleset_past_a_wall_is_dealt_into_chunks_that_fire_every_rule():
     past = _fanned(200)
     definition, chunks = fit(past, (), {}, lambda name: ("f", 1, 1, name))
-    assert 1 < chunks and Network(definition).check() == []
+    assert chunks > 1 and Network(definition).check() == []
     assert _fired(definition) == (0, set(past))
 
 

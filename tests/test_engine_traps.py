@@ -9,8 +9,8 @@ import random
 import pytest
 from conftest import AS_OF, MINIMAL_RULE, case_with, counted, rule_ids, write_pack
 from rexcheck.engine.core import runtime as runtime_module
-from rexcheck.engine.services.checker import Checker
 from rexcheck.engine.core.compiler import compile_program
+from rexcheck.engine.services.checker import Checker
 from rexcheck.facts.base.yamlsource import Positions
 from rexcheck.facts.loader import parse_case
 

@@ -91,7 +91,7 @@ def test_check_and_screen_refuse_the_same_text_with_a_key_given_twice(tmp_path):
     for name in ("one.json", "one.jsonl"):
         results, _, result = screened(tmp_path / name)
         assert results[0]["outcome"] == "error" and result.exit_code == 2
-        assert "case" in errors_of(results[0]) and "twice" in errors_of(results[0]) or (
+        assert ("case" in errors_of(results[0]) and "twice" in errors_of(results[0])) or (
             "duplicate key" in errors_of(results[0]))
 
 

@@ -53,7 +53,7 @@ def plain_decisions() -> dict[str, dict]:
     result = screen("".join(line + "\n" for line in BASE).encode())
     results = [json.loads(x) for x in result.stdout.splitlines()]
     assert len(results) == len(BASE)
-    return {line: decision(r) for line, r in zip(BASE, results)}
+    return {line: decision(r) for line, r in zip(BASE, results, strict=True)}
 
 
 @st.composite
@@ -91,7 +91,7 @@ def test_odd_json_lines_give_one_result_each_and_no_decision_they_do_not_earn(
     summary = json.loads(result.stderr.strip().splitlines()[-1])["summary"]
     assert len(results) == summary["records_in"] == summary["results_out"] == len(records)
     assert [r["source"]["record"] for r in results] == list(range(1, len(records) + 1))
-    for (kind, base, _), got in zip(records, results):
+    for (kind, base, _), got in zip(records, results, strict=True):
         if kind in REFUSED:
             assert got["outcome"] == "error", (kind, got)
             assert "[duplicate-key]" in errors_of(got) or "NUL" in errors_of(got)

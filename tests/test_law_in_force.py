@@ -24,8 +24,8 @@ from conftest import (
     parameter_line,
     registration_number,
 )
-from rexcheck.engine.services.checker import Checker
 from rexcheck.engine.core.loader import load_rules
+from rexcheck.engine.services.checker import Checker
 
 SHIPPED = load_rules()  # the values of the law the tests below vary, as the packs state them
 CHF = "statement_threshold_chf"

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import threading
 
-import pytest
 from click.testing import CliRunner
 from conftest import AS_OF, EXAMPLES, case_with
 from rexcheck.cli.main import MAX_SHOWN, main

@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLES, ROOT
 from rexcheck.cli.main import main
-from rexcheck.facts.base.errors import Diagnostic
 from rexcheck.engine.services.messages import RU, format_line, pydantic_types, registry, translate
+from rexcheck.facts.base.errors import Diagnostic
 
 # the calls that make a diagnostic (or an error that becomes one), and the functions whose
 # returned text is a message
@@ -97,8 +97,8 @@ def codes_in_use(module: str) -> set[str]:
         values: list[ast.AST] = []
         if isinstance(node, ast.Call) and _name(node) in MAKERS | {"failed", "problem"}:
             values = [*node.args, *(k.value for k in node.keywords if k.arg == "code")]
-        elif isinstance(node, ast.keyword) and node.arg == "code" or isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id in ("kind", "code") for t in node.targets):
+        elif (isinstance(node, ast.keyword) and node.arg == "code") or (isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id in ("kind", "code") for t in node.targets)):
             values = [node.value]
         elif isinstance(node, ast.Dict) and all(
                 isinstance(k, ast.Constant) and isinstance(k.value, str) and k.value[:1].isupper()

@@ -14,14 +14,14 @@ from decimal import Decimal
 
 import pytest
 from conftest import EXAMPLES, ROOT
+from rexcheck.engine.core.normalise import SHORT, TYPE_KEY, case_facts, cents, day_number
 from rexcheck.facts.base.yamlsource import Positions
 from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES, NOT_ASSERTED
 from rexcheck.facts.loader import load_case_file, parse_case
-from rexcheck.engine.core.normalise import SHORT, TYPE_KEY, case_facts, cents, day_number
 
 sys.path.insert(0, str(ROOT / "bench"))
 
-import generate  # noqa: E402
+import generate
 
 
 def _walk(data: dict, prefix: str, out: dict) -> None:

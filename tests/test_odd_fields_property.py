@@ -125,5 +125,5 @@ def test_screening_odd_values_gives_one_result_each_as_the_api_does(checker, rec
     results = [json.loads(line) for line in run.stdout.splitlines()]
     summary = json.loads(run.stderr.strip().splitlines()[-1])["summary"]
     assert len(results) == summary["records_in"] == summary["results_out"] == len(records)
-    for (_, odd, _), screened in zip(records, results):
+    for (_, odd, _), screened in zip(records, results, strict=True):
         assert screened["outcome"] == _judge(checker, odd).outcome

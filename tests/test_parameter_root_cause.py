@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from rexcheck.facts.base.errors import InvalidInput
+from conftest import ROOT
 from rexcheck.engine.core.loader import load_rules
 from rexcheck.engine.services.proposal import apply_scenario
-
-from conftest import ROOT
+from rexcheck.facts.base.errors import InvalidInput
 
 REXCHECK = str(Path(sys.executable).with_name("rexcheck"))
 SHIPPED = load_rules(ROOT / "rules")

@@ -8,9 +8,9 @@ stand inside `any` and `not`, and a missing value never matches.
 from __future__ import annotations
 
 from conftest import AS_OF, MINIMAL_RULE, case_with, write_pack
-from rexcheck.engine.services.checker import Checker
 from rexcheck.engine.core.compiler import compile_program
 from rexcheck.engine.core.loader import load_rules
+from rexcheck.engine.services.checker import Checker
 
 EMAIL_OR_BAD_TIN = MINIMAL_RULE.replace(
     "when: {field: application.channel, eq: email}",

@@ -119,9 +119,8 @@ def test_schema_command_writes_the_five_schemas(tmp_path):
 def test_committed_catalogue_is_what_the_rules_generate(checker, tmp_path):
     """CI fails when the catalogue is stale: run `rexcheck rules docs` and commit."""
     from rexcheck.engine.authoring import catalogue
-    from rexcheck.engine.core.loader import default_rules_dir
     from rexcheck.engine.authoring.ruletests import load_tests
-
+    from rexcheck.engine.core.loader import default_rules_dir
     from rexcheck.engine.web.workbench.pages import catalogue_page
 
     paths = catalogue.write(checker.ruleset, load_tests(default_rules_dir()), tmp_path,

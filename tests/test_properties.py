@@ -11,8 +11,8 @@ from decimal import Decimal
 from conftest import AS_OF, CLEAN_CASE, registration_number
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rexcheck.facts.base.errors import InvalidInput
 from rexcheck.engine.core.loader import load_rules
+from rexcheck.facts.base.errors import InvalidInput
 from rexcheck.facts.base.yamlsource import Positions
 from rexcheck.facts.loader import parse_case
 
@@ -93,9 +93,9 @@ def test_the_same_facts_in_any_order_give_identical_output(checker, n, seed, rnd
     shuffled = copy.deepcopy(case)
     rnd.shuffle(shuffled["consignments"])
     second = checker.check(shuffled, dt.date(2026, 6, 1))
-    strip = lambda r: json.dumps([{k: v for k, v in f.items() if k != "firing"}
-                                  for f in r.to_dict()["findings"]],
-                                 sort_keys=True)
+    def strip(r):
+        return json.dumps([{k: v for k, v in f.items() if k != "firing"}
+                           for f in r.to_dict()["findings"]], sort_keys=True)
     assert strip(first) == strip(second)
 
 

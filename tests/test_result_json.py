@@ -21,7 +21,7 @@ from rexcheck.facts.records import read_records
 
 sys.path.insert(0, str(ROOT / "bench"))
 
-import generate  # noqa: E402
+import generate
 
 
 @pytest.fixture(scope="module")

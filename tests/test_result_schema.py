@@ -85,7 +85,7 @@ def test_the_api_gives_valid_results_from_a_path_a_dict_and_a_model(validator, c
 
 
 def test_the_api_says_what_it_got_when_it_cannot_take_it(checker):
-    with pytest.raises(TypeError, match="a case is a rexcheck.Case, a dict or the path of a "
+    with pytest.raises(TypeError, match=r"a case is a rexcheck\.Case, a dict or the path of a "
                        "case file, not int"):
         checker.check(42)
     missing = checker.check("no-such-case.yaml")

@@ -11,9 +11,9 @@ import shutil
 
 import pytest
 from conftest import ROOT
+from rexcheck.engine.authoring.ruletests import load_tests, run_test
 from rexcheck.engine.services.checker import Checker
 from rexcheck.facts.base.errors import InvalidInput
-from rexcheck.engine.authoring.ruletests import load_tests, run_test
 
 FIXTURE = """\
 fixtures:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from rexcheck.engine.core.loader import default_rules_dir
 from rexcheck.engine.authoring.ruletests import coverage, load_tests, needs_silent_test, run_test
+from rexcheck.engine.core.loader import default_rules_dir
 
 TESTS = load_tests(default_rules_dir())  # rule ids are checked by test_rule_test_harness.py
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from conftest import MINIMAL_RULE, write_pack
-from rexcheck.facts.base.errors import InvalidInput
 from rexcheck.engine.core.loader import load_rules
+from rexcheck.facts.base.errors import InvalidInput
 
 
 def errors_of(tmp_path, text: str) -> list:

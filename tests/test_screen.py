@@ -9,8 +9,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import case_with, registration_number
 from rexcheck.cli.main import main
-from rexcheck.facts import jsontext
-from rexcheck.facts import records
+from rexcheck.facts import jsontext, records
 from rexcheck.facts.records import parse_json_line
 
 
@@ -162,7 +161,7 @@ def test_python_api_takes_a_path_a_dict_or_a_model_and_says_what_it_cannot_take(
                                            % str(path).encode(), b'"source":null') \
         == by_model.to_json_bytes()
     assert by_text.outcome == by_model.outcome == "register"
-    with pytest.raises(TypeError, match="a case is a rexcheck.Case, a dict or the path of a "
+    with pytest.raises(TypeError, match=r"a case is a rexcheck\.Case, a dict or the path of a "
                        "case file, not int"):
         checker.check(42)
     missing = checker.check(EXAMPLES / "no-such.yaml")

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLES, ROOT, case_with, parameter_line
 from rexcheck.cli.main import main
-from rexcheck.engine.services.checker import Checker
 from rexcheck.engine.authoring.jsonschema import result_file_schema
+from rexcheck.engine.services.checker import Checker
 from serving import REXCHECK, Server
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))

@@ -11,17 +11,17 @@ import re
 import pytest
 import yaml
 from conftest import EXAMPLES, ROOT
+from rexcheck.engine.authoring.ruletests import load_tests
 from rexcheck.engine.core.calendar import WorkingCalendar
 from rexcheck.engine.core.loader import default_rules_dir, load_rules
 from rexcheck.engine.services.proposal import apply_scenario
-from rexcheck.engine.web.workbench.pages import catalogue_page as to_html
 from rexcheck.engine.services.render import result_json
-from rexcheck.engine.authoring.ruletests import load_tests
 from rexcheck.engine.web.workbench import forms
 from rexcheck.engine.web.workbench.app import scenario_from_form
 from rexcheck.engine.web.workbench.caseview import chain, strips
 from rexcheck.engine.web.workbench.law import LawView, readings_file_for
 from rexcheck.engine.web.workbench.markdown import to_html as markdown
+from rexcheck.engine.web.workbench.pages import catalogue_page as to_html
 
 SCENARIO = ROOT / "examples/whatif/raise-chf-threshold.yaml"
 
@@ -117,8 +117,8 @@ def test_the_chain_and_the_calendar_strip_of_a_result(ruleset):
     steps = [n for n in graph["nodes"] if n.kind != "document"]
     assert len(steps) == len(result["trace"])
     for n in graph["nodes"]:  # boxes never overlap, and all sit inside the drawing
-        assert 0 <= n.x and n.x + graph["w"] <= graph["width"]
-        assert 0 <= n.y and n.y + graph["h"] <= graph["height"]
+        assert n.x >= 0 and n.x + graph["w"] <= graph["width"]
+        assert n.y >= 0 and n.y + graph["h"] <= graph["height"]
     for e in graph["edges"]:  # an arrow always goes down, from a box to one below it
         assert e["y2"] > e["y1"]
     [strip] = [s for s in strips(result, calendar) if s["finding"]["deadline"]["due"]]

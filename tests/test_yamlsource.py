@@ -30,7 +30,7 @@ def test_libyaml_and_pure_python_parsing_give_the_same_data_and_positions(monkey
     fast = [yamlsource.load_yaml(path) for path in files]
     monkeypatch.setattr(yamlsource, "_NoAliasComposer", _PurePython)
     slow = [yamlsource.load_yaml(path) for path in files]
-    for path, (data, positions), (data2, positions2) in zip(files, fast, slow):
+    for path, (data, positions), (data2, positions2) in zip(files, fast, slow, strict=True):
         assert data == data2, path
         assert positions.at == positions2.at, path
 

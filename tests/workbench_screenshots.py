@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import yaml  # noqa: E402
-from browser import launch, missing  # noqa: E402
-from serving import Server  # noqa: E402
+import yaml
+from browser import launch, missing
+from serving import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 

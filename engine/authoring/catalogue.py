@@ -14,9 +14,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from rexcheck.engine.core.loader import LoadedRule, RuleSet
 from rexcheck.engine.authoring.prose import rule_title
 from rexcheck.engine.authoring.ruletests import LoadedTest
+from rexcheck.engine.core.loader import LoadedRule, RuleSet
 
 PARAGRAPH = re.compile(r"^Order (\d+) (?:p\.(\d+)|Appendix (\d))")
 

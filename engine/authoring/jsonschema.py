@@ -9,12 +9,13 @@ completions, so an editor flags a misspelt field or operator while one types.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
-from rexcheck.engine.core.conditions import OPERATORS
 from rexcheck.engine.authoring.ruletests import TestFile
-from rexcheck.engine.services.result import result_schema
+from rexcheck.engine.core.conditions import OPERATORS
 from rexcheck.engine.core.schema import LawFile, RuleFile
+from rexcheck.engine.services.result import result_schema
 from rexcheck.facts.catalog import base_fields
 from rexcheck.facts.models import Case
 
@@ -150,7 +151,8 @@ def result_file_schema() -> dict[str, Any]:
     return schema
 
 
-SCHEMAS = {
+# each maker takes no argument, but the rule file's, which takes the fact fields (optional)
+SCHEMAS: dict[str, Callable[..., dict[str, Any]]] = {
     "rule-file": rule_file_schema,
     "law-file": law_file_schema,
     "rule-test-file": test_file_schema,

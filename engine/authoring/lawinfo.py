@@ -12,8 +12,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from rexcheck.engine.core.loader import LoadedParameter, LoadedRule, RuleSet, params_used
 from rexcheck.engine.authoring.ruletests import LoadedTest
+from rexcheck.engine.core.loader import LoadedParameter, LoadedRule, RuleSet, params_used
 
 
 def _day(d: dt.date | None) -> str | None:

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
-
+from rexcheck.engine.authoring.ruletests import coverage, load_tests, needs_silent_test
 from rexcheck.engine.core import conditions as cond
 from rexcheck.engine.core.compiler import compile_program
-from rexcheck.facts.base.errors import Diagnostic, InvalidInput
 from rexcheck.engine.core.lawtexts import check_tree
 from rexcheck.engine.core.loader import (
     LAW_FILE,
@@ -35,7 +35,7 @@ from rexcheck.engine.core.loader import (
     rule_files,
     rule_scope,
 )
-from rexcheck.engine.authoring.ruletests import coverage, load_tests, needs_silent_test
+from rexcheck.facts.base.errors import Diagnostic, InvalidInput
 
 READING_HEADING = re.compile(r"^#+\s.*?`?([a-z0-9]+(?:-[a-z0-9]+)+)`?", re.MULTILINE)
 
@@ -145,11 +145,11 @@ def cannot_fire(ruleset: RuleSet) -> list[Diagnostic]:
                                           "so this condition is never true", "never-set",
                                           f"set '{ref.path}' where a rule derives {owner}"))
             out.extend(_contradictions(lr, alias, fact, items))
-        for spec in scope.dues:
-            owner = scope.aliases[spec.alias]
-            if owner in produced and spec.path not in produced[owner]:
+        for due in scope.dues:
+            owner = scope.aliases[due.alias]
+            if owner in produced and due.path not in produced[owner]:
                 out.append(_error(lr, ("deadline",), f"the due date counts from "
-                                  f"{owner}.{spec.path}, which no rule sets", "never-set"))
+                                  f"{owner}.{due.path}, which no rule sets", "never-set"))
     return out
 
 
@@ -164,7 +164,7 @@ def _contradictions(lr: LoadedRule, alias: str, fact: str, items: list) -> list[
         allowed: set | None = None
         exists: set[bool] = set()
         for leaf in leaves:
-            value = leaf.value.value if isinstance(leaf.value, cond.Literal) else None
+            value: Any = leaf.value.value if isinstance(leaf.value, cond.Literal) else None
             if leaf.op == "exists":
                 exists.add(bool(value))
                 continue

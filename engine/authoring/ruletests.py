@@ -1,4 +1,5 @@
-"""Rule tests as YAML: named cases, written by policy staff, run by `rexcheck rules test` and pytest.
+"""Rule tests as YAML: named cases, written by policy staff, run by `rexcheck rules test` and
+pytest.
 
 A test file lives under `rules/tests/` (mirroring the packs) and reads like the law's examples
 (docs/rule-tests.md documents the format in full):
@@ -40,11 +41,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from rexcheck.facts.diagnose import from_validation_error
-from rexcheck.facts.base.errors import Diagnostic, InvalidInput, closest, did_you_mean
 from rexcheck.engine.core.findings import Finding, TraceStep
 from rexcheck.engine.services.result import CaseResult
+from rexcheck.facts.base.errors import Diagnostic, InvalidInput, closest, did_you_mean
 from rexcheck.facts.base.yamlsource import Positions, load_yaml
+from rexcheck.facts.diagnose import from_validation_error
 from rexcheck.facts.models import Case
 
 
@@ -320,8 +321,8 @@ def run_test(checker: Any, loaded: LoadedTest) -> Outcome:
     if test.outcome is not None and result.outcome != test.outcome:
         missing.append(f"case outcome: {test.outcome} (decided: {result.outcome})")
     unexpected = [_label(f) for f in found if f.rule_id in test.expect_not]
-    unexpected += [f"{s.rule_id} (derived {s.derived['ref']})" for s in steps
-                   if s.rule_id in test.expect_not]
+    unexpected += [f"{s.rule_id} (derived {s.derived['ref']})" for s in result.trace or []
+                   if s.derived is not None and s.rule_id in test.expect_not]
     unexpected += [f"{s.rule_id} (decided {s.outcome})" for s in result.trace or []
                    if s.outcome is not None and s.rule_id in test.expect_not]
     if test.only:  # notices (e.g. the publication data set) never count here

@@ -29,11 +29,11 @@ def report(ruleset: Any, calendar: Any, job: dict[str, Any]) -> dict[str, Any]:
     """The what-if report as `rexcheck whatif --format json` gives it, or `{"errors":
     [...]}` with the scenario's or the population's located problems."""
     from rexcheck.engine.services.checker import Checker
-    from rexcheck.facts.base.errors import InvalidInput
     from rexcheck.engine.services.ndjson import Lines
     from rexcheck.engine.services.proposal import apply_scenario
     from rexcheck.engine.services.result import Problem
     from rexcheck.engine.services.whatif import compare
+    from rexcheck.facts.base.errors import InvalidInput
 
     try:
         proposed = apply_scenario("<scenario>", ruleset, job["scenario"])
@@ -57,8 +57,8 @@ def rule_tests(proposed: Any, checker: Any) -> dict[str, Any]:
     would after the change): counts, and each failure with what it expected and got."""
     from pathlib import Path
 
-    from rexcheck.facts.base.errors import InvalidInput
     from rexcheck.engine.authoring.ruletests import load_tests, run_test
+    from rexcheck.facts.base.errors import InvalidInput
 
     root = Path(proposed.root)
     try:
@@ -97,7 +97,7 @@ def _scenario_title(text: str) -> str:
 def _child(conn: Any, ruleset: Any, calendar: Any, job: dict[str, Any]) -> None:
     try:
         conn.send(report(ruleset, calendar, job))
-    except BaseException as exc:  # noqa: BLE001 - the parent answers 500, the log says why
+    except BaseException as exc:
         conn.send({"errors": [{"code": "internal", "message": f"the what-if failed: "
                                f"{type(exc).__name__}: {exc}", "severity": "error"}]})
     finally:

@@ -29,9 +29,9 @@ from pathlib import Path
 
 import holidays
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from rexcheck.facts.diagnose import from_validation_error
 from rexcheck.facts.base.errors import InvalidInput
 from rexcheck.facts.base.yamlsource import Positions, load_yaml
+from rexcheck.facts.diagnose import from_validation_error
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -157,7 +157,10 @@ def _day_name(d: dt.date) -> str:
 def _package_days(package: holidays.HolidayBase, source: Source,
                   skip_estimated_years: set[int]) -> Iterator[CalendarDay]:
     """The package's days off as CalendarDays, read from its (en_US) names."""
-    parsed = []  # (day, name, observed, estimated, substituted_from)
+    # (day, name, observed, estimated, substituted_from)
+    parsed: list[tuple[dt.date, str | None, bool, bool, dt.date | None]] = []
+    name: str | None  # None on a day off moved from another day
+    key: tuple[int, str | None]
     for day, label in sorted(package.items()):
         if m := _SUBSTITUTED.match(label):
             month, dom, year = (int(x) for x in m.groups())
@@ -170,7 +173,8 @@ def _package_days(package: holidays.HolidayBase, source: Source,
     # A day off for a holiday on a weekend stands in for that weekend day: pair them in date
     # order, by holiday and year (Nauryz 2026: Sat 21 -> Tue 24, Sun 22 -> Wed 25). When the
     # counts differ the day is still off; only the day it stands in for is left unsaid.
-    on_weekend, observed = defaultdict(list), defaultdict(list)
+    on_weekend: defaultdict[tuple[int, str | None], list[dt.date]] = defaultdict(list)
+    observed: defaultdict[tuple[int, str | None], list[dt.date]] = defaultdict(list)
     for day, name, is_observed, _, moved in parsed:
         if moved is None:
             key = (day.year, name)
@@ -178,7 +182,7 @@ def _package_days(package: holidays.HolidayBase, source: Source,
                 observed[key].append(day)
             elif day.weekday() in package.weekend:
                 on_weekend[key].append(day)
-    stands_for = {}
+    stands_for: dict[dt.date, dt.date] = {}
     for key, days in observed.items():
         if len(days) == len(on_weekend[key]):
             stands_for.update(zip(days, on_weekend[key], strict=True))
@@ -222,7 +226,7 @@ class WorkingCalendar:
             day.date: day for day in _package_days(package, self._package, confirmed_years)}
         self._working = self._weekend_days_worked(package)
         self._apply(data, positions)
-        self.day = lru_cache(maxsize=8192)(self._day)  # type: ignore[method-assign]
+        self.day = lru_cache(maxsize=8192)(self._day)
         # working days counted from the first known day: counting becomes a subtraction
         self._origin = dt.date(self.first_year, 1, 1)
         self._count: list[int] = []
@@ -291,7 +295,7 @@ class WorkingCalendar:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self.day = lru_cache(maxsize=8192)(self._day)  # type: ignore[method-assign]
+        self.day = lru_cache(maxsize=8192)(self._day)
 
     def _check(self, d: dt.date) -> None:
         if not self.first_year <= d.year <= self.last_year:

@@ -24,10 +24,9 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from rexcheck.engine.core import conditions as cond
-from rexcheck.facts.base.errors import Diagnostic, InvalidInput
 from rexcheck.engine.core.loader import (
     PLACEHOLDER,
     LoadedRule,
@@ -38,10 +37,11 @@ from rexcheck.engine.core.loader import (
     params_used,
     rule_scope,
 )
+from rexcheck.engine.core.normalise import TYPE_KEY, day_number
 from rexcheck.engine.core.partition import fit
 from rexcheck.engine.core.schema import Rule
+from rexcheck.facts.base.errors import Diagnostic, InvalidInput
 from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES, FieldKind
-from rexcheck.engine.core.normalise import TYPE_KEY, day_number
 
 MARKER = "$stratum"
 MARKER_ALIAS = "stratum__"
@@ -60,7 +60,7 @@ class Placeholder:
 class CompiledRule:
     name: str  # the durable_rules rule name
     loaded: LoadedRule
-    variant: str  # match | late | overdue | pending
+    variant: Literal["match", "late", "overdue", "pending"]
     stratum: int
     aliases: dict[str, str]
     placeholders: dict[str, Placeholder]
@@ -74,7 +74,8 @@ class CompiledRule:
     negatives: list[str] = field(default_factory=list)  # fact types whose absence is tested
     produces: str | None = None  # fact type derived
     output_parts: tuple | None = None  # citation and reading as output, built on first use
-    templates: dict[str, list[str]] = field(default_factory=dict)  # message text -> its parts
+    # message text -> its parts: literal text (str) and fillers (callables)
+    templates: dict[str, list[Any]] = field(default_factory=dict)
     law_text: str | None = None  # the period and values applied, as the trace shows them
     title_text: str | None = None  # the title with its parameters' values, built on first use
     derive_plan: tuple | None = None  # what the runtime's `derive` needs, built on first use
@@ -220,6 +221,21 @@ def _in_period(judged: cond.FieldRef, period: Span) -> list[cond.Leaf]:
     return leaves
 
 
+class _Common(TypedDict):
+    """The fields every compiled rule of one YAML rule and period shares (its deadline
+    variants too)."""
+
+    aliases: dict[str, str]
+    placeholders: dict[str, Placeholder]
+    derive_fields: dict[str, object]
+    period: Span
+    judged: cond.FieldRef
+    params: dict[str, tuple[Any, str]]
+    positives: list[str]
+    negatives: list[str]
+    produces: str | None
+
+
 def _compile_rule(lr: LoadedRule, scope: cond.Scope, period: Span, suffix: str
                   ) -> list[tuple[CompiledRule, list[dict]]]:
     rule = lr.rule
@@ -233,11 +249,11 @@ def _compile_rule(lr: LoadedRule, scope: cond.Scope, period: Span, suffix: str
     by_alias[judged.alias] = _in_period(judged, period) + by_alias.get(judged.alias, [])
     placeholders = _placeholders(rule, scope)
     derive = dict(rule.then.derive.set) if rule.then.derive else {}
-    base = dict(aliases=dict(scope.aliases), placeholders=placeholders, derive_fields=derive,
-                period=period, judged=judged, params=dict(scope.params))
-    base["positives"] = [scope.aliases[rule.applies_to]] + [m.fact for m in rule.with_]
-    base["negatives"] = [m.fact for m in rule.without]
-    base["produces"] = rule.then.derive.fact if rule.then.derive else None
+    base = _Common(aliases=dict(scope.aliases), placeholders=placeholders, derive_fields=derive,
+                   period=period, judged=judged, params=dict(scope.params),
+                   positives=[scope.aliases[rule.applies_to]] + [m.fact for m in rule.with_],
+                   negatives=[m.fact for m in rule.without],
+                   produces=rule.then.derive.fact if rule.then.derive else None)
     if rule.deadline is None:
         compiled = CompiledRule(rule.id + suffix, lr, "match", 0, **base)
         return [(compiled, _patterns(rule, scope, by_alias))]
@@ -250,7 +266,7 @@ def _compile_rule(lr: LoadedRule, scope: cond.Scope, period: Span, suffix: str
     due_ref = cond.FieldRef(due.alias, due.key, FieldKind("date"))
     as_of = cond.FieldRef(done.alias, "_as_of", FieldKind("date"))
     w = ("deadline",)
-    variants = {
+    variants: dict[Literal["late", "overdue", "pending"], list[cond.Leaf]] = {
         "late": [cond.Leaf(done, "exists", cond.Literal(True), w),
                  cond.Leaf(done, "gt", due_ref, w)],
         "overdue": [cond.Leaf(done, "exists", cond.Literal(False), w),
@@ -297,7 +313,8 @@ def _unique(tests: list[dict]) -> list[dict]:
 
 def _placeholders(rule: Rule, scope: cond.Scope) -> dict[str, Placeholder]:
     out: dict[str, Placeholder] = {}
-    texts = [rule.then.finding.message, rule.then.finding.message_ru or ""] if rule.then.finding else []
+    finding = rule.then.finding
+    texts = [finding.message, finding.message_ru or ""] if finding else []
     texts.append(rule.title)
     for text in texts:
         for name in PLACEHOLDER.findall(text):

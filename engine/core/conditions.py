@@ -32,12 +32,13 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+from typing import Literal as OneOf  # `Literal` is this module's literal value
 
-from rexcheck.facts.diagnose import date_hint
+from rexcheck.engine.core.normalise import day_number, engine_key
 from rexcheck.facts.base.errors import Diagnostic, did_you_mean
 from rexcheck.facts.base.yamlsource import Positions
 from rexcheck.facts.catalog import FieldKind
-from rexcheck.engine.core.normalise import day_number, engine_key
+from rexcheck.facts.diagnose import date_hint
 
 YAML_BOOL_HINT = ("YAML reads NO, yes, on, off (unquoted) as true/false; quote it, e.g. \"NO\" "
                   "for Norway")
@@ -94,12 +95,14 @@ def slow_pattern(pattern: str) -> str | None:
     `AB[0-9]{4}`, `(AB)?[0-9]{4}`, `(NO|CH)[0-9]{2,4}`, `.*LLP.*` is refused but `.*LLP` not.
     """
     unbounded = 0
-    frames = [[1, 1, False]]  # per open group: ways so far, alternatives, open-ended inside
+    # per open group: ways so far (int), alternatives (int), open-ended inside (bool)
+    frames: list[list[Any]] = [[1, 1, False]]
     closed: tuple[int, bool] | None = None  # the group just closed: its ways, open-ended inside
     previous = None  # what a repeat would apply to: "atom", "group", "repeat" or None
     for token in _TOKEN.finditer(pattern):
         text = token.group(0)
         if text.startswith("{") or text in ("*", "+", "?"):
+            high: int | None  # None: no upper bound
             low, high = 0, 1  # "?"
             if text in ("*", "+"):
                 high = None
@@ -182,7 +185,7 @@ class DueSpec:
 
     alias: str
     path: str
-    unit: str  # "working" | "calendar"
+    unit: OneOf["working", "calendar"]
     days: int
 
     @cached_property
@@ -448,7 +451,8 @@ def parse_due(raw: Any, scope: Scope, where: tuple) -> DueSpec | None:
         scope.error(where + (unit_key,), "a number of days must be a whole number 0-3660",
                     "bad-due")
         return None
-    spec = DueSpec(start.alias, start.path, unit_key.split("_")[0], days)
+    spec = DueSpec(start.alias, start.path,
+                   "working" if unit_key == "working_days" else "calendar", days)
     scope.dues.add(spec)
     return spec
 

@@ -14,10 +14,11 @@ as inconsistent (`Inconsistent`), never judged as if its later steps had not hap
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rexcheck.engine.core import functions
 from rexcheck.engine.core.compiler import Program
 from rexcheck.engine.core.conditions import DueSpec, PatternSpec
 from rexcheck.engine.core.loader import (
@@ -27,10 +28,12 @@ from rexcheck.engine.core.loader import (
     RuleSet,
     structure_regex,
 )
-from rexcheck.engine.core import functions
-from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES
 from rexcheck.engine.core.normalise import TYPE_KEY, day_number, engine_key, from_day_number
+from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES
 
+# A computed value's function carries `describe` and `inputs` as attributes, for the trace and
+# the docs; mypy does not let a function grow attributes, hence the `ignore[attr-defined]` on
+# each (mypy's limit, not a fault of the code).
 Compute = Callable[[Any, dict[str, Any]], Any]
 
 
@@ -199,11 +202,11 @@ def _function(c: LoadedComputed, parameters: dict[str, LoadedParameter]) -> Comp
     key = engine_key(spec.date.of.partition(".")[2])
     written = spec.date.format
 
-    def compute(record: Any, fact: dict[str, Any]) -> Any:
+    def compute_date(record: Any, fact: dict[str, Any]) -> Any:
         return functions.date_from_text(fact.get(key), written)
-    compute.describe = f"date({spec.date.of} written {written})"  # type: ignore[attr-defined]
-    compute.inputs = ((spec.date.of.partition(".")[2], "str"),)  # type: ignore[attr-defined]
-    return compute
+    compute_date.describe = f"date({spec.date.of} written {written})"  # type: ignore[attr-defined]
+    compute_date.inputs = ((spec.date.of.partition(".")[2], "str"),)  # type: ignore[attr-defined]
+    return compute_date
 
 
 def _add_years(spec: Any, parameters: dict[str, LoadedParameter]) -> Compute:
@@ -237,7 +240,7 @@ def _attr(record: Any, path: str) -> Any:
 
 
 
-def add_due_dates(fact: dict[str, Any], dues: list[DueSpec],
+def add_due_dates(fact: dict[str, Any], dues: Sequence[DueSpec],
                   due_day: Callable[[int, str, int], int], first_day: int = 0) -> None:
     """The due dates rules compare on this fact, each counted from its start date (none for
     a start before `first_day`, the first day any rule is in force)."""
@@ -247,7 +250,7 @@ def add_due_dates(fact: dict[str, Any], dues: list[DueSpec],
             fact[spec.key] = due_day(start, spec.unit, spec.days)
 
 
-def add_pattern_tests(fact: dict[str, Any], tests: list[PatternSpec]) -> None:
+def add_pattern_tests(fact: dict[str, Any], tests: Sequence[PatternSpec]) -> None:
     """The computed fields of the patterns rules test on this fact: each present, and true,
     when the whole value matches (conditions.py says why the engine's regex is not used)."""
     for test in tests:

@@ -5,7 +5,8 @@ A `Finding` says which rule fired (id, title, citation with the quoted law), abo
 the date it was judged on (whose law applied), and for a late step the due date, the actual date
 and the working days counted. Rules that only derive facts produce no finding but appear in the
 trace (`--explain`); outcome rules decide each document's outcome (engine/core/outcomes.py). The
-parts are plain dataclasses, gathered in `engine/services/result.py`'s `CaseResult`: their field names
+parts are plain dataclasses, gathered in `engine/services/result.py`'s `CaseResult`: their
+field names
 are a public interface (docs/result.md).
 """
 
@@ -20,8 +21,8 @@ from typing import Any, Literal
 
 from rexcheck.engine.core.compiler import CompiledRule
 from rexcheck.engine.core.loader import PLACEHOLDER, params_used
-from rexcheck.engine.core.runtime import Evaluation, Firing
 from rexcheck.engine.core.normalise import TYPE_KEY, from_day_number
+from rexcheck.engine.core.runtime import Evaluation, Firing
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -128,6 +129,7 @@ def _deadline(firing: Firing, evaluation: Evaluation, calendar: Any) -> Deadline
     c = firing.rule
     if c.due is None or c.done is None:
         return None
+    assert c.variant != "match", "a rule with a deadline compiles to its variants only"
     start_fact = firing.matched[c.due.alias]
     done_value = firing.matched[c.done.alias].get(c.done.key)
     start = from_day_number(start_fact[c.due.start_key])
@@ -279,7 +281,7 @@ _date = functools.lru_cache(maxsize=4096)(from_day_number)
 def _title(c: CompiledRule) -> str:
     """The rule's title, its parameters shown with the values this compiled rule applies."""
     if c.title_text is None:
-        c.title_text = _message(c, None, None, None, c.rule.title)  # type: ignore[arg-type]
+        c.title_text = _message(c, None, None, None, c.rule.title)
     return c.title_text
 
 

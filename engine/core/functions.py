@@ -43,8 +43,9 @@ def part(value: Any, regex: re.Pattern, name: str) -> str | None:
 
 
 def date_from_text(value: Any, written: str) -> int | None:
-    """The date a text writes in the format `written` (DD, MM and YYYY, as the packs say), as a day number; None
-    when the text does not have that shape or names a day that does not exist (31022026)."""
+    """The date a text writes in the format `written` (DD, MM and YYYY, as the packs say), as a
+    day number; None when the text does not have that shape or names a day that does not exist
+    (31022026)."""
     if type(value) is not str:
         return None
     regex, order = _date_format(written)

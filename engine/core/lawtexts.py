@@ -166,7 +166,7 @@ class Library:
 
 def load_library(folder: Path) -> Library:
     """The texts named by `folder/acts.yaml`; InvalidInput when it or a text cannot be read."""
-    data, positions = load_yaml(folder / MANIFEST)
+    data, _ = load_yaml(folder / MANIFEST)
     library = Library(folder)
     acts = data.get("acts") if isinstance(data, dict) else None
     if not isinstance(acts, dict):
@@ -430,7 +430,8 @@ def check_tree(root: Path, files: list[Path]) -> list:
             quote = cited.get("text")
             if not isinstance(quote, str) or check_ref(library, cited["ref"]) is not None:
                 continue
-            lang = cited.get("lang") if isinstance(cited.get("lang"), str) else "en"
+            stated = cited.get("lang")
+            lang = stated if isinstance(stated, str) else "en"
             problem = check_quote(library, cited["ref"], quote, lang)
             if problem is not None:
                 line, col = positions.of(where + ("text",))

@@ -34,8 +34,9 @@ has no end marker and the engine reads past it, or probes it for ever):
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 BETA_LIST = 255
@@ -71,11 +72,12 @@ class Node:
     op: str
     value: Any
     parent: Node | None
-    hashed: list[Node] = field(default_factory=list)  # tests in its hash set
-    absent: list[Node] = field(default_factory=list)  # tests of absence (and $or joins)
-    betas: list[str] = field(default_factory=list)  # rules whose pattern ends here
-    rules: set[str] = field(default_factory=set)  # rules whose patterns pass here
-    shared: dict[tuple, Node] = field(default_factory=dict)  # literal tests under it
+    # dataclasses.field in full: inside this class, `field` is the name of the attribute above
+    hashed: list[Node] = dataclasses.field(default_factory=list)  # tests in its hash set
+    absent: list[Node] = dataclasses.field(default_factory=list)  # tests of absence, $or joins
+    betas: list[str] = dataclasses.field(default_factory=list)  # rules whose pattern ends here
+    rules: set[str] = dataclasses.field(default_factory=set)  # rules whose patterns pass here
+    shared: dict[tuple, Node] = dataclasses.field(default_factory=dict)  # literal tests under it
 
     def label(self) -> str:
         """The tests from the root to this one, as people read them."""
@@ -159,8 +161,10 @@ class Network:
         ident = (name, op, type(literal).__name__,
                  literal if isinstance(literal, (str, int, float, bool)) or literal is None
                  else json.dumps(literal, sort_keys=True))
-        node = parent.shared.get(ident) if shareable else None
-        if node is None:
+        found = parent.shared.get(ident) if shareable else None
+        if found is not None:
+            node = found
+        else:
             node = Node(name, op, literal, parent)
             if shareable:
                 parent.shared[ident] = node

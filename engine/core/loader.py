@@ -28,8 +28,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from rexcheck.engine.core import conditions as cond
-from rexcheck.facts.diagnose import from_validation_error
-from rexcheck.facts.base.errors import Diagnostic, InvalidInput, did_you_mean
+from rexcheck.engine.core.normalise import day_number
 from rexcheck.engine.core.schema import (
     Act,
     Computed,
@@ -41,9 +40,10 @@ from rexcheck.engine.core.schema import (
     RuleFile,
     Version,
 )
+from rexcheck.facts.base.errors import Diagnostic, InvalidInput, did_you_mean
 from rexcheck.facts.base.yamlsource import Positions, load_yaml
 from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES, FieldKind, base_fields
-from rexcheck.engine.core.normalise import day_number
+from rexcheck.facts.diagnose import from_validation_error
 
 LAW_FILE = "law.yaml"
 NOT_RULE_DIRS = {"calendar", "tests", "texts"}
@@ -80,7 +80,7 @@ class VersionSpan:
     end: dt.date | None
 
     @property
-    def uncertain(self) -> Span | None:
+    def uncertain(self) -> tuple[dt.date, dt.date] | None:
         """The days on which it is unknown whether this version was already in force."""
         v = self.version
         if v.confirmed:
@@ -202,7 +202,7 @@ def structure_regex(parts: list[dict]) -> re.Pattern:
     """The same, with a named group per part (for the `part` function)."""
     groups = []
     for p in parts:
-        body = re.escape(p["text"]) if "text" in p else "[0-9]{%d}" % p["digits"]
+        body = re.escape(p["text"]) if "text" in p else f"[0-9]{{{p['digits']:d}}}"
         groups.append(f"(?P<{p['name']}>{body})")
     return re.compile("".join(groups))
 
@@ -247,8 +247,8 @@ def _value_ok(value: Any, unit: str) -> bool:
 
 def rule_files(root: Path, others: list[Path] | None = None) -> list[Path]:
     """The rule files of a tree: *.yaml and *.yml, in any case, outside `calendar/` and
-    `tests/`, but law.yaml. Every other file is added to `others` (to be named in an error), but notes
-    (*.md, README), hidden files and folders (`.name`) and Python's packaging (`__init__.py`,
+    `tests/`, but law.yaml. Every other file is added to `others` (to be named in an error), but
+    notes (*.md, README), hidden files and folders (`.name`) and Python's packaging (`__init__.py`,
     `__pycache__/`): a rule file with an unexpected name is never passed over in silence."""
     found = []
     for top, folders, names in os.walk(root):
@@ -480,7 +480,8 @@ def names_in_unreadable(path: Path) -> set[str]:
     except (OSError, UnicodeDecodeError):
         return set()
     names: set[str] = set()
-    section, indents = "", []  # the indentation of each level of the section, as met
+    section = ""
+    indents: list[int] = []  # the indentation of each level of the section, as met
     for line in lines:
         if m := _SECTION.match(line):
             section, indents = m.group(1), []
@@ -528,7 +529,8 @@ def _rule_file_errors(exc: ValidationError, positions: Positions, data: dict) ->
         rule_id = None
         parts = (d.field or "").split(".")
         if len(parts) >= 2 and parts[0] == "rules" and parts[1].isdigit():
-            rules = data.get("rules") if isinstance(data.get("rules"), list) else []
+            listed = data.get("rules")
+            rules = listed if isinstance(listed, list) else []
             index = int(parts[1])
             if index < len(rules) and isinstance(rules[index], dict):
                 rule_id = str(rules[index].get("id")) if rules[index].get("id") else None
@@ -573,8 +575,9 @@ def _assemble(root: Path, parsed: list, law: LawFile | None,
         for name, d in rf.derived.items():
             if name in fields or name in derived:
                 line, col = positions.of(("derived", name))
+                also = derived_at.get(name, "the fact models")
                 problems.append(Diagnostic(file, line, col, f"fact type '{name}' is defined "
-                                           f"twice (also in {derived_at.get(name, 'the fact models')})",
+                                           f"twice (also in {also})",
                                            "duplicate-fact"))
                 continue
             derived[name], derived_at[name] = d, file
@@ -808,6 +811,7 @@ def _check_arguments(c: LoadedComputed, own: dict[str, FieldKind],
                   did_you_mean(spec.add_years.years, parameters))
     else:
         arg = spec.part or spec.date
+        assert arg is not None, "Computed._one_function: exactly one function is given"
         key = "part" if spec.part is not None else "date"
         path = own_path((key, "of"), arg.of)
         if path and (path not in own or own[path].kind != "str" or own[path].is_list):
@@ -1058,7 +1062,8 @@ def params_used(rule: Rule) -> set[str]:
                 walk(value)
 
     walk(rule.model_dump(mode="python", by_alias=True, exclude={"citation", "reading"}))
-    texts = [rule.then.finding.message, rule.then.finding.message_ru or ""] if rule.then.finding else []
+    finding = rule.then.finding
+    texts = [finding.message, finding.message_ru or ""] if finding else []
     for text in texts:
         used.update(n[6:] for n in PLACEHOLDER.findall(text) if n.startswith("param."))
     return used

@@ -25,7 +25,6 @@ MAX_FACT_FIELDS = 200  # the engine's process dies at 253 properties; stay well 
 
 from rexcheck.facts.wholecase import SHORT  # noqa: E402  (the names of records without a ref)
 
-
 # the documents a case's outcomes are given for: every base fact but the exporter (a goods item
 # counts for its application)
 SUBJECT_TYPES = frozenset(t for t in BASE_TYPES if t != "exporter")

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rexcheck.engine.core.loader import JUDGED_ON_KEY, RuleSet
-from rexcheck.engine.core.runtime import Firing
 from rexcheck.engine.core.normalise import TYPE_KEY, from_day_number
+from rexcheck.engine.core.runtime import Firing
 
 _date = functools.lru_cache(maxsize=4096)(from_day_number)
 

@@ -15,18 +15,19 @@ Rules are dealt to the chunks in turn, in the order they are defined (files in n
 rules in file order), the engine rules of one YAML rule (periods, deadline variants) to the
 same chunk: so each chunk gets about 1/C of the rules of every file and fact type, and with
 them about 1/C of each table. (Runs of consecutive rules instead kept a file's rules
-together, and with them their fan-out: the grown catalogue needed twice as many chunks.) The fewest chunks that fit are used; what no number of chunks can fit (a pattern
-with too many expressions, a rule matching too many facts, too many rules) is refused with a
-located error naming the limit and the rules.
+together, and with them their fan-out: the grown catalogue needed twice as many chunks.) The
+fewest chunks that fit are used; what no number of chunks can fit (a pattern with too many
+expressions, a rule matching too many facts, too many rules) is refused with a located error
+naming the limit and the rules.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from rexcheck.facts.base.errors import Diagnostic, InvalidInput
 from rexcheck.engine.core.limits import LIMITS, Excess, Network
 from rexcheck.engine.core.normalise import TYPE_KEY
+from rexcheck.facts.base.errors import Diagnostic, InvalidInput
 
 CHUNK = "$chunk"
 # chunk counts tried, fewest first; the fact type's test gets one child per chunk, and each

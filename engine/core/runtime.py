@@ -31,11 +31,8 @@ import durable_rules_engine as dre
 import orjson
 from rexcheck.engine.core.calendar import CalendarError, WorkingCalendar
 from rexcheck.engine.core.compiler import MARKER, WARMUP, CompiledRule, Program, compile_program
-from rexcheck.facts.base.errors import EngineFailure, InvalidInput
 from rexcheck.engine.core.factplan import FactPlan, Inconsistent, add_due_dates, add_pattern_tests
 from rexcheck.engine.core.loader import JUDGED_ON_KEY, RuleSet
-from rexcheck.facts.catalog import base_fields
-from rexcheck.facts.models import Case
 from rexcheck.engine.core.normalise import (
     TYPE_KEY,
     case_facts,
@@ -43,6 +40,9 @@ from rexcheck.engine.core.normalise import (
     day_number,
     from_day_number,
 )
+from rexcheck.facts.base.errors import EngineFailure, InvalidInput
+from rexcheck.facts.catalog import base_fields
+from rexcheck.facts.models import Case
 
 # what evaluating one case may fail with: that case's result says why, a batch goes on
 CASE_ERRORS = (EngineFailure, CalendarError, InvalidInput, Inconsistent)
@@ -181,7 +181,7 @@ class _Session:
             for fact in facts:
                 fact["sid"] = sid
         self._facts = list(facts)  # the case's facts by position, derived ones joining
-        self._derived: dict[str, int] = {}  # derived fact (JSON) -> its position
+        self._derived = {}  # derived fact (JSON) -> its position
         batch = to_json(facts)
         result = dre.assert_facts(self.handle, batch)
         # taken back in reverse: a fact a rule negates goes after the facts it matches, so
@@ -283,7 +283,7 @@ class _Session:
             # same fact (already observed) as it would without the index
             at = self._derived.get(body)
             new = at is None
-            if new:
+            if at is None:  # new
                 at = self._derived[body] = len(self._facts)
                 self._facts.append({INDEX_KEY: at, **fact})
             text = f'{{"{INDEX_KEY}":{at},{body[1:]}'
@@ -366,7 +366,7 @@ def _derive_plan(compiled: CompiledRule) -> tuple:
     rule = compiled.rule
     spec = rule.then.derive
     assert spec is not None
-    values = []
+    values: list[tuple[str, str | None, str | None, Any]] = []  # name, alias, path, value
     for name, value in sorted(compiled.derive_fields.items()):
         if isinstance(value, dict):
             alias, path = value["field"].split(".", 1)

@@ -306,7 +306,8 @@ def _walk(chain: Chain, path: Path | str, key: AuditKey | None, anchors: Any,
                                    "be checked (that line is unreadable)")
         _mac(chain, number, entry, keyed, key)
         last_time = _logged_at(chain, number, entry, last_time)
-        prev, known = entry.get("hash") if isinstance(entry.get("hash"), str) else digest, True
+        stated = entry.get("hash")
+        prev, known = stated if isinstance(stated, str) else digest, True
         chain.head = Head(number, prev)
         if number in wanted:
             chain.hashes_at[number] = prev

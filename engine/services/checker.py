@@ -1,7 +1,8 @@
 """One way through the data: load -> validate -> compile -> evaluate -> report.
 
 `Checker` holds a loaded rule set and its engine session; `check(case)` evaluates one case in
-isolation and returns a `CaseResult` (engine/services/result.py). The CLI (`check`, `screen`, `whatif`,
+isolation and returns a `CaseResult` (engine/services/result.py). The CLI (`check`, `screen`,
+`whatif`,
 `audit verify`), the service and the Python API (`import rexcheck`) all go through `results`,
 so they cannot disagree.
 """
@@ -14,20 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rexcheck.engine.services.audit import Audit, case_digest
 from rexcheck.engine.core.calendar import WorkingCalendar
-from rexcheck.facts.base.errors import Diagnostic, InvalidInput
 from rexcheck.engine.core.findings import Windows, collect
 from rexcheck.engine.core.loader import RuleSet, load_rules
+from rexcheck.engine.core.normalise import day_number
 from rexcheck.engine.core.outcomes import OutcomePolicy
-from rexcheck.engine.services.result import SCHEMA, CaseResult, Problem, Source, failed
 from rexcheck.engine.core.runtime import CASE_ERRORS, Evaluation, Runtime
 from rexcheck.engine.core.version import __version__
+from rexcheck.engine.services.audit import Audit, case_digest
+from rexcheck.engine.services.result import SCHEMA, CaseResult, Problem, Source, failed
+from rexcheck.facts.base.errors import Diagnostic, InvalidInput
 from rexcheck.facts.base.yamlsource import Positions
 from rexcheck.facts.jsontext import nul_path
 from rexcheck.facts.loader import case_problems, load_case_file, parse_case
 from rexcheck.facts.models import Case
-from rexcheck.engine.core.normalise import day_number
 
 # Cases evaluated together, stage by stage (validation, engine facts, engine, digests,
 # findings): over a few cases each stage's code and data stay in the processor's caches, where

@@ -90,7 +90,8 @@ CODES: dict[str, tuple[str, str]] = {
     "duplicate-param": ("a parameter defined twice", "параметр определён дважды"),
     "duplicate-fact": ("a fact type defined twice", "тип факта определён дважды"),
     "duplicate-field": ("a field defined twice", "поле определено дважды"),
-    "duplicate-alias": ("two matched facts with one alias", "два сопоставленных факта с одним именем"),
+    "duplicate-alias": ("two matched facts with one alias",
+                        "два сопоставленных факта с одним именем"),
     "unknown-fact": ("an unknown fact type", "неизвестный тип факта"),
     "unknown-field": ("an unknown field", "неизвестное поле"),
     "unknown-alias": ("a fact the rule does not match", "факт, который правило не сопоставляет"),
@@ -123,7 +124,8 @@ CODES: dict[str, tuple[str, str]] = {
                      "правила превышают фиксированный предел таблиц движка (docs/engine.md)"),
     "negation-cycle": ("rules that depend on the absence of what they derive",
                        "правила зависят от отсутствия того, что сами выводят"),
-    "never-derived": ("a derived fact no rule derives", "выводимый факт, который не выводит ни одно правило"),
+    "never-derived": ("a derived fact no rule derives",
+                      "выводимый факт, который не выводит ни одно правило"),
     "never-set": ("a field no rule sets", "поле, которое не задаёт ни одно правило"),
     "never-produced": ("a derived fact used but never produced",
                        "выводимый факт используется, но не выводится"),
@@ -155,11 +157,13 @@ CODES: dict[str, tuple[str, str]] = {
     # the workbench's forms (engine/web/workbench/app.py)
     "bad-form": ("a form's field that cannot be read", "поле формы невозможно прочитать"),
     "no-case": ("no case given", "дело не передано"),
-    "unknown-example": ("no shipped example of that name", "нет поставляемого примера с таким именем"),
+    "unknown-example": ("no shipped example of that name",
+                        "нет поставляемого примера с таким именем"),
     "no-proposal": ("no proposal given", "предложение не передано"),
     "no-value": ("no new value given", "новое значение не указано"),
     "no-population": ("no population file chosen", "файл совокупности дел не выбран"),
-    "bad-population": ("the population is not a list of cases", "совокупность не является списком дел"),
+    "bad-population": ("the population is not a list of cases",
+                       "совокупность не является списком дел"),
     "unresolved-link": ("a reference to a record the case does not have",
                         "ссылка на запись, которой нет в деле"),
     "conflicting-link": ("two references that name different records",
@@ -688,7 +692,8 @@ RU: dict[str, str] = {
     "'Limits of the engine')":
         "разделите эти правила более точными условиями, типами фактов или актами "
         "(docs/engine.md, «Limits of the engine»)",
-    # engine/core/compiler.py, engine/core/outcomes.py, engine/core/factplan.py, engine/core/calendar.py
+    # engine/core/compiler.py, engine/core/outcomes.py, engine/core/factplan.py,
+    # engine/core/calendar.py
     "rules depend on the absence of facts they themselves derive (a cycle through 'without')":
         "правила зависят от отсутствия фактов, которые сами выводят (цикл через 'without')",
     "{} is judged on {}, before the law rexcheck encodes applies to a {} ({}): no rule "

@@ -20,6 +20,7 @@ import asyncio
 import collections
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from typing import IO
 
 from rexcheck.facts.base.errors import Diagnostic
 from rexcheck.facts.records import MAX_LINE, Record
@@ -116,7 +117,7 @@ class Spool:
         self.memory = memory
         self.held: collections.deque[bytes] = collections.deque()
         self.held_bytes = 0
-        self.file: tempfile._TemporaryFileWrapper | None = None  # type: ignore[name-defined]
+        self.file: IO[bytes] | None = None
         self.written = 0
         self.read = 0
         self.closed = False

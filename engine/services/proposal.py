@@ -22,8 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from rexcheck.facts.diagnose import from_validation_error
-from rexcheck.facts.base.errors import Diagnostic, InvalidInput, did_you_mean
 from rexcheck.engine.core.loader import (
     LoadedParameter,
     LoadedRule,
@@ -36,8 +34,10 @@ from rexcheck.engine.core.loader import (
     uses_any,
 )
 from rexcheck.engine.core.schema import DerivedType, ParameterValue, Rule
+from rexcheck.facts.base.errors import Diagnostic, InvalidInput, did_you_mean
 from rexcheck.facts.base.yamlsource import Positions, load_yaml
 from rexcheck.facts.catalog import FieldKind
+from rexcheck.facts.diagnose import from_validation_error
 
 
 class Scenario(BaseModel):

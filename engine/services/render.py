@@ -1,7 +1,8 @@
 """Report: case results as text for people and as stable JSON for machines.
 
 The JSON document of `rexcheck check --format json` holds the results, each the one result
-object of engine/services/result.py (the `rexcheck.result/1` contract, the same `screen` writes a line
+object of engine/services/result.py (the `rexcheck.result/1` contract, the same `screen` writes
+a line
 of and the service answers), with the input errors and the summary:
 
     {"schema": "rexcheck.check/1", "rexcheck": VERSION, "rules": {"digest": ...},
@@ -18,9 +19,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from rexcheck.facts.base.errors import Diagnostic
 from rexcheck.engine.core.findings import Finding, TraceStep
 from rexcheck.engine.services.result import CaseResult, Problem, summarise
+from rexcheck.facts.base.errors import Diagnostic
 
 DOCUMENT_SCHEMA = "rexcheck.check/1"
 
@@ -117,11 +118,11 @@ def case_text(r: CaseResult) -> list[str]:
         out.append(_wrap(f"ERROR   {p.format()}", 2))
     for f in r.findings + r.notices:
         out.extend(_finding_text(f, r))
-    for p in r.pending:
-        d = p.deadline
+    for due in r.pending:
+        d = due.deadline
         assert d is not None
-        out.append(f"  PENDING {p.rule_id}  [{p.citation.ref}]  {p.subject.type} "
-                   f"{p.subject.ref}: due {d.due} ({d.days} {d.unit} days from {d.start})")
+        out.append(f"  PENDING {due.rule_id}  [{due.citation.ref}]  {due.subject.type} "
+                   f"{due.subject.ref}: due {d.due} ({d.days} {d.unit} days from {d.start})")
     if not r.findings and not r.errors:
         out.append("  no findings" + (f" ({len(r.notices)} notice(s))" if r.notices else ""))
     if r.computed:

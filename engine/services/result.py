@@ -18,11 +18,11 @@ from typing import Any
 
 import orjson
 from pydantic import TypeAdapter
-from rexcheck.engine.services.audit import Audit
-from rexcheck.facts.base.errors import Diagnostic
 from rexcheck.engine.core.factplan import ComputedValue
 from rexcheck.engine.core.findings import Finding, TraceStep
 from rexcheck.engine.core.outcomes import DocumentOutcome
+from rexcheck.engine.services.audit import Audit
+from rexcheck.facts.base.errors import Diagnostic
 
 SCHEMA = "rexcheck.result/1"
 

@@ -1,7 +1,8 @@
 """Screening in bulk: one result per record, in input order, in one process or several.
 
 A screening system sends records (cases) before a decision is taken; each gets the same
-`CaseResult` as `rexcheck check` gives (engine/services/result.py), with its record number, source and
+`CaseResult` as `rexcheck check` gives (engine/services/result.py), with its record number,
+source and
 line in `source`. A record that cannot be read or validated gets an error result naming the
 record and field; the run goes on. `--workers N` spreads records over N processes
 (durable_rules sessions live in one process each) in bounded windows, so memory stays flat and
@@ -18,13 +19,16 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from rexcheck.engine.services.checker import STAGE_BATCH, Item  # records screened together, stage by stage
-from rexcheck.facts.base.errors import InvalidInput
+from rexcheck.engine.services.checker import (  # records screened together, stage by stage
+    STAGE_BATCH,
+    Item,
+)
 from rexcheck.engine.services.result import CaseResult, Source
+from rexcheck.facts.base.errors import InvalidInput
 from rexcheck.facts.loader import parse_case, read_case_json
 from rexcheck.facts.records import Record
 
@@ -138,9 +142,10 @@ def _item(record: Record, source: Source) -> Item:
 def screen(records: Iterable[Record], rules: Path | str | None, as_of: dt.date | None,
            workers: int = 1, lang: str = "en", window: int = 4000,
            calendar_file: str | None = None, audit_log: bool = False,
-           stage: int = STAGE_BATCH) -> Iterator[Screened]:
+           stage: int = STAGE_BATCH) -> Generator[Screened, None, None]:
     """One `Screened` per record, in input order. One process screens `stage` records at a
-    time (it reads that many ahead: 1 for a person typing records at a terminal)."""
+    time (it reads that many ahead: 1 for a person typing records at a terminal). A generator:
+    closing it ends the worker pool."""
     rules_arg = str(rules) if rules is not None else None
     if workers <= 1:
         _Worker.start(rules_arg, calendar_file)
@@ -221,7 +226,8 @@ class _QuietPool(multiprocessing.pool.Pool):
     only; a worker that exits still wakes it through the worker sentinels it adds itself."""
 
     def _get_sentinels(self) -> list:
-        return [self._change_notifier._reader]
+        # Pool's own (private) notifier, which typeshed does not declare
+        return [self._change_notifier._reader]  # type: ignore[attr-defined]
 
 
 def _windows(records: Iterable[Record], size: int, first: int | None = None

@@ -17,7 +17,6 @@ disabled or rewritten), then what that does to the cases:
 
 from __future__ import annotations
 
-
 import datetime as dt
 import itertools
 from collections import Counter
@@ -25,8 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rexcheck.engine.services.checker import Checker
 from rexcheck.engine.core.loader import RuleSet, structure_pattern
+from rexcheck.engine.services.checker import Checker
 from rexcheck.engine.services.screening import screen_all
 from rexcheck.facts.records import Record
 
@@ -73,7 +72,7 @@ def parameter_changes(baseline: RuleSet, proposed: RuleSet) -> list[ParameterCha
         last: tuple | None = None
         for day in days:
             pair = (old.written_on(day) if old else None, new.written_on(day) if new else None)
-            if pair != last and (pair[0] != pair[1] or last is not None and last[0] != last[1]):
+            if pair != last and (pair[0] != pair[1] or (last is not None and last[0] != last[1])):
                 out.append(ParameterChange(name, unit, day, *pair))
             last = pair
     return out

@@ -18,8 +18,8 @@ from typing import Any
 import orjson
 from fastapi import Request
 from rexcheck.engine.services.checker import Checker, Item
-from rexcheck.facts.base.errors import Diagnostic, InvalidInput
 from rexcheck.engine.services.result import CaseResult, Problem
+from rexcheck.facts.base.errors import Diagnostic, InvalidInput
 
 # Batches of a stream (a body chunk's records each) handed to the engine and not yet answered:
 # the engine judges the next while this process reads, cuts and answers; several, so that a

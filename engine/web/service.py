@@ -26,7 +26,7 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -37,11 +37,10 @@ import orjson
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from rexcheck.engine.core.version import __version__
 from rexcheck.engine.services.checker import STAGE_BATCH
-from rexcheck.facts.base.errors import InvalidInput
 from rexcheck.engine.services.result import Problem
 from rexcheck.engine.services.screening import _payload
-from rexcheck.engine.core.version import __version__
 from rexcheck.engine.web import judging
 from rexcheck.engine.web.judging import (
     BODY_SOURCE,
@@ -53,6 +52,7 @@ from rexcheck.engine.web.judging import (
     read_body,
     too_large,
 )
+from rexcheck.facts.base.errors import InvalidInput
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 SETTINGS_ENV = "REXCHECK_SERVE_SETTINGS"  # how `rexcheck serve` hands its options to workers
@@ -140,10 +140,10 @@ class Engine:
     by CPU time in a process; bench/RESULTS.md)."""
 
     def __init__(self, settings: Settings):
-        from rexcheck.engine.core.calendar import WorkingCalendar
         from rexcheck.engine.authoring.lawinfo import LawIndex
-        from rexcheck.engine.core.loader import default_rules_dir, load_rules
         from rexcheck.engine.authoring.ruletests import load_tests
+        from rexcheck.engine.core.calendar import WorkingCalendar
+        from rexcheck.engine.core.loader import default_rules_dir, load_rules
 
         self.settings = settings
         self.ruleset = load_rules(settings.rules)
@@ -273,7 +273,7 @@ class TokenGuard:
         self.app = app
         self.expected = b"bearer " + token
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] not in OPEN_PATHS:
             given = b""
             for name, value in scope["headers"]:
@@ -527,7 +527,7 @@ class ScreenStream(Response):
         self.as_of = as_of
         self.lang = lang
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         from rexcheck.engine.services.ndjson import Spool
 
         spool = Spool()
@@ -585,7 +585,7 @@ class ScreenStream(Response):
                     future.cancel()
             spool.close()  # nobody to answer: the stream ends here
             return
-        except Exception as exc:  # noqa: BLE001 - any failure ends the stream with a reason
+        except Exception as exc:
             stopped = _stopped(exc)
         await batches.put(None)  # the records sent were judged (and logged): answered
         await answering
@@ -620,7 +620,7 @@ class ScreenStream(Response):
                 continue
             try:
                 data, part = await future
-            except Exception as exc:  # noqa: BLE001 - the stream ends with the reason
+            except Exception as exc:
                 failed.append(_stopped(exc))
                 continue
             spool.put(data)

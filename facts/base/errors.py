@@ -1,4 +1,5 @@
-"""Diagnostics: every problem a user can cause is reported as `path:line:col: error: message [code]`.
+"""Diagnostics: every problem a user can cause is reported as
+`path:line:col: error: message [code]`.
 
 A `Diagnostic` names where the problem is (file, line, column), what it concerns (rule id, field)
 and how to fix it (hint). Stages collect diagnostics and raise `InvalidInput` with all of them at

@@ -18,7 +18,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from rexcheck.facts.base.errors import Diagnostic, InvalidInput
@@ -104,7 +104,8 @@ class _Builder:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise _Refused(key_node.start_mark, "merge keys ('<<') are not supported", "yaml-merge")
+                raise _Refused(key_node.start_mark, "merge keys ('<<') are not supported",
+                               "yaml-merge")
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _Refused(key_node.start_mark, "a key must be a plain value", "yaml-key")
             key = self._scalar(key_node)
@@ -123,7 +124,7 @@ class _Builder:
             self.positions.at[path + (key,)] = _line_col(key_node.start_mark)
         return result
 
-    def _scalar(self, node: yaml.ScalarNode) -> Any:
+    def _scalar(self, node: yaml.Node) -> Any:  # what is neither a mapping nor a list: a scalar
         if node.tag.startswith("!") or (
             node.tag.startswith("tag:yaml.org,2002:python")
         ):
@@ -147,10 +148,11 @@ class _Builder:
         return value
 
 
-if yaml.__with_libyaml__:
+if yaml.__with_libyaml__ and not TYPE_CHECKING:
     _Events = yaml.cyaml.CParser
-else:  # a PyYAML built without libyaml: its own (slower) scanner and parser
-    class _Events(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):  # type: ignore
+else:  # a PyYAML built without libyaml: its own (slower) scanner and parser. The type checker
+    # reads this branch: a class it can subclass, giving the same events as the C parser.
+    class _Events(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
         def __init__(self, text: str):
             yaml.reader.Reader.__init__(self, text)
             yaml.scanner.Scanner.__init__(self)
@@ -172,7 +174,7 @@ class _NoAliasComposer(_Events, yaml.composer.Composer, yaml.resolver.Resolver):
     get_single_node = yaml.composer.Composer.get_single_node
     compose_document = yaml.composer.Composer.compose_document
 
-    def compose_node(self, parent, index):  # type: ignore[override]
+    def compose_node(self, parent, index):
         # counted here, as the document is read: a refusal costs little
         self.values = getattr(self, "values", 0) + 1
         if self.values > MAX_VALUES:
@@ -304,7 +306,8 @@ def read_text(path: Path | str, data: bytes | None = None) -> str:
         line = before.count(b"\n") + 1
         col = exc.start - (before.rfind(b"\n") + 1) + 1
         raise InvalidInput([Diagnostic(name, line, col, f"byte 0x{data[exc.start]:02x} is not "
-                                       "valid UTF-8", "encoding", "save the file as UTF-8")])
+                                       "valid UTF-8", "encoding", "save the file as UTF-8")
+                            ]) from None
 
 
 def read_bytes(path: Path | str) -> bytes:
@@ -366,13 +369,17 @@ def load_yaml(path: Path | str, text: str | None = None) -> tuple[Any, Positions
         return _Builder(positions).build(node, (), 0), positions
     except _Refused as exc:
         line, col = _line_col(exc.mark)
-        raise InvalidInput([Diagnostic(name, line, col, exc.message, exc.code, hint=exc.hint)])
+        raise InvalidInput([Diagnostic(name, line, col, exc.message, exc.code,
+                                       hint=exc.hint)]) from None
     except yaml.MarkedYAMLError as exc:
         line, col, message, hint = explain_syntax_error(exc, text)
-        raise InvalidInput([Diagnostic(name, line, col, message, "yaml-syntax", hint=hint)])
+        raise InvalidInput([Diagnostic(name, line, col, message, "yaml-syntax",
+                                       hint=hint)]) from None
     except yaml.YAMLError as exc:
-        raise InvalidInput([Diagnostic(name, 1, 1, f"not valid YAML: {exc}", "yaml-syntax")])
+        raise InvalidInput([Diagnostic(name, 1, 1, f"not valid YAML: {exc}",
+                                       "yaml-syntax")]) from None
     except RecursionError:
-        raise InvalidInput([Diagnostic(name, 1, 1, "nesting too deep to read", "too-deep")])
+        raise InvalidInput([Diagnostic(name, 1, 1, "nesting too deep to read",
+                                       "too-deep")]) from None
     finally:
         loader.dispose()

@@ -78,8 +78,8 @@ def check_case(body: bytes, source: str, as_of: dt.date | None, lang: str
                ) -> tuple[str | None, dict[str, Any]]:
     """In the engine process, as POST /v1/check: the result with its trace, its decision
     logged (when the service keeps a log)."""
-    from rexcheck.engine.web import judging
     from rexcheck.engine.services.render import result_json
+    from rexcheck.engine.web import judging
 
     judge = judging._judge
     assert judge is not None
@@ -223,7 +223,7 @@ def mount(app: FastAPI, engine: Any, settings: Any) -> None:
     async def case_form(request: Request, example: str = "", as_of: str = "",
                         lang: str = "en") -> HTMLResponse:
         lang = _lang(lang)
-        form = {"example": example, "as_of": as_of, "case_text": ""}
+        form: dict[str, Any] = {"example": example, "as_of": as_of, "case_text": ""}
         if example:
             body = example_bytes(example)
             if body is None:
@@ -275,7 +275,7 @@ def mount(app: FastAPI, engine: Any, settings: Any) -> None:
     # ----------------------------------------------------------------- what-if
 
     def whatif_page(request: Request, status: int = 200, **context: Any) -> HTMLResponse:
-        defaults = {"mode": "parameter", "parameter": "", "value": "", "start": "",
+        defaults: dict[str, Any] = {"mode": "parameter", "parameter": "", "value": "", "start": "",
                     "proposal": "", "population": "example", "as_of": "", "report": None,
                     "problems": [], "chart": None, "downloads": None}
         defaults.update(context)
@@ -292,8 +292,8 @@ def mount(app: FastAPI, engine: Any, settings: Any) -> None:
 
     @app.post("/whatif", response_class=HTMLResponse, include_in_schema=False)
     async def whatif_post(request: Request) -> HTMLResponse:
-        from rexcheck.engine.services.whatif import text_of
         from rexcheck.engine.authoring.whatifjob import run_whatif
+        from rexcheck.engine.services.whatif import text_of
 
         lang = _lang(request.query_params.get("lang"))
         try:
@@ -305,8 +305,8 @@ def mount(app: FastAPI, engine: Any, settings: Any) -> None:
             return whatif_page(request, 400, problems=[problem_view(
                 Problem("bad-form", str(exc)), lang)])
         lang = _lang(forms.text(fields, "lang") or lang)
-        form = {k: forms.text(fields, k) for k in ("mode", "parameter", "value", "start",
-                                                   "proposal", "population", "as_of")}
+        form: dict[str, Any] = {k: forms.text(fields, k) for k in (
+            "mode", "parameter", "value", "start", "proposal", "population", "as_of")}
         form["lang"] = lang
         problems: list[Problem] = []
         scenario_name = "proposal.yaml"
@@ -338,9 +338,10 @@ def mount(app: FastAPI, engine: Any, settings: Any) -> None:
                 problems.append(Problem("bad-date", f"'{form['start']}' is not a date",
                                         field="start", hint="write it as YYYY-MM-DD"))
             if not problems:
+                assert param is not None  # an unknown parameter is a problem above
                 try:
                     scenario = scenario_from_form(param, form["value"], start)
-                except Exception as exc:  # noqa: BLE001 - a value YAML cannot read
+                except Exception as exc:
                     problems.append(Problem("bad-value", f"the value cannot be read: "
                                             f"{type(exc).__name__}", field="value",
                                             hint="write a number or a plain word"))
@@ -392,8 +393,8 @@ def mount(app: FastAPI, engine: Any, settings: Any) -> None:
 def _population(upload: forms.Upload, name: str, problems: list[Problem]) -> Any:
     """An uploaded population: JSON lines as they are; a JSON or YAML document (a list of
     cases, or {cases: [...]}) read with the service's reader, its problems located."""
-    from rexcheck.facts.base.errors import InvalidInput
     from rexcheck.engine.web.judging import document_of
+    from rexcheck.facts.base.errors import InvalidInput
 
     text = upload.data.decode("utf-8", "replace")
     if name.endswith((".jsonl", ".ndjson")) or (

@@ -41,7 +41,7 @@ def chain(result: dict[str, Any]) -> dict[str, Any] | None:
     trace = result.get("trace") or []
     if not trace:
         return None
-    severity = {}
+    severity: dict[int, str] = {}
     for f in result.get("findings", []) + result.get("notices", []) + result.get("pending", []):
         if f.get("firing") is not None:
             severity.setdefault(f["firing"], f["severity"])

@@ -41,7 +41,8 @@ def parse(body: bytes, content_type: str) -> dict[str, str | Upload]:
         name = part.get_param("name", header="content-disposition")
         if not name:
             continue
-        data = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)  # bytes for a part that is not multipart
+        data = payload if isinstance(payload, bytes) else b""
         filename = part.get_filename()
         if filename is not None:
             if filename or data:

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from rexcheck.engine.authoring.catalogue import _heading, _sort_key
-from rexcheck.facts.base.errors import InvalidInput
 from rexcheck.engine.authoring.lawinfo import LawIndex
-from rexcheck.engine.core.loader import RuleSet
 from rexcheck.engine.authoring.prose import rule_title
 from rexcheck.engine.authoring.ruletests import LoadedTest
+from rexcheck.engine.core.loader import RuleSet
 from rexcheck.engine.web.workbench.markdown import to_html
+from rexcheck.facts.base.errors import InvalidInput
 from rexcheck.facts.base.yamlsource import load_yaml
 
 # "Chapter 2. The procedure ..." (English), "Глава 2. ..." (Russian), "2-тарау. ..." (Kazakh)
@@ -65,7 +65,7 @@ def _chapters(ruleset: RuleSet) -> dict[tuple[str, str, str], str]:
         library = load_library(texts_folder(Path(ruleset.root)))
     except (InvalidInput, OSError):
         return {}
-    out = {}
+    out: dict[tuple[str, str, str], str] = {}
     for act, by_lang in library.texts.items():
         for lang, text in by_lang.items():
             try:

@@ -190,3 +190,12 @@ def test_the_readme_layout_names_every_module():
         if sub.split("/")[-2] + "/" not in section:
             missing.append(sub)
     assert missing == []
+
+
+def test_no_link_in_the_tree_points_anywhere():
+    """A symbolic link in the source tree would make the package read other files than its
+    own (and dangle in a fresh clone)."""
+    links = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*")
+             if p.is_symlink() and not any(part == ".venv" or part == ".git"
+                                           for part in p.relative_to(ROOT).parts)]
+    assert links == []

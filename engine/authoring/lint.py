@@ -22,6 +22,7 @@ from typing import Any
 
 from rexcheck.engine.authoring.ruletests import coverage, load_tests, needs_silent_test
 from rexcheck.engine.core import conditions as cond
+from rexcheck.engine.core import contract
 from rexcheck.engine.core.compiler import compile_program
 from rexcheck.engine.core.lawtexts import check_tree
 from rexcheck.engine.core.loader import (
@@ -111,7 +112,7 @@ def cannot_fire(ruleset: RuleSet) -> list[Diagnostic]:
         spec = lr.rule.then.derive
         if spec is not None and lr.rule.enabled:
             produced.setdefault(spec.fact, set()).update(spec.set)
-    always = {"ref", "_on", "_as_of"}
+    always = {contract.REF_KEY, contract.JUDGED_ON_KEY, contract.AS_OF_KEY}
     out: list[Diagnostic] = []
     for lr in ruleset.rules:
         rule = lr.rule

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
 from rexcheck.engine.core import conditions as cond
+from rexcheck.engine.core import contract
+from rexcheck.engine.core.contract import MARKER, MARKER_ALIAS, WARMUP
 from rexcheck.engine.core.loader import (
     PLACEHOLDER,
     LoadedRule,
@@ -43,9 +45,6 @@ from rexcheck.engine.core.schema import Rule
 from rexcheck.facts.base.errors import Diagnostic, InvalidInput
 from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES, FieldKind
 
-MARKER = "$stratum"
-MARKER_ALIAS = "stratum__"
-WARMUP = "$warmup"
 ONE_DAY = dt.timedelta(days=1)
 
 
@@ -264,7 +263,7 @@ def _compile_rule(lr: LoadedRule, scope: cond.Scope, period: Span, suffix: str
     if due is None or done is None:
         return []
     due_ref = cond.FieldRef(due.alias, due.key, FieldKind("date"))
-    as_of = cond.FieldRef(done.alias, "_as_of", FieldKind("date"))
+    as_of = cond.FieldRef(done.alias, contract.AS_OF_KEY, FieldKind("date"))
     w = ("deadline",)
     variants: dict[Literal["late", "overdue", "pending"], list[cond.Leaf]] = {
         "late": [cond.Leaf(done, "exists", cond.Literal(True), w),

@@ -34,6 +34,7 @@ from functools import cached_property
 from typing import Any
 from typing import Literal as OneOf  # `Literal` is this module's literal value
 
+from rexcheck.engine.core import contract
 from rexcheck.engine.core.normalise import day_number, engine_key
 from rexcheck.facts.base.errors import Diagnostic, did_you_mean
 from rexcheck.facts.base.yamlsource import Positions
@@ -191,7 +192,7 @@ class DueSpec:
     @cached_property
     def key(self) -> str:
         """The engine key of the computed due date."""
-        return f"_due__{engine_key(self.path)}__{self.unit[0]}{self.days}"
+        return contract.due_key(engine_key(self.path), self.unit, self.days)
 
     @cached_property
     def start_key(self) -> str:
@@ -222,8 +223,7 @@ class PatternSpec:
 
 
 def pattern_key(field_key: str, pattern: str) -> str:
-    digest = hashlib.sha256(pattern.encode()).hexdigest()[:12]
-    return f"_mt__{field_key}__{digest}"
+    return contract.pattern_key(field_key, hashlib.sha256(pattern.encode()).hexdigest()[:12])
 
 
 @dataclass
@@ -414,7 +414,7 @@ def _parse_special(raw: dict, op: str, ref: FieldRef, scope: Scope, where: tuple
             scope.error(where, "{as_of: true} is a date; compare it with a date field",
                         "type-mismatch", fld=name)
             return None
-        return FieldRef(ref.alias, "_as_of", FieldKind("date"))
+        return FieldRef(ref.alias, contract.AS_OF_KEY, FieldKind("date"))
     if tag == "due":
         return _parse_due(arg, ref, scope, where + ("due",))
     scope.error(where, f"unknown value form '{tag}'", "bad-value", fld=name,

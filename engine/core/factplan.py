@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rexcheck.engine.core import functions
+from rexcheck.engine.core import contract, functions
 from rexcheck.engine.core.compiler import Program
 from rexcheck.engine.core.conditions import DueSpec, PatternSpec
 from rexcheck.engine.core.loader import (
@@ -85,7 +85,7 @@ class FactPlan:
                 value = fact.get(key)
                 if value is not None and value > as_of:
                     self._inconsistent(fact, key, value, as_of)
-            fact["_as_of"] = as_of
+            fact[contract.AS_OF_KEY] = as_of
             if parent is not None:
                 children.append((fact, record, parent))
                 continue

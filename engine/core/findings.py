@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
+from rexcheck.engine.core import contract
 from rexcheck.engine.core.compiler import CompiledRule
 from rexcheck.engine.core.loader import PLACEHOLDER, params_used
 from rexcheck.engine.core.normalise import TYPE_KEY, from_day_number
@@ -121,7 +122,7 @@ def display(value: Any, kind: str) -> str:
 
 
 def _facts(firing: Firing) -> list[FactRef]:
-    return [FactRef(alias, fact[TYPE_KEY], fact["ref"], fact.get("_by"))
+    return [FactRef(alias, fact[TYPE_KEY], fact["ref"], fact.get(contract.DERIVED_BY_KEY))
             for alias, fact in firing.matched.items()]
 
 
@@ -244,7 +245,7 @@ def collect(evaluation: Evaluation, calendar: Any, lang: str = "en", explain: bo
         if trace is None and spec is None:
             continue  # a derivation or an outcome: nothing to report but in the trace
         matched = firing.matched
-        facts = [FactRef(alias, fact[TYPE_KEY], fact["ref"], fact.get("_by"))
+        facts = [FactRef(alias, fact[TYPE_KEY], fact["ref"], fact.get(contract.DERIVED_BY_KEY))
                  for alias, fact in matched.items()]
         on = matched[c.judged.alias].get(c.judged.key)
         judged = _date(on) if on is not None else as_of

@@ -28,6 +28,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from rexcheck.engine.core import conditions as cond
+from rexcheck.engine.core import contract
 from rexcheck.engine.core.normalise import day_number
 from rexcheck.engine.core.schema import (
     Act,
@@ -49,7 +50,8 @@ LAW_FILE = "law.yaml"
 NOT_RULE_DIRS = {"calendar", "tests", "texts"}
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*(?:\.[a-z0-9_.]+)?)\}")
 DEADLINE_PLACEHOLDERS = {"due", "done", "days_late", "days_counted"}
-JUDGED_ON_KEY = "_on"  # the engine key of the date a fact is judged on (its document's date)
+from rexcheck.engine.core.contract import JUDGED_ON_KEY  # noqa: E402  (the date judged on)
+
 AS_OF = "as_of"
 ONE_DAY = dt.timedelta(days=1)
 
@@ -891,7 +893,7 @@ def judged_on(lr: LoadedRule, scope: cond.Scope) -> cond.FieldRef | None:
     if rule.judged_on is None:
         return cond.FieldRef(primary, JUDGED_ON_KEY, FieldKind("date"))
     if rule.judged_on == AS_OF:
-        return cond.FieldRef(primary, "_as_of", FieldKind("date"))
+        return cond.FieldRef(primary, contract.AS_OF_KEY, FieldKind("date"))
     ref = scope.resolve_field(rule.judged_on, ("judged_on",))
     if ref is None:
         return None

@@ -20,7 +20,8 @@ from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES, NOT_ASSERTED
 from rexcheck.facts.models import Case
 
 EPOCH = dt.date(1970, 1, 1)
-TYPE_KEY = "fact"
+from rexcheck.engine.core.contract import TYPE_KEY  # noqa: E402  (the fact type key)
+
 MAX_FACT_FIELDS = 200  # the engine's process dies at 253 properties; stay well below
 
 from rexcheck.facts.wholecase import SHORT  # noqa: E402  (the names of records without a ref)

@@ -29,8 +29,17 @@ from typing import Any
 
 import durable_rules_engine as dre
 import orjson
+from rexcheck.engine.core import contract
 from rexcheck.engine.core.calendar import CalendarError, WorkingCalendar
 from rexcheck.engine.core.compiler import MARKER, WARMUP, CompiledRule, Program, compile_program
+from rexcheck.engine.core.contract import (
+    ACCEPTED,
+    INDEX_KEY,
+    OBSERVED,
+    RESERVED,
+    SUBJECT_REF_KEY,
+    SUBJECT_TYPE_KEY,
+)
 from rexcheck.engine.core.factplan import FactPlan, Inconsistent, add_due_dates, add_pattern_tests
 from rexcheck.engine.core.loader import JUDGED_ON_KEY, RuleSet
 from rexcheck.engine.core.normalise import (
@@ -48,10 +57,8 @@ from rexcheck.facts.models import Case
 CASE_ERRORS = (EngineFailure, CalendarError, InvalidInput, Inconsistent)
 
 _names = itertools.count(1)
-RESERVED = {"sid", "id"}
 # each fact's first key: its position among the case's facts, which is also its identity for
 # the engine (the engine's reserved `id`; no fact model has a field of that name)
-INDEX_KEY = "id"
 # A firing's message names each matched fact by alias, the fact's JSON as asserted following
 # (the engine keeps the text as it was sent, key order included). Only the positions are read
 # (`_matched`): the facts themselves are at hand, and parsing them back cost a sixth of the
@@ -171,7 +178,7 @@ class _Session:
 
     @staticmethod
     def _check_retracted(result: tuple) -> None:
-        if result[0] not in (0, 1, 3):
+        if result[0] not in ACCEPTED:
             raise EngineFailure(f"engine error {result[0]} taking the case's facts back")
 
     def _run(self, facts: list[dict[str, Any]], sid: str, firings: list[Firing],
@@ -235,9 +242,9 @@ class _Session:
     def _check(result: tuple, what: str) -> None:
         # 0 handled, 1 matched no rule (fine: not every fact matters), 2 already observed:
         # every fact sent here is new, so 2 means its id's hash met another's (see `run`)
-        if result[0] == 2:
+        if result[0] == OBSERVED:
             raise _Observed(what)
-        if result[0] not in (0, 1, 3):
+        if result[0] not in ACCEPTED:
             raise EngineFailure(f"engine error {result[0]} on {what}")
 
     def _drain(self, state_handle: int, sid: str, firings: list[Firing], sent: list[str]
@@ -266,8 +273,8 @@ class _Session:
              sent: list[str]) -> Firing:
         primary = matched[compiled.rule.applies_to]  # what it is about (`subject_of`, inline)
         firing = Firing(index, compiled, matched,
-                        (primary["_subject_type"], primary["_subject_ref"])
-                        if "_subject_type" in primary else (primary[TYPE_KEY], primary["ref"]))
+                        (primary[SUBJECT_TYPE_KEY], primary[SUBJECT_REF_KEY])
+                        if SUBJECT_TYPE_KEY in primary else (primary[TYPE_KEY], primary["ref"]))
         spec = compiled.derives
         if spec is not None:
             firing.derived = derive(compiled, matched, firing.subject)
@@ -289,9 +296,9 @@ class _Session:
             text = f'{{"{INDEX_KEY}":{at},{body[1:]}'
             sent.append(self._handle(at, sid))
             result = dre.assert_fact(self.handle, text)
-            if result[0] == 2 and new:
+            if result[0] == OBSERVED and new:
                 raise _Observed(f"{spec.fact} derived by {compiled.name}")
-            if result[0] not in (0, 1, 2, 3):
+            if result[0] not in ACCEPTED and result[0] != OBSERVED:
                 raise EngineFailure(f"engine error {result[0]} asserting {spec.fact}")
         return firing
 
@@ -326,8 +333,8 @@ def to_json(value: Any) -> str:
 
 def subject_of(compiled: CompiledRule, matched: dict) -> tuple[str, str]:
     primary = matched[compiled.rule.applies_to]
-    if "_subject_type" in primary:
-        return primary["_subject_type"], primary["_subject_ref"]
+    if SUBJECT_TYPE_KEY in primary:
+        return primary[SUBJECT_TYPE_KEY], primary[SUBJECT_REF_KEY]
     return primary[TYPE_KEY], primary["ref"]
 
 
@@ -339,11 +346,11 @@ def derive(compiled: CompiledRule, matched: dict, subject: tuple[str, str]) -> d
     fact_type, rule_id, aliases, values, judged_alias, judged_key = plan
     subject_type, subject_ref = subject
     # derived facts are named by the documents behind them, not by the chain of derivations
-    refs = "+".join(matched[a].get("_subject_ref") or matched[a]["ref"]
+    refs = "+".join(matched[a].get(SUBJECT_REF_KEY) or matched[a]["ref"]
                     for a in aliases if a in matched)
     fact: dict[str, Any] = {TYPE_KEY: fact_type, "ref": f"{fact_type}:{rule_id}:{refs}",
-                            "_by": rule_id, "_subject_type": subject_type,
-                            "_subject_ref": subject_ref}
+                            contract.DERIVED_BY_KEY: rule_id, SUBJECT_TYPE_KEY: subject_type,
+                            SUBJECT_REF_KEY: subject_ref}
     for name, alias, key, literal in values:
         if alias is None:
             fact[name] = literal
@@ -352,8 +359,8 @@ def derive(compiled: CompiledRule, matched: dict, subject: tuple[str, str]) -> d
             if got is not None:
                 fact[name] = got
     primary = matched[compiled.rule.applies_to]
-    if "_as_of" in primary:
-        fact["_as_of"] = primary["_as_of"]
+    if contract.AS_OF_KEY in primary:
+        fact[contract.AS_OF_KEY] = primary[contract.AS_OF_KEY]
     # a derived fact is judged on the date the rule that derived it was judged on
     on = matched[judged_alias].get(judged_key)
     if on is not None:

@@ -6,18 +6,14 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from rexcheck.cli.common import DATE, Group
-from rexcheck.engine.core.calendar import (
-    WEEKEND,
-    CalendarDay,
-    CalendarError,
-    DayInfo,
-    WorkingCalendar,
-)
 from rexcheck.facts.base.errors import InvalidInput
+
+if TYPE_CHECKING:  # the calendar is imported by the commands that use it (start-up time)
+    from rexcheck.engine.core.calendar import CalendarDay, DayInfo, WorkingCalendar
 
 
 def _invalid(exc: InvalidInput) -> NoReturn:
@@ -27,6 +23,8 @@ def _invalid(exc: InvalidInput) -> NoReturn:
 
 
 def _load(path: Path | None) -> WorkingCalendar:
+    from rexcheck.engine.core.calendar import WorkingCalendar
+
     try:
         return WorkingCalendar.load(path)
     except InvalidInput as exc:
@@ -98,6 +96,8 @@ def add(start: dt.date, days: int, working: bool, fmt: str, calendar_file: Path 
       0  the due date is printed
       2  a bad date, or a date outside the calendar's years
     """
+    from rexcheck.engine.core.calendar import CalendarError
+
     cal = _load(calendar_file)
     try:
         due = (cal.add_working_days(start, days) if working
@@ -139,6 +139,8 @@ def explain(start: dt.date, end: dt.date, fmt: str, calendar_file: Path | None) 
       0  the days are listed
       2  a bad date, or a date outside the calendar's years
     """
+    from rexcheck.engine.core.calendar import CalendarError
+
     cal = _load(calendar_file)
     try:
         days = cal.explain(start, end)
@@ -188,6 +190,8 @@ def list_year(year: int, weekends: bool, fmt: str, calendar_file: Path | None) -
       2  YEAR is outside the calendar's years (first_year-last_year of the data file), or
          the data file is invalid
     """
+    from rexcheck.engine.core.calendar import WEEKEND, CalendarError
+
     cal = _load(calendar_file)
     try:
         every = cal.year_days(year)

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 from rexcheck.cli.common import (
@@ -32,8 +32,10 @@ from rexcheck.cli.common import (
     open_audit_log,
     read_audit_key,
 )
-from rexcheck.engine.services.screening import Screened
 from rexcheck.facts.base.errors import InvalidInput
+
+if TYPE_CHECKING:  # screening is imported when records are screened (start-up time)
+    from rexcheck.engine.services.screening import Screened
 
 
 class Progress:

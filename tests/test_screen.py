@@ -282,12 +282,11 @@ def test_the_worker_pool_does_not_wait_on_its_result_pipe():
     # while results are read (bpo-35493); _QuietPool waits on the change notifier only. This
     # reads Pool's internals on purpose: a Python that changes them must fail here, not slow
     # screening down unseen.
+    import inspect
     import multiprocessing
+    import multiprocessing.pool
 
     from rexcheck.engine.services import screening
-
-    import inspect
-    import multiprocessing.pool
 
     # the method overridden is still the one the handler thread calls: if a Python release
     # renames it, the override would be dead code and the test must say so

@@ -17,6 +17,8 @@ from json.decoder import scanstring  # type: ignore[attr-defined]  # public, not
 from typing import Any, NamedTuple, cast
 
 import orjson
+from rexcheck.facts.base.errors import Diagnostic, InvalidInput
+from rexcheck.facts.base.yamlsource import MAX_ITEMS, MAX_VALUES
 
 # orjson reads a line about twice as fast as the standard library and agrees with it on every
 # valid record but one: it reads an integer beyond 64 bits as a double, silently. A line with
@@ -182,8 +184,6 @@ def load_json_document(text: str, source: str) -> Any:
     population on one line), read with the YAML reader's refusals: a key given twice, NaN and
     Infinity, nesting deeper than MAX_DEPTH, more values or entries than its limits. Raises
     `InvalidInput` naming the line and column, or the limit."""
-    from rexcheck.facts.base.errors import Diagnostic, InvalidInput
-    from rexcheck.facts.base.yamlsource import MAX_ITEMS, MAX_VALUES
 
     def refused(offset: int, message: str, code: str, hint: str | None = None,
                 field: str | None = None) -> InvalidInput:

@@ -22,6 +22,7 @@ from rexcheck.facts.canonical import Canonical, canonical_counted
 from rexcheck.facts.diagnose import from_validation_error
 from rexcheck.facts.jsontext import keys_unique_given, may_hold_nul, nul_path
 from rexcheck.facts.models import WHOLE_CASE_CHECKED, Case
+from rexcheck.facts.records import read_records
 from rexcheck.facts.wholecase import (  # noqa: F401  (MAX_RECORDS: the limit, for callers)
     _NOWHERE,
     _REF_LISTS,
@@ -247,8 +248,6 @@ def load_case_file(path: Path | str) -> tuple[list[Case], list[Diagnostic]]:
 
 def _load_json_lines(path: str) -> tuple[list[Case], list[Diagnostic]]:
     """One case per line, read as `rexcheck screen` reads it; each error names its line."""
-    from rexcheck.facts.records import read_records
-
     cases, problems = [], []
     for record in read_records([path], "jsonl"):
         record = record.parsed()

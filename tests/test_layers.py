@@ -199,3 +199,28 @@ def test_no_link_in_the_tree_points_anywhere():
              if p.is_symlink() and not any(part == ".venv" or part == ".git"
                                            for part in p.relative_to(ROOT).parts)]
     assert links == []
+
+
+def test_an_import_inside_a_function_says_why():
+    """Below the command line and the web service (which import inside their commands and
+    routes to start quickly, as their modules say), an import inside a function carries a
+    comment on its line or the line before: start-up time measured, a cycle avoided, or a
+    process that alone needs it."""
+    silent = []
+    for folder in ("api", "facts", "engine/core", "engine/services", "engine/authoring"):
+        for path in (ROOT / folder).rglob("*.py"):
+            lines = path.read_text(encoding="utf-8").split("\n")
+            for node in ast.walk(ast.parse("\n".join(lines))):
+                if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                for sub in ast.walk(node):
+                    if isinstance(sub, (ast.Import, ast.ImportFrom)):
+                        # the import's group (the imports just above it, blank lines
+                        # between) or the line above the group says why
+                        at = sub.lineno - 1
+                        while at > 0 and (lines[at - 1].strip().startswith(("import ", "from "))
+                                          or not lines[at - 1].strip()) and "#" not in lines[at]:
+                            at -= 1
+                        if "#" not in lines[at] and not lines[at - 1].strip().startswith("#"):
+                            silent.append(f"{path.relative_to(ROOT)}:{sub.lineno}")
+    assert silent == []

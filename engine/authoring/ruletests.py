@@ -46,6 +46,7 @@ from rexcheck.engine.services.result import CaseResult
 from rexcheck.facts.base.errors import Diagnostic, InvalidInput, closest, did_you_mean
 from rexcheck.facts.base.yamlsource import Positions, load_yaml
 from rexcheck.facts.diagnose import from_validation_error
+from rexcheck.facts.loader import parse_case
 from rexcheck.facts.models import Case
 
 
@@ -299,7 +300,6 @@ def _label(f: Finding) -> str:
 
 
 def run_test(checker: Any, loaded: LoadedTest) -> Outcome:
-    from rexcheck.facts.loader import parse_case
 
     test = loaded.test
     try:

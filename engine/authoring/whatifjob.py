@@ -14,7 +14,17 @@ import multiprocessing
 import time
 from dataclasses import asdict
 from importlib import resources
+from pathlib import Path
 from typing import Any
+
+import yaml
+from rexcheck.engine.authoring.ruletests import load_tests, run_test
+from rexcheck.engine.services.checker import Checker
+from rexcheck.engine.services.ndjson import Lines
+from rexcheck.engine.services.proposal import apply_scenario
+from rexcheck.engine.services.result import Problem
+from rexcheck.engine.services.whatif import compare
+from rexcheck.facts.base.errors import InvalidInput
 
 AT_ONCE = 2
 _slots: asyncio.Semaphore | None = None
@@ -28,13 +38,6 @@ def example_population() -> str:
 def report(ruleset: Any, calendar: Any, job: dict[str, Any]) -> dict[str, Any]:
     """The what-if report as `rexcheck whatif --format json` gives it, or `{"errors":
     [...]}` with the scenario's or the population's located problems."""
-    from rexcheck.engine.services.checker import Checker
-    from rexcheck.engine.services.ndjson import Lines
-    from rexcheck.engine.services.proposal import apply_scenario
-    from rexcheck.engine.services.result import Problem
-    from rexcheck.engine.services.whatif import compare
-    from rexcheck.facts.base.errors import InvalidInput
-
     try:
         proposed = apply_scenario("<scenario>", ruleset, job["scenario"])
     except InvalidInput as exc:
@@ -55,11 +58,6 @@ def report(ruleset: Any, calendar: Any, job: dict[str, Any]) -> dict[str, Any]:
 def rule_tests(proposed: Any, checker: Any) -> dict[str, Any]:
     """The rule tests of the rules tree run under the proposal (as `rexcheck rules test`
     would after the change): counts, and each failure with what it expected and got."""
-    from pathlib import Path
-
-    from rexcheck.engine.authoring.ruletests import load_tests, run_test
-    from rexcheck.facts.base.errors import InvalidInput
-
     root = Path(proposed.root)
     try:
         tests = load_tests(root, proposed)
@@ -84,8 +82,6 @@ def rule_tests(proposed: Any, checker: Any) -> dict[str, Any]:
 
 def _scenario_title(text: str) -> str:
     """The scenario's own title (`scenario:`), as the command line's report gives it."""
-    import yaml
-
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError:

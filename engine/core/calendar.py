@@ -29,6 +29,7 @@ from pathlib import Path
 
 import holidays
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from rexcheck.engine.core.loader import default_rules_dir
 from rexcheck.facts.base.errors import InvalidInput
 from rexcheck.facts.base.yamlsource import Positions, load_yaml
 from rexcheck.facts.diagnose import from_validation_error
@@ -145,8 +146,6 @@ class CalendarFile(BaseModel):
 
 def default_calendar_file() -> Path:
     """The calendar of the default rules tree (REXCHECK_RULES, else the shipped packs)."""
-    from rexcheck.engine.core.loader import default_rules_dir
-
     return default_rules_dir() / "calendar" / "kazakhstan.yaml"
 
 

@@ -25,9 +25,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
-from rexcheck.facts.base.errors import InvalidInput
+from rexcheck.facts.base.errors import Diagnostic, InvalidInput
 from rexcheck.facts.base.yamlsource import load_yaml, read_text
 
 TEXTS_DIR = "texts"
@@ -170,7 +171,6 @@ def load_library(folder: Path) -> Library:
     library = Library(folder)
     acts = data.get("acts") if isinstance(data, dict) else None
     if not isinstance(acts, dict):
-        from rexcheck.facts.base.errors import Diagnostic
 
         raise InvalidInput([Diagnostic(str(folder / MANIFEST), 1, 1, "the manifest of the law "
                                        "texts is a mapping 'acts:' of act -> language -> file",
@@ -371,7 +371,6 @@ def texts_folder(root: Path) -> Path:
     own = root / TEXTS_DIR
     if (own / MANIFEST).is_file():
         return own
-    from importlib import resources
 
     return Path(str(resources.files("rexcheck.rules"))) / TEXTS_DIR
 
@@ -403,8 +402,6 @@ def _field(where: tuple, rule_id: str | None, key: str) -> str:
 def check_tree(root: Path, files: list[Path]) -> list:
     """Errors for the citations of `files` (rule files and law.yaml) that do not match the
     texts of their acts."""
-    from rexcheck.facts.base.errors import Diagnostic
-
     folder = texts_folder(root)
     try:
         library = load_library(folder)

@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import re
+import typing
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -735,7 +736,6 @@ def _model_attr(fact_type: str, path: str) -> Any:
 
 
 def _inner_model(annotation: Any) -> Any:
-    import typing
 
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation

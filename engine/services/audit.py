@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from rexcheck.engine.core.version import __version__
 from rexcheck.engine.services import auditchain
 from rexcheck.facts.base.errors import Diagnostic, InvalidInput
+from rexcheck.facts.base.yamlsource import Positions
 from rexcheck.facts.canonical import canonical_json, digest_of
+from rexcheck.facts.loader import parse_case
 from rexcheck.facts.models import Case
 
 
@@ -96,7 +99,6 @@ class AuditLog(auditchain.ChainedLog):
 
     def __init__(self, path: Path | str, key: auditchain.AuditKey | None = None,
                  sync_each: bool = False):
-        from rexcheck.engine.core.version import __version__
 
         super().__init__(path, key, __version__, sync_each)
 
@@ -171,9 +173,6 @@ def verify(path: Path | str, checker: Any, key: auditchain.AuditKey | None = Non
 def _logged(chain: auditchain.Chain, number: int, decision: dict[str, Any]
             ) -> tuple[Case, dt.date, str, list[str], dict[str, Any]] | None:
     """A logged decision, read back; None (and a problem) when it cannot be."""
-    from rexcheck.facts.base.yamlsource import Positions
-    from rexcheck.facts.loader import parse_case
-
     try:
         audit = decision["audit"]
         as_of = dt.date.fromisoformat(audit["as_of"])
@@ -194,7 +193,6 @@ def _logged(chain: auditchain.Chain, number: int, decision: dict[str, Any]
 
 
 def _version() -> str:
-    from rexcheck.engine.core.version import __version__
 
     return __version__
 

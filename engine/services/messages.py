@@ -324,6 +324,7 @@ PYDANTIC_RU: dict[str, str] = {
 
 def pydantic_types() -> dict[str, str]:
     """pydantic's error types and their English message templates."""
+    # only the registry of codes (lint, the tests) needs them, never a message's translation
     from pydantic_core._pydantic_core import list_all_errors
     from rexcheck.facts.models import CUSTOM_ERRORS
 

@@ -23,10 +23,14 @@ from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from rexcheck.engine.core.calendar import WorkingCalendar
+from rexcheck.engine.services.audit import log_entry
 from rexcheck.engine.services.checker import (  # records screened together, stage by stage
     STAGE_BATCH,
+    Checker,
     Item,
 )
+from rexcheck.engine.services.messages import problem_in
 from rexcheck.engine.services.result import CaseResult, Source
 from rexcheck.facts.base.errors import InvalidInput
 from rexcheck.facts.loader import parse_case, read_case_json
@@ -42,9 +46,6 @@ class _Worker:
 
     @classmethod
     def start(cls, rules: str | None, calendar_file: str | None) -> None:
-        from rexcheck.engine.core.calendar import WorkingCalendar
-        from rexcheck.engine.services.checker import Checker
-
         calendar = WorkingCalendar.load(calendar_file) if calendar_file else None
         cls.checker = Checker(rules, calendar)
         tune_collector()
@@ -95,8 +96,6 @@ def screen_records(records: list[Record], as_of: dt.date | None, lang: str,
 
 
 def audit_entry(case: Any, result: CaseResult) -> str:
-    from rexcheck.engine.services.audit import log_entry
-
     assert result.audit is not None
     return log_entry(case, result.audit, result.outcome, result.findings)
 
@@ -119,8 +118,6 @@ def screen_all(checker: Any, records: list[Record], as_of: dt.date | None, lang:
             items.append(Item(read[0], source, digest=read[1].digest))
     results = checker.results(items, as_of, lang)
     if lang != "en":  # the problems of records and cases in the language of the findings
-        from rexcheck.engine.services.messages import problem_in
-
         for result in results:
             result.errors = [problem_in(p, lang) for p in result.errors]
     return [(result, item.case) for result, item in zip(results, items, strict=True)]
@@ -195,7 +192,7 @@ def _start_worker(rules: str | None, calendar_file: str | None) -> None:
 def _end_with_parent() -> None:
     """Have this process receive SIGTERM when its parent ends (Linux's PR_SET_PDEATHSIG), or
     else watch the parent from a thread and exit when it is gone."""
-    import ctypes
+    import ctypes  # only a worker process needs it, and only on start
     import ctypes.util
 
     parent = os.getppid()

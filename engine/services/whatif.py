@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rexcheck.engine.core.loader import RuleSet, structure_pattern
+from rexcheck.engine.core.version import __version__
 from rexcheck.engine.services.checker import Checker
 from rexcheck.engine.services.screening import screen_all
 from rexcheck.facts.records import Record
@@ -135,7 +136,6 @@ class WhatIf:
             outcome] += 1
 
     def as_dict(self, summary: bool = False) -> dict[str, Any]:
-        from rexcheck.engine.core.version import __version__
 
         out: dict[str, Any] = {
             "rexcheck": __version__,

@@ -14,6 +14,9 @@ the same decision ids and audit log); a what-if runs in a process of its own, as
 /v1/whatif does (engine/authoring/whatifjob.py). Bodies are limited like the API's (`--max-body`,
 `--timeout`); a problem in an uploaded file is shown as the command line shows it (file:line,
 message, hint), never as a trace.
+
+Routes import what only they use inside their function, as the service's do (see
+engine/web/service.py).
 """
 
 from __future__ import annotations

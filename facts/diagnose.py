@@ -37,16 +37,16 @@ def _model_at(root: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
         info = model.model_fields.get(part)
         if info is None:
             return None
-        model = _innermost_model(info.annotation)
+        model = inner_model(info.annotation)
     return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
 
-def _innermost_model(annotation: typing.Any) -> typing.Any:
+def inner_model(annotation: typing.Any) -> typing.Any:
     """The model inside `list[M]`, `M | None`, `Annotated[M, ...]`, or `M` itself."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in typing.get_args(annotation):
-        inner = _innermost_model(arg)
+        inner = inner_model(arg)
         if inner is not None:
             return inner
     return None
@@ -97,7 +97,7 @@ def _belongs_below(owner: type[BaseModel] | None, name: str) -> str | None:
     if owner is None:
         return None
     for field_name, info in owner.model_fields.items():
-        inner = _innermost_model(info.annotation)
+        inner = inner_model(info.annotation)
         if inner is not None and name in inner.model_fields:
             return info.alias or field_name
     return None

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -45,7 +44,7 @@ from rexcheck.engine.core.findings import Finding, TraceStep
 from rexcheck.engine.services.result import CaseResult
 from rexcheck.facts.base.errors import Diagnostic, InvalidInput, closest, did_you_mean
 from rexcheck.facts.base.yamlsource import Positions, load_yaml
-from rexcheck.facts.diagnose import from_validation_error
+from rexcheck.facts.diagnose import from_validation_error, inner_model
 from rexcheck.facts.loader import parse_case
 from rexcheck.facts.models import Case
 
@@ -248,17 +247,7 @@ def _path_problem(dotted: str) -> tuple[str, str | None] | None:
             close = closest(part, model.model_fields)
             hint = f"did you mean '{before}{close}{after}'?" if close else None
             return f"{model.__name__} has no field '{part}'", hint
-        model = _inner_model(info.annotation)
-    return None
-
-
-def _inner_model(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        inner = _inner_model(arg)
-        if inner is not None:
-            return inner
+        model = inner_model(info.annotation)
     return None
 
 

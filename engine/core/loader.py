@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import re
-import typing
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -45,7 +44,7 @@ from rexcheck.engine.core.schema import (
 from rexcheck.facts.base.errors import Diagnostic, InvalidInput, did_you_mean
 from rexcheck.facts.base.yamlsource import Positions, load_yaml
 from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES, FieldKind, base_fields
-from rexcheck.facts.diagnose import from_validation_error
+from rexcheck.facts.diagnose import from_validation_error, inner_model
 
 LAW_FILE = "law.yaml"
 NOT_RULE_DIRS = {"calendar", "tests", "texts"}
@@ -731,19 +730,8 @@ def _model_attr(fact_type: str, path: str) -> Any:
         if info is None:
             return None
         annotation = info.annotation
-        model = _inner_model(annotation)
+        model = inner_model(annotation)
     return annotation
-
-
-def _inner_model(annotation: Any) -> Any:
-
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        inner = _inner_model(arg)
-        if inner is not None:
-            return inner
-    return None
 
 
 def _check_computed(computed: dict[str, list[LoadedComputed]],

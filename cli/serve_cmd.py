@@ -70,6 +70,10 @@ def serve(ctx: click.Context, host: str, port: int, rules_dir: Path | None, work
       GET  /v1/rules, /v1/rules/{id}, /v1/parameters, /v1/calendar/due, /v1/schema/result
       GET  /healthz, /readyz
 
+    Pages for people at / (docs/workbench.md): the rules by act, chapter and paragraph, a
+    case tried in the browser, a what-if with its report and the proposal to download.
+    Open http://127.0.0.1:8080/ once it runs.
+
     The rules are loaded once, at start, never from a request; SIGHUP (`kill -HUP PID`)
     replaces the workers one by one with workers that load the rules afresh (each logs the digest of
     the rules it loaded on standard error). Every decision gets a decision id and, with

@@ -72,6 +72,8 @@ CODES: dict[str, tuple[str, str]] = {
     # the service (rexcheck serve)
     "bad-request": ("the request cannot be read", "запрос невозможно прочитать"),
     "bad-parameter": ("a request parameter is invalid", "параметр запроса недопустим"),
+    "cross-site": ("a request from a page of another site",
+                   "запрос со страницы другого сайта"),
     "unauthorized": ("the request has no valid access token",
                      "у запроса нет действительного токена доступа"),
     "timeout": ("the request or its answer took longer than allowed",

@@ -261,6 +261,7 @@ def _install_guard(app: FastAPI, settings: Settings) -> None:
     token = read_token(settings.token_file) if settings.token_file else None
     if token is not None:
         app.add_middleware(TokenGuard, token=token)
+    app.add_middleware(OriginGuard, allowed=settings.cors)
     if settings.cors:  # added last: outermost, so a preflight needs no token
         from starlette.middleware.cors import CORSMiddleware
 
@@ -268,6 +269,34 @@ def _install_guard(app: FastAPI, settings: Settings) -> None:
                            allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"],
                            expose_headers=["X-Decision-Id"])
+
+
+class OriginGuard:
+    """A POST from a page of another site is refused (403) before it is read: a browser names
+    the page's origin in `Origin` on every cross-site POST, and a page elsewhere on the web
+    could otherwise post a case to a service on the user's own machine, which would judge it
+    and log the decision, though the page could not read the answer. A request without
+    `Origin` (curl, a screening system) and one from the service's own pages pass; so do the
+    origins `--cors` allows."""
+
+    def __init__(self, app: Any, allowed: list[str]):
+        self.app = app
+        self.allowed = {origin.rstrip("/").lower() for origin in allowed}
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            headers = dict(scope["headers"])
+            origin = headers.get(b"origin", b"").decode("latin-1").rstrip("/").lower()
+            host = headers.get(b"host", b"").decode("latin-1").lower()
+            own = {f"http://{host}", f"https://{host}"}
+            if origin and origin not in own | self.allowed:  # "null" too: a sandboxed page
+                response = error_response(403, [problem(
+                    "cross-site", f"a request from the page of another site ({origin}) is "
+                    "refused", "serve the page from this service, or allow its origin with "
+                    "--cors ORIGIN")])
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class TokenGuard:

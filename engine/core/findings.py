@@ -290,10 +290,13 @@ def collect(evaluation: Evaluation, calendar: Any, lang: str = "en", explain: bo
         target = pending if report.pending else found
         if key not in target:
             target[key] = finding
-    ordered = [found[k] for k in sorted(found)]
-    return Collected([f for f in ordered if f.severity != "info"],
-                     [f for f in ordered if f.severity == "info"],
-                     [pending[k] for k in sorted(pending)], trace, decided)
+    findings: list[Finding] = []
+    notices: list[Finding] = []
+    for k in sorted(found):
+        finding = found[k]
+        (notices if finding.severity == "info" else findings).append(finding)
+    return Collected(findings, notices,
+                     [pending[k] for k in sorted(pending)] if pending else [], trace, decided)
 
 
 class Report(NamedTuple):

@@ -95,7 +95,7 @@ def _flatten(record: BaseModel, prefix: str, out: dict[str, Any], skip: Any = ()
             # an empty list, so "does not contain" must be compiled as "missing or all differ".
             if value and (type(value[0]) is str or not isinstance(value[0], BaseModel)):
                 out[prefix + name] = ([str(value[0])] if len(value) == 1
-                                      else sorted({str(v) for v in value}))
+                                      else sorted(set(map(str, value))))
         elif kind is int:
             out[prefix + name] = value
         elif kind is Decimal:
@@ -136,7 +136,7 @@ def _flatten_nested(record: BaseModel, prefix: str, out: dict[str, Any]) -> None
         elif kind is list:
             if value and (type(value[0]) is str or not isinstance(value[0], BaseModel)):
                 out[key] = ([str(value[0])] if len(value) == 1
-                            else sorted({str(v) for v in value}))
+                            else sorted(set(map(str, value))))
         elif kind is Decimal:
             out[key] = cents(value)
         elif isinstance(value, BaseModel):

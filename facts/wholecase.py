@@ -140,8 +140,11 @@ def _links_resolve(case: Case) -> bool:
         key = (target, by)
         known = targets.get(key)
         if known is None:
-            known = targets[key] = {getattr(r, by): (r.ref or "") for r in fields[target]
-                                    if getattr(r, by) is not None}
+            known = targets[key] = {}
+            for r in fields[target]:  # a plain loop: a comprehension is a call per case
+                name = getattr(r, by)
+                if name is not None:
+                    known[name] = r.ref or ""
         for record in records:
             value = getattr(record, fld)
             if value is None:

@@ -275,8 +275,13 @@ def collect(evaluation: Evaluation, calendar: Any, lang: str = "en", explain: bo
             subject = subjects[firing.subject] = Subject(*firing.subject)
         deadline = _deadline(firing, evaluation, calendar) if c.due is not None else None
         parts = report.parts_ru if ru else report.parts
-        message = parts if type(parts) is str else "".join(
-            [part if type(part) is str else part(firing, deadline, as_of) for part in parts])
+        if type(parts) is str:
+            message = parts
+        else:  # a plain loop: a comprehension is a function call per finding
+            pieces = []
+            for part in parts:
+                pieces.append(part if type(part) is str else part(firing, deadline, as_of))
+            message = "".join(pieces)
         assumption = None
         if uncertain and on is not None:
             for start, end, note in uncertain.get(report.act, ()):

@@ -275,7 +275,7 @@ def collect(evaluation: Evaluation, calendar: Any, lang: str = "en", explain: bo
             subject = subjects[firing.subject] = Subject(*firing.subject)
         deadline = _deadline(firing, evaluation, calendar) if c.due is not None else None
         parts = report.parts_ru if ru else report.parts
-        if type(parts) is str:
+        if isinstance(parts, str):
             message = parts
         else:  # a plain loop: a comprehension is a function call per finding
             pieces = []

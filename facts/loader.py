@@ -24,10 +24,10 @@ from rexcheck.facts.jsontext import keys_unique_given, may_hold_nul, nul_path
 from rexcheck.facts.models import WHOLE_CASE_CHECKED, Case
 from rexcheck.facts.records import read_records
 from rexcheck.facts.wholecase import (  # noqa: F401  (MAX_RECORDS: the limit, for callers)
-    _NOWHERE,
     _REF_LISTS,
     MAX_RECORDS,
     _duplicate_refs,
+    _links_resolve,
     _refs_fit,
     _unresolved_links,
     case_problems,
@@ -136,7 +136,7 @@ def read_case_json(text: str) -> tuple[Case, Canonical] | None:
         return None
     # pydantic's reader keeps the last of a key given twice, and reads an escaped NUL: the
     # long way refuses both, naming the key or the field
-    if may_hold_nul(text) or not _refs_fit(case) or _unresolved_links(case, _NOWHERE, ()):
+    if may_hold_nul(text) or not _refs_fit(case) or not _links_resolve(case):
         return None
     canonical = canonical_counted(case)
     if not keys_unique_given(text, *canonical):

@@ -119,3 +119,19 @@ def test_a_case_made_without_validation_is_still_held_to_the_whole_case_checks()
     result = rexcheck.Checker().check(unchecked)
     assert result.outcome == "error"
     assert any(p.code == "unresolved-link" for p in result.errors), result.errors
+
+
+@pytest.mark.parametrize("name", ["unresolved-link", "unresolved-link-by-number",
+                                  "unresolved-application", "conflicting-link"])
+def test_screenings_quick_link_check_agrees_with_the_located_one(name):
+    """Screening's fast path asks `_links_resolve` (a yes or no); the located check
+    (`_unresolved_links`) must find a problem exactly when it says no."""
+    from rexcheck.facts.base.yamlsource import Positions
+    from rexcheck.facts.loader import WHOLE_CASE_CHECKED
+    from rexcheck.facts.wholecase import _links_resolve, _unresolved_links
+
+    context = {WHOLE_CASE_CHECKED: True}
+    odd = rexcheck.Case.model_validate(ODD[name], context=context)
+    clean = rexcheck.Case.model_validate(CLEAN_CASE, context=context)
+    assert not _links_resolve(odd) and _unresolved_links(odd, Positions("<x>"), ())
+    assert _links_resolve(clean) and not _unresolved_links(clean, Positions("<x>"), ())

@@ -78,6 +78,7 @@ class CompiledRule:
     law_text: str | None = None  # the period and values applied, as the trace shows them
     title_text: str | None = None  # the title with its parameters' values, built on first use
     derive_plan: tuple | None = None  # what the runtime's `derive` needs, built on first use
+    report: Any = None  # what its findings share (findings.Report), built on first use
 
     # read on every firing: plain attributes, set once (see __post_init__)
     rule: Rule = field(init=False, repr=False)

@@ -164,7 +164,8 @@ class Checker:
             return failed(case.case, when, [Problem(_code(evaluation), str(evaluation))],
                           source, case.title)
         outcomes, undecided = self.policy.decide(evaluation.facts, collected.decided)
-        problems = [Problem("undetermined", u.message, field=u.document) for u in undecided]
+        problems = ([Problem("undetermined", u.message, field=u.document) for u in undecided]
+                    if undecided else [])  # mostly none: no comprehension made for nothing
         audit = Audit(__version__, self.ruleset.digest, when, digest or case_digest(case))
         return CaseResult(SCHEMA, case.case, case.title, when,
                           self.policy.overall(outcomes, False), outcomes, collected.findings,

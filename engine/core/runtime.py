@@ -166,8 +166,8 @@ class _Session:
         for absence all need their stratum's marker, so once it is gone no retraction can make
         them fire. True when the state is empty and nothing fired; otherwise the caller
         deletes the state."""
-        if sent:
-            self._check_retracted(dre.retract_facts(self.handle, "[" + ",".join(sent) + "]"))
+        if sent:  # one call, in this order: markers, derived facts, the case's own facts
+            batch = "[" + ",".join(sent) + ("," + batch[1:] if batch != "[]" else "]")
         result = dre.retract_facts(self.handle, batch)
         self._check_retracted(result)
         action = dre.start_action_for_state(self.handle, result[1])

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rexcheck.engine.core.findings import display
 from rexcheck.engine.core.loader import PLACEHOLDER, LoadedRule, RuleSet, engine_value
+from rexcheck.engine.core.normalise import display
 
 
 def _values_while_in_force(lr: LoadedRule, ruleset: RuleSet, name: str) -> list[tuple[Any, Any]]:

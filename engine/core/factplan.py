@@ -28,7 +28,13 @@ from rexcheck.engine.core.loader import (
     RuleSet,
     structure_regex,
 )
-from rexcheck.engine.core.normalise import TYPE_KEY, day_number, engine_key, from_day_number
+from rexcheck.engine.core.normalise import (
+    TYPE_KEY,
+    day_number,
+    display,
+    engine_key,
+    from_day_number,
+)
 from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES
 
 # A computed value's function carries `describe` and `inputs` as attributes, for the trace and
@@ -130,10 +136,10 @@ class FactPlan:
             fact_type = fact[TYPE_KEY]
             for name, compute in self.computed.get(fact_type, ()):
                 kind = self.kinds[(fact_type, name)]
-                inputs = {f"{fact_type}.{path}": _shown(fact.get(engine_key(path)), input_kind)
+                inputs = {f"{fact_type}.{path}": display(fact.get(engine_key(path)), input_kind)
                           for path, input_kind in getattr(compute, "inputs", ())}
                 out.append(ComputedValue(f"{fact_type} {fact['ref']}", name,
-                                         _shown(fact.get(name), kind),
+                                         display(fact.get(name), kind),
                                          getattr(compute, "describe", name), inputs))
         return out
 
@@ -147,16 +153,6 @@ class ComputedValue:
     value: str  # "(none)" when there was nothing to compute
     function: str  # e.g. "date(registration.number_date_text written DDMMYYYY)"
     inputs: dict[str, str]
-
-
-def _shown(value: Any, kind: str) -> str:
-    if value is None:
-        return "(none)"
-    if kind == "date" and type(value) is int:
-        return from_day_number(value).isoformat()
-    if kind == "amount" and type(value) is int:
-        return f"{value / 100:.2f}"
-    return str(value)
 
 
 def _function(c: LoadedComputed, parameters: dict[str, LoadedParameter]) -> Compute:

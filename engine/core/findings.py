@@ -16,14 +16,13 @@ import ast
 import datetime as dt
 import functools
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
 from rexcheck.engine.core import contract
 from rexcheck.engine.core.compiler import CompiledRule
 from rexcheck.engine.core.contract import DERIVED_BY_KEY
 from rexcheck.engine.core.loader import PLACEHOLDER, params_used
-from rexcheck.engine.core.normalise import TYPE_KEY, from_day_number
+from rexcheck.engine.core.normalise import TYPE_KEY, display, from_day_number
 from rexcheck.engine.core.runtime import Evaluation, Firing
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -106,20 +105,6 @@ class TraceStep:
     law: str  # the period of the law applied, and the parameter values it used
     derived: dict[str, Any] | None = None
     outcome: str | None = None
-
-
-def display(value: Any, kind: str) -> str:
-    if value is None:
-        return "(none)"
-    if kind == "date" and type(value) is int:
-        return _date(value).isoformat()
-    if kind == "amount" and type(value) is int:
-        return f"{Decimal(value) / 100:.2f}"
-    if type(value) is list:
-        return ", ".join(map(str, value))
-    if type(value) is bool:
-        return "yes" if value else "no"
-    return str(value)
 
 
 def _facts(firing: Firing) -> list[FactRef]:

@@ -10,6 +10,7 @@ its type in `fact` and a unique `ref`. Lists of records (goods) become facts of 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -47,6 +48,25 @@ def cents(amount: Decimal) -> int:
     # keyword and `Decimal(1)` built on every call cost about half the time. Same arithmetic:
     # `amount * 100` converts 100 to Decimal(100) exactly, in the same context.
     return int((amount * _HUNDRED).quantize(_ONE, ROUND_HALF_UP))
+
+
+_shown_date = functools.lru_cache(maxsize=4096)(from_day_number)
+
+
+def display(value: Any, kind: str) -> str:
+    """An engine value as people read it (messages, titles, --explain): a day number as its
+    date, cents as the amount, a list as its items, a yes/no; nothing as "(none)"."""
+    if value is None:
+        return "(none)"
+    if kind == "date" and type(value) is int:
+        return _shown_date(value).isoformat()
+    if kind == "amount" and type(value) is int:
+        return f"{Decimal(value) / 100:.2f}"
+    if type(value) is list:
+        return ", ".join(map(str, value))
+    if type(value) is bool:
+        return "yes" if value else "no"
+    return str(value)
 
 
 def engine_key(path: str) -> str:

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
+import orjson
 from rexcheck.engine.core import conditions as cond
 from rexcheck.engine.core import contract
 from rexcheck.engine.core.contract import MARKER, MARKER_ALIAS, WARMUP
@@ -119,6 +119,9 @@ class Program:
     # the runs the rules were cut into to fit the engine's tables (1: as compiled;
     # engine/core/partition.py)
     chunks: int = 1
+    # the definition as compiled, before it was cut into chunks (engine/core/epochs.py
+    # takes the rules in force on a case's dates from it)
+    plain: dict = field(default_factory=dict)
 
     def dues_by_type(self) -> dict[str, list[cond.DueSpec]]:
         """The due dates to compute per fact type, in a fixed order (by key)."""
@@ -174,16 +177,22 @@ def compile_program(ruleset: RuleSet) -> Program:
             patterns = [{MARKER_ALIAS: {"$and": [{TYPE_KEY: MARKER}, {"n": c.stratum}]}}] + patterns
         definition[c.name] = {"all": patterns}
         actions[c.name] = c
-    definition, chunks = fit(definition, (WARMUP,), {n: c.rule_id for n, c in actions.items()},
-                             lambda name: _located(actions[name]))
-    text = json.dumps(definition, sort_keys=True)
+    plain = definition
+    definition, chunks = fit_program(definition, actions)
+    text = orjson.dumps(definition, option=orjson.OPT_SORT_KEYS)
     needs: dict[int, list[frozenset[str]]] = {}
     for c in actions.values():
         needs.setdefault(c.stratum, []).append(frozenset(c.positives))
     return Program(definition, actions, max(strata.values(), default=0), dues, tests,
-                   hashlib.sha256(text.encode()).hexdigest()[:16],
+                   hashlib.sha256(text).hexdigest()[:16],
                    sorted({c.rule.id for c, _ in compiled}), needs,
-                   {t: i for i, t in enumerate(order)}, chunks)
+                   {t: i for i, t in enumerate(order)}, chunks, plain)
+
+
+def fit_program(definition: dict, actions: dict[str, CompiledRule]) -> tuple[dict, int]:
+    """`definition` inside the engine's tables (partition.fit), errors located at the rules."""
+    return fit(definition, (WARMUP,), {n: actions[n].rule_id for n in definition if n != WARMUP},
+               lambda name: _located(actions[name]))
 
 
 def _located(c: CompiledRule) -> tuple[str, int, int, str]:

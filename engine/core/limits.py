@@ -34,7 +34,6 @@ has no end marker and the engine reads past it, or probes it for ever):
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -64,20 +63,23 @@ _OPERATORS = {"$lt": "<", "$lte": "<=", "$gt": ">", "$gte": ">=", "$neq": "!=", 
 _FORWARD = "$forward"  # the field of the node that joins an $or's branches (never present)
 
 
-@dataclass(eq=False)
 class Node:
-    """One alpha node: a test of one field of a fact."""
+    """One alpha node: a test of one field of a fact. (A plain class with slots: a grown
+    catalogue makes tens of thousands of them at load.)"""
 
-    field: str
-    op: str
-    value: Any
-    parent: Node | None
-    # dataclasses.field in full: inside this class, `field` is the name of the attribute above
-    hashed: list[Node] = dataclasses.field(default_factory=list)  # tests in its hash set
-    absent: list[Node] = dataclasses.field(default_factory=list)  # tests of absence, $or joins
-    betas: list[str] = dataclasses.field(default_factory=list)  # rules whose pattern ends here
-    rules: set[str] = dataclasses.field(default_factory=set)  # rules whose patterns pass here
-    shared: dict[tuple, Node] = dataclasses.field(default_factory=dict)  # literal tests under it
+    __slots__ = ("absent", "betas", "field", "hashed", "op", "parent", "rules", "shared",
+                 "value")
+
+    def __init__(self, field: str, op: str, value: Any, parent: Node | None):
+        self.field = field
+        self.op = op
+        self.value = value
+        self.parent = parent
+        self.hashed: list[Node] = []  # tests in its hash set
+        self.absent: list[Node] = []  # tests of absence, $or joins
+        self.betas: list[str] = []  # rules whose pattern ends here
+        self.rules: set[str] = set()  # rules whose patterns pass here
+        self.shared: dict[tuple, Node] = {}  # literal tests under it
 
     def label(self) -> str:
         """The tests from the root to this one, as people read them."""
@@ -158,19 +160,19 @@ class Network:
         if isinstance(literal, dict) and op not in ("all", "any") and "$m" not in literal:
             counter[0] += 1  # a join: an expression of the pattern
         shareable = not isinstance(literal, dict) and op not in ("all", "any")
-        ident = (name, op, type(literal).__name__,
-                 literal if isinstance(literal, (str, int, float, bool)) or literal is None
-                 else json.dumps(literal, sort_keys=True))
-        found = parent.shared.get(ident) if shareable else None
-        if found is not None:
-            node = found
-        else:
-            node = Node(name, op, literal, parent)
+        found: Node | None = None
+        if shareable:
+            ident = (name, op, type(literal).__name__,
+                     literal if isinstance(literal, (str, int, float, bool)) or literal is None
+                     else json.dumps(literal, sort_keys=True))
+            found = parent.shared.get(ident)
+        if found is None:
+            found = Node(name, op, literal, parent)
             if shareable:
-                parent.shared[ident] = node
-            (parent.absent if op == "missing" else parent.hashed).append(node)
-        node.rules.add(rule)
-        return node
+                parent.shared[ident] = found
+            (parent.absent if op == "missing" else parent.hashed).append(found)
+        found.rules.add(rule)
+        return found
 
     def nodes(self) -> list[Node]:
         out, todo, seen = [], [self.root], set()

@@ -159,13 +159,20 @@ class RuleSet:
     law: LawFile | None = None
     versions: dict[str, VersionSpan] = field(default_factory=dict)
     computed: dict[str, list[LoadedComputed]] = field(default_factory=dict)
+    _params_on: dict[dt.date, dict[str, tuple[Any, str]]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def rule(self, rule_id: str) -> LoadedRule:
         return next(r for r in self.rules if r.rule.id == rule_id)
 
     def params_on(self, on: dt.date) -> dict[str, tuple[Any, str]]:
-        return {name: (p.value_on(on), p.kind) for name, p in self.parameters.items()
-                if p.value_on(on) is not None}
+        """Every parameter's value on `on`, with its kind (worked out once per day)."""
+        known = self._params_on.get(on)
+        if known is None:
+            known = self._params_on[on] = {
+                name: (value, p.kind) for name, p in self.parameters.items()
+                if (value := p.value_on(on)) is not None}
+        return dict(known)
 
     @property
     def documents(self) -> dict:
@@ -588,8 +595,9 @@ def _assemble(root: Path, parsed: list, law: LawFile | None,
                 computed.setdefault(fact_type, []).append(LoadedComputed(
                     fact_type, name, spec, "", file, positions.child(("computed", fact_type,
                                                                       name))))
+        under = positions.children(("rules",))
         for i, rule in enumerate(rf.rules):
-            lr = LoadedRule(rule, file, positions.child(("rules", i)), rf.act,
+            lr = LoadedRule(rule, file, under.get(i) or Positions(file), rf.act,
                             list(rule.versions if rule.versions is not None else rf.versions))
             lr.spans = _spans(lr, spans_of_file, problems,
                               rf.versions == [] and rule.versions is None)

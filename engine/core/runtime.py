@@ -21,6 +21,7 @@ from inside the action, and the engine decides which rules they trigger.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import json
@@ -31,7 +32,14 @@ import durable_rules_engine as dre
 import orjson
 from rexcheck.engine.core import contract
 from rexcheck.engine.core.calendar import CalendarError, WorkingCalendar
-from rexcheck.engine.core.compiler import MARKER, WARMUP, CompiledRule, Program, compile_program
+from rexcheck.engine.core.compiler import (
+    MARKER,
+    WARMUP,
+    CompiledRule,
+    Program,
+    compile_program,
+    fit_program,
+)
 from rexcheck.engine.core.contract import (
     ACCEPTED,
     INDEX_KEY,
@@ -40,6 +48,7 @@ from rexcheck.engine.core.contract import (
     SUBJECT_REF_KEY,
     SUBJECT_TYPE_KEY,
 )
+from rexcheck.engine.core.epochs import SESSIONS, Epochs, in_force_definition
 from rexcheck.engine.core.factplan import FactPlan, Inconsistent, add_due_dates, add_pattern_tests
 from rexcheck.engine.core.loader import JUDGED_ON_KEY, RuleSet
 from rexcheck.engine.core.normalise import (
@@ -157,6 +166,10 @@ class _Session:
     def sid(self) -> str:
         """The engine state the next case will run in, unless it is renewed first."""
         return self._sid
+
+    def close(self) -> None:
+        """Free the engine's ruleset (its network and states); the session is not used again."""
+        dre.delete_ruleset(self.handle)
 
     def _retract(self, batch: str, sent: list[str]) -> bool:
         """Take every fact of the case back out, so the same state serves the next case.
@@ -408,6 +421,15 @@ class Runtime:
         self.program = compile_program(ruleset)
         self.plan = FactPlan(ruleset, self.program)
         self._session: _Session | None = None
+        # a catalogue holding versions of the law never in force together runs each case
+        # against the rules in force on its dates (engine/core/epochs.py); else one session
+        epochs = Epochs(self.program)
+        self.epochs = epochs if epochs.worth_it() else None
+        self._by_epochs: dict[int, _Session] = {}  # epochs a case touched -> its session
+        self._live: dict[int, _Session] = {}  # epochs covered -> session, oldest first
+        self._seen = 0  # every epoch a case touched so far
+        self._last: _Session | None = None
+        self.sessions_kept = SESSIONS
 
     @property
     def session(self) -> _Session:
@@ -415,6 +437,49 @@ class Runtime:
         if self._session is None:
             self._session = _Session(self.program, self.due_day)
         return self._session
+
+    def session_for(self, facts: list[dict[str, Any]]) -> _Session:
+        """The session a case's facts run in: the one session, or one holding every rule in
+        force on the case's dates (engine/core/epochs.py)."""
+        epochs = self.epochs
+        if epochs is None:
+            return self.session
+        mask = epochs.touched(facts)
+        session = self._by_epochs.get(mask)
+        if session is None:
+            session = self._by_epochs[mask] = self._covering(mask)
+        self._last = session
+        return session
+
+    def _covering(self, mask: int) -> _Session:
+        """The live session with the fewest rules whose epochs cover `mask`; else a new one
+        for every epoch seen so far, so that sessions are made at most once per epoch. Past
+        `sessions_kept`, the oldest is closed."""
+        best = None
+        for covered, session in self._live.items():
+            if covered & mask == mask and (
+                    best is None or len(session.program.definition)
+                    < len(best.program.definition)):
+                best = session
+        if best is not None:
+            return best
+        self._seen |= mask
+        best = _Session(self._in_force(self._seen), self.due_day)
+        if len(self._live) >= self.sessions_kept:
+            old = self._live.pop(next(iter(self._live)))
+            old.close()
+            self._by_epochs = {m: s for m, s in self._by_epochs.items() if s is not old}
+        self._live[self._seen] = best
+        return best
+
+    def _in_force(self, mask: int) -> Program:
+        """The program of the rules in force in the epochs of `mask`, fitted to the engine."""
+        assert self.epochs is not None
+        program = self.program
+        definition, chunks = fit_program(
+            in_force_definition(program, self.epochs.rules(mask)), program.actions)
+        return dataclasses.replace(program, definition=definition, chunks=chunks,
+                                   key=f"{program.key}e{mask:x}")
 
     def evaluate_all(self, cases: list[tuple[Case, dt.date]]) -> list[Any]:
         """Several cases, each on its as-of date, stage by stage: the facts of all of them are
@@ -433,7 +498,8 @@ class Runtime:
         for i, facts in prepared:
             case, as_of = cases[i]
             try:
-                out[i] = Evaluation(case, as_of, program, self.session.run(facts), facts)
+                out[i] = Evaluation(case, as_of, program, self.session_for(facts).run(facts),
+                                    facts)
             except CASE_ERRORS as exc:
                 out[i] = exc
         return out
@@ -445,10 +511,16 @@ class Runtime:
         # the facts are made for the engine state the session uses now, which the next case
         # run almost always finds unchanged (see _Session.run)
         facts = case_facts(case, records, self.program.type_order, INDEX_KEY,
-                           {"sid": self.session.sid}, check=False)
+                           {"sid": self._next_sid()}, check=False)
         self.plan.complete(facts, records, day_number(as_of), self.due_day)
         check_width(facts)  # due dates, computed values and pattern tests are fields too
         return facts
+
+    def _next_sid(self) -> str:
+        """The engine state the next case will most likely run in (see _Session.run)."""
+        if self.epochs is None:
+            return self.session.sid
+        return self._last.sid if self._last is not None else "1"
 
     def due_day(self, start: int, unit: str, days: int) -> int:
         """The due date, as a day number, of a time limit counted from day number `start`;

@@ -62,6 +62,17 @@ class Positions:
         sub = {k[n:]: v for k, v in self.at.items() if k[:n] == tuple(prefix)}
         return Positions(self.file, sub)
 
+    def children(self, prefix: PathKey) -> dict[Any, Positions]:
+        """`child(prefix + (key,))` for every key under `prefix` (the rules of a file), in
+        one pass over the positions instead of one per key."""
+        n = len(prefix)
+        prefix = tuple(prefix)
+        out: dict[Any, dict[PathKey, tuple[int, int]]] = {}
+        for k, v in self.at.items():
+            if len(k) > n and k[:n] == prefix:
+                out.setdefault(k[n], {})[k[n + 1:]] = v
+        return {key: Positions(self.file, sub) for key, sub in out.items()}
+
 
 class _Refused(Exception):
     def __init__(self, mark: Any, message: str, code: str, hint: str | None = None):

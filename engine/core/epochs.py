@@ -1,0 +1,108 @@
+"""Rules by law epoch: a catalogue that keeps many versions of the law runs each case against
+the rules in force on its dates only.
+
+Every compiled rule stands for one period of the law (compiler.py): it can fire only on a fact
+of the type it is judged on whose date (`judged_on`) falls in that period. The periods of all
+rules cut the time line into epochs (a new epoch starts wherever some rule's period starts or
+ends). A case's own facts carry every date a rule on a fact of the case's types can be judged on
+(derived facts copy theirs from them), so the epochs a case touches are known before the engine
+sees it, and a rule none of whose epochs the case touches cannot fire on it. Such rules are
+left out of the ruleset the case runs in: one ruleset per set of epochs touched, built when a
+case first needs it and kept (at most `SESSIONS` at a time).
+
+Nothing else changes for the rules that stay: they run in the same order (the definition's, so
+the engine picks among pending firings as before), on the same facts and markers, so a case's
+result is the same, byte for byte, as under the whole catalogue (tests/test_epochs.py). Rules
+judged on derived facts are kept in every ruleset (their dates come from other rules).
+
+It pays when a case touches a small part of the catalogue: the engine's cost grows with the
+rules that test the types of the facts it is sent, whether or not they can fire, and a rule of
+a version of the law not in force on a case's dates joins its facts all the same. So the runtime
+splits only when even the epoch with the most rules in force leaves out a quarter of them
+(`worth_it`); otherwise
+one ruleset serves every case, as it always did (the shipped packs: 168 of their 169 engine
+rules are in force together).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from typing import Any
+
+from rexcheck.engine.core.compiler import WARMUP, Program
+from rexcheck.engine.core.normalise import TYPE_KEY, day_number
+from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES
+
+SESSIONS = 8  # rulesets kept live at once (each holds the engine's network and states)
+LEFT_OUT = 0.25  # the share of rules an epoch must leave out for splitting to pay
+
+
+class Epochs:
+    """The epochs of a program's periods, and which rules are in force in each."""
+
+    def __init__(self, program: Program):
+        base = set(BASE_TYPES) | set(CHILD_TYPES)
+        spans: dict[str, tuple[int, int | None]] = {}
+        keys: dict[str, set[str]] = {}
+        cuts: set[int] = set()
+        for name, compiled in program.actions.items():
+            fact_type = compiled.aliases[compiled.judged.alias]
+            if fact_type not in base:
+                continue  # judged on a derived fact: kept everywhere
+            start, end = compiled.period
+            first = day_number(start)
+            last = None if end is None else day_number(end)
+            cuts.add(first)
+            if last is not None:
+                cuts.add(last + 1)
+            spans[name] = (first, last)
+            keys.setdefault(fact_type, set()).add(compiled.judged.key)
+        self.cuts = sorted(cuts)
+        self.count = len(self.cuts) + 1  # epoch 0: before every period
+        # fact type -> the date fields rules judge its facts on
+        self.keys = {t: tuple(sorted(k)) for t, k in sorted(keys.items())}
+        self.everything = (1 << self.count) - 1
+        self.in_force: dict[str, int] = {}  # engine rule -> bit mask of its epochs
+        for name in program.actions:
+            span = spans.get(name)
+            if span is None:
+                self.in_force[name] = self.everything
+                continue
+            first, last = span
+            low = bisect_right(self.cuts, first)
+            high = self.count - 1 if last is None else bisect_right(self.cuts, last)
+            self.in_force[name] = ((1 << (high + 1)) - 1) ^ ((1 << low) - 1)
+
+    def touched(self, facts: list[dict[str, Any]]) -> int:
+        """The epochs a case's facts touch, as a bit mask: every date a rule could judge one
+        of them on. A date that is not a day number (never, once normalised) touches all."""
+        mask = 0
+        keys, cuts = self.keys, self.cuts
+        for fact in facts:
+            names = keys.get(fact[TYPE_KEY])
+            if names:
+                for name in names:
+                    value = fact.get(name)
+                    if value is not None:
+                        if type(value) is not int:
+                            return self.everything
+                        mask |= 1 << bisect_right(cuts, value)
+        return mask
+
+    def rules(self, mask: int) -> list[str]:
+        """The engine rules that can fire on a case touching `mask`, in definition order."""
+        return [name for name, epochs in self.in_force.items() if epochs & mask]
+
+    def worth_it(self) -> bool:
+        """Whether even the epoch with the most rules in force leaves out at least LEFT_OUT
+        of them (a catalogue holding versions of the law that are never in force together)."""
+        total = len(self.in_force)
+        most = max((sum(1 for m in self.in_force.values() if m >> e & 1)
+                    for e in range(self.count)), default=0)
+        return total > 0 and total - most >= LEFT_OUT * total
+
+
+def in_force_definition(program: Program, names: list[str]) -> dict[str, dict]:
+    """The program's definition as compiled (before it was cut into chunks), for `names`."""
+    plain = program.plain
+    return {WARMUP: plain[WARMUP], **{name: plain[name] for name in names}}

@@ -1,8 +1,10 @@
-"""YAML loading: libyaml parses, PyYAML's composer refuses tricks; both parsers agree.
+"""YAML loading: libyaml parses, rexcheck builds the data from its events and refuses tricks;
+both parsers agree, and with PyYAML's own loader.
 
 Rule packs are parsed with libyaml when PyYAML has it (start-up is mostly parsing the packs),
 and with PyYAML's pure-Python parser otherwise. Either way a file must give the same data and
-the same positions, or an error would point at a different line on another machine.
+the same positions, or an error would point at a different line on another machine; and the
+same data as PyYAML's safe loader, with each value where PyYAML's composer puts it.
 """
 
 from __future__ import annotations
@@ -12,27 +14,48 @@ from conftest import EXAMPLES, ROOT
 from rexcheck.facts.base import yamlsource
 
 
-class _PurePython(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,
-                  yaml.composer.Composer, yaml.resolver.Resolver):
+class _PurePython(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
     def __init__(self, text: str):
         yaml.reader.Reader.__init__(self, text)
         yaml.scanner.Scanner.__init__(self)
         yaml.parser.Parser.__init__(self)
-        yaml.composer.Composer.__init__(self)
-        yaml.resolver.Resolver.__init__(self)
 
-    compose_node = yamlsource._NoAliasComposer.compose_node
+
+FILES = sorted((ROOT / "rules").rglob("*.yaml")) + sorted(EXAMPLES.glob("*.yaml"))
 
 
 def test_libyaml_and_pure_python_parsing_give_the_same_data_and_positions(monkeypatch):
-    files = sorted((ROOT / "rules").rglob("*.yaml")) + sorted(EXAMPLES.glob("*.yaml"))
-    assert len(files) > 20
-    fast = [yamlsource.load_yaml(path) for path in files]
-    monkeypatch.setattr(yamlsource, "_NoAliasComposer", _PurePython)
-    slow = [yamlsource.load_yaml(path) for path in files]
-    for path, (data, positions), (data2, positions2) in zip(files, fast, slow, strict=True):
+    assert len(FILES) > 20
+    fast = [yamlsource.load_yaml(path) for path in FILES]
+    monkeypatch.setattr(yamlsource, "_Events", _PurePython)
+    slow = [yamlsource.load_yaml(path) for path in FILES]
+    for path, (data, positions), (data2, positions2) in zip(FILES, fast, slow, strict=True):
         assert data == data2, path
         assert positions.at == positions2.at, path
+
+
+def _composed_positions(node: yaml.Node, path: tuple, at: dict) -> None:
+    """Where PyYAML's composer puts each value: a field where its key is, an item where it
+    starts."""
+    at[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            name = yaml.SafeLoader("").construct_object(key)
+            _composed_positions(value, path + (name,), at)
+            at[path + (name,)] = (key.start_mark.line + 1, key.start_mark.column + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _composed_positions(item, path + (i,), at)
+
+
+def test_the_data_and_positions_are_pyyamls_own():
+    for path in FILES:
+        text = path.read_text("utf-8")
+        data, positions = yamlsource.load_yaml(path)
+        assert data == yaml.safe_load(text), path
+        composed: dict = {}
+        _composed_positions(yaml.compose(text, Loader=yaml.SafeLoader), (), composed)
+        assert positions.at == composed, path
 
 
 def test_yaml_refusals_name_the_line_and_column(tmp_path):

@@ -89,73 +89,169 @@ def _line_col(mark: Any) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1)
 
 
-class _Builder:
-    """Turns a composed node tree into plain data, recording positions and refusing tricks."""
+class _Reader:
+    """Builds plain data straight from the parser's events, in one pass (no node tree),
+    recording where each value starts and refusing tricks: anchors and aliases (the "billion
+    laughs" bomb), tags and too many values as soon as they are met; merge keys, keys that
+    are not plain values, duplicate keys, too deep a nesting, too long a list or a bad scalar
+    once the document is read, the first in the document (as PyYAML's composer, then our
+    builder, refused them before).
 
-    def __init__(self, positions: Positions):
-        self.positions = positions
-        self.constructor = yaml.SafeLoader("")  # used only to construct scalars safely
+    libyaml (the C parser PyYAML ships) scans and parses, ten times faster than PyYAML's
+    pure-Python parser; building from its events directly, instead of composing PyYAML's
+    nodes first, halves the rest (loading the rule packs is most of rexcheck's start-up)."""
 
-    def build(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
+    def __init__(self, events: Any, positions: Positions):
+        self.events = events
+        self.at = positions.at
+        self.constructor = yaml.SafeLoader("")  # resolves and constructs scalars safely
+        self.constructors = self.constructor.yaml_constructors
+        self.values = 0  # events taken: each value's index, in document order
+        self.refused: tuple[int, _Refused] | None = None  # the first refusal of the document
+
+    def document(self) -> Any:
+        """The one document of the stream, or None when it is empty."""
+        events = self.events
+        events.get_event()  # the stream's start
+        if events.check_event(yaml.StreamEndEvent):
+            return None
+        events.get_event()  # the document's start
+        first = events.peek_event()
+        value = self.value((), 0)
+        events.get_event()  # the document's end
+        if not events.check_event(yaml.StreamEndEvent):
+            event = events.get_event()
+            raise yaml.composer.ComposerError("expected a single document in the stream",
+                                              first.start_mark, "but found another document",
+                                              event.start_mark)
+        if self.refused is not None:
+            raise self.refused[1]
+        return value
+
+    def _later(self, index: int, mark: Any, message: str, code: str,
+               hint: str | None = None) -> None:
+        """A refusal raised once the document is read, unless one comes before it."""
+        if self.refused is None or index < self.refused[0]:
+            self.refused = (index, _Refused(mark, message, code, hint))
+
+    def _take(self) -> Any:
+        """The next event, counted, refused if it is an alias, has an anchor or a tag."""
+        event = self.events.get_event()
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise _Refused(event.start_mark, f"document has more than {MAX_VALUES} values "
+                           "(keys and values)", "too-many-values", "split it; many cases are "
+                           "better written as JSON lines, one case a line, read as a stream")
+        if type(event) is yaml.AliasEvent:
+            raise _Refused(event.start_mark, "aliases ('*name') are not allowed", "yaml-alias",
+                           "write the value out in full")
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _Refused(event.start_mark, f"anchors ('&{anchor}') are not allowed",
+                           "yaml-alias", "write the value out in full")
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag != "!":
+            raise _Refused(event.start_mark, f"tag '{tag}' is not allowed", "yaml-tag",
+                           "rexcheck files are plain data; remove the tag")
+        return event
+
+    def value(self, path: PathKey, depth: int) -> Any:
+        event = self._take()
+        index, mark = self.values, event.start_mark
         if depth > MAX_DEPTH:
-            raise _Refused(node.start_mark, f"nesting deeper than {MAX_DEPTH} levels", "too-deep")
-        self.positions.at[path] = _line_col(node.start_mark)
-        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and len(node.value) > MAX_ITEMS:
-            raise _Refused(node.start_mark, f"mapping of {len(node.value)} keys, more than the "
-                           f"{MAX_ITEMS} allowed" if isinstance(node, yaml.MappingNode) else
-                           f"list of {len(node.value)} entries, more than the {MAX_ITEMS} "
-                           "allowed", "too-many-values")
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        return self._scalar(node)
+            self._later(index, mark, f"nesting deeper than {MAX_DEPTH} levels", "too-deep")
+        self.at[path] = (mark.line + 1, mark.column + 1)
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            return self._scalar(event, index)
+        if kind is yaml.SequenceStartEvent:
+            return self._sequence(event, index, path, depth)
+        return self._mapping(event, index, path, depth)
 
-    def _mapping(self, node: yaml.MappingNode, path: PathKey, depth: int) -> dict:
+    def _sequence(self, start: Any, index: int, path: PathKey, depth: int) -> list:
+        out: list[Any] = []
+        events = self.events
+        while not events.check_event(yaml.SequenceEndEvent):
+            out.append(self.value(path + (len(out),), depth + 1))
+        events.get_event()
+        if len(out) > MAX_ITEMS:
+            self._later(index, start.start_mark, f"list of {len(out)} entries, more than the "
+                        f"{MAX_ITEMS} allowed", "too-many-values")
+        return out
+
+    def _mapping(self, start: Any, index: int, path: PathKey, depth: int) -> dict:
         result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise _Refused(key_node.start_mark, "merge keys ('<<') are not supported",
-                               "yaml-merge")
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise _Refused(key_node.start_mark, "a key must be a plain value", "yaml-key")
-            key = self._scalar(key_node)
+        events, at = self.events, self.at
+        pairs = 0
+        while not events.check_event(yaml.MappingEndEvent):
+            pairs += 1
+            event = self._take()
+            at_key, mark = self.values, event.start_mark
+            if type(event) is not yaml.ScalarEvent:
+                self._later(at_key, mark, "a key must be a plain value", "yaml-key")
+                self._skip(event)
+                self.value(path + (None,), depth + 1)
+                continue
+            if self._tag(event) == "tag:yaml.org,2002:merge":
+                self._later(at_key, mark, "merge keys ('<<') are not supported", "yaml-merge")
+            key = self._scalar(event, at_key)
             if not isinstance(key, (str, int)):
                 key = str(key)
+            where = path + (key,)
             if key in result:
-                first = self.positions.at.get(path + (key,), (0, 0))
-                raise _Refused(
-                    key_node.start_mark,
-                    f"duplicate key '{key}' (first given at line {first[0]})",
-                    "duplicate-key",
-                    "remove one of the two; YAML would silently keep only the last",
-                )
-            self.positions.at[path + (key,)] = _line_col(key_node.start_mark)
-            result[key] = self.build(value_node, path + (key,), depth + 1)
-            self.positions.at[path + (key,)] = _line_col(key_node.start_mark)
+                first = at.get(where, (0, 0))
+                self._later(at_key, mark, f"duplicate key '{key}' (first given at line "
+                            f"{first[0]})", "duplicate-key",
+                            "remove one of the two; YAML would silently keep only the last")
+            result[key] = self.value(where, depth + 1)
+            at[where] = (mark.line + 1, mark.column + 1)  # a field is where its key is
+        events.get_event()
+        if pairs > MAX_ITEMS:
+            self._later(index, start.start_mark, f"mapping of {pairs} keys, more than the "
+                        f"{MAX_ITEMS} allowed", "too-many-values")
         return result
 
-    def _scalar(self, node: yaml.Node) -> Any:  # what is neither a mapping nor a list: a scalar
-        if node.tag.startswith("!") or (
-            node.tag.startswith("tag:yaml.org,2002:python")
-        ):
-            raise _Refused(node.start_mark, f"tag '{node.tag}' is not allowed", "yaml-tag",
-                           "rexcheck files are plain data; remove the tag")
+    def _skip(self, start: Any) -> None:
+        """The rest of a list or mapping given as a key, read (and counted) and dropped."""
+        end = yaml.SequenceEndEvent if type(start) is yaml.SequenceStartEvent \
+            else yaml.MappingEndEvent
+        while not self.events.check_event(end):
+            event = self._take()
+            if type(event) in (yaml.SequenceStartEvent, yaml.MappingStartEvent):
+                self._skip(event)
+        self.events.get_event()
+
+    def _tag(self, event: Any) -> str:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.constructor.resolve(yaml.ScalarNode, event.value, event.implicit)
+        return tag
+
+    def _scalar(self, event: Any, index: int) -> Any:  # neither a mapping nor a list
+        tag = self._tag(event)
+        mark = event.start_mark
+        if tag.startswith("!") or tag.startswith("tag:yaml.org,2002:python"):
+            self._later(index, mark, f"tag '{tag}' is not allowed", "yaml-tag",
+                        "rexcheck files are plain data; remove the tag")
+            return None
+        node = yaml.ScalarNode(tag, event.value, mark, event.end_mark, event.style)
+        construct = self.constructors.get(tag) or self.constructors[None]
         try:
-            value = self.constructor.construct_object(node, deep=True)
+            value = construct(self.constructor, node)
         except yaml.constructor.ConstructorError as exc:
-            raise _Refused(node.start_mark, str(exc.problem or exc), "yaml-value") from None
+            self._later(index, mark, str(exc.problem or exc), "yaml-value")
+            return None
         except ValueError as exc:  # e.g. a date that does not exist: 2026-02-30
-            raise _Refused(node.start_mark, f"{node.value!r} is not a day of the calendar "
-                           f"({exc})" if _LOOKS_LIKE_DATE.match(node.value) else
-                           f"invalid value {node.value!r}: {exc}", "yaml-value",
-                           "write dates as YYYY-MM-DD, e.g. 2021-04-11"
-                           if _LOOKS_LIKE_DATE.match(node.value) else None) from None
+            date = _LOOKS_LIKE_DATE.match(node.value)
+            self._later(index, mark, f"{node.value!r} is not a day of the calendar ({exc})"
+                        if date else f"invalid value {node.value!r}: {exc}", "yaml-value",
+                        "write dates as YYYY-MM-DD, e.g. 2021-04-11" if date else None)
+            return None
         if isinstance(value, str) and "\x00" in value:  # written as an escape: "\0", "\x00"
-            raise _Refused(node.start_mark, "text holds a NUL character", "nul")
-        if isinstance(value, float) and not math.isfinite(value):  # .inf, .nan, 1.0e999
-            raise _Refused(node.start_mark, f"{node.value} is not a finite number", "yaml-value",
-                           "no amount, rate or time limit of the law is infinite")
+            self._later(index, mark, "text holds a NUL character", "nul")
+        elif isinstance(value, float) and not math.isfinite(value):  # .inf, .nan, 1.0e999
+            self._later(index, mark, f"{node.value} is not a finite number", "yaml-value",
+                        "no amount, rate or time limit of the law is infinite")
         return value
 
 
@@ -168,45 +264,6 @@ else:  # a PyYAML built without libyaml: its own (slower) scanner and parser. Th
             yaml.reader.Reader.__init__(self, text)
             yaml.scanner.Scanner.__init__(self)
             yaml.parser.Parser.__init__(self)
-
-
-class _NoAliasComposer(_Events, yaml.composer.Composer, yaml.resolver.Resolver):
-    """A composer that refuses anchors, aliases and explicit tags as soon as it meets them.
-
-    libyaml (the C parser PyYAML ships) scans and parses, ten times faster than PyYAML's
-    pure-Python parser: loading the rule packs is most of rexcheck's start-up. The composing,
-    where the refusals are, stays PyYAML's own Python composer, fed the C parser's events."""
-
-    def __init__(self, text: str):
-        _Events.__init__(self, text)
-        yaml.composer.Composer.__init__(self)
-        yaml.resolver.Resolver.__init__(self)
-
-    get_single_node = yaml.composer.Composer.get_single_node
-    compose_document = yaml.composer.Composer.compose_document
-
-    def compose_node(self, parent, index):
-        # counted here, as the document is read: a refusal costs little
-        self.values = getattr(self, "values", 0) + 1
-        if self.values > MAX_VALUES:
-            raise _Refused(self.peek_event().start_mark, f"document has more than {MAX_VALUES} "
-                           "values (keys and values)", "too-many-values", "split it; many "
-                           "cases are better written as JSON lines, one case a line, read as "
-                           "a stream")
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise _Refused(event.start_mark, "aliases ('*name') are not allowed", "yaml-alias",
-                           "write the value out in full")
-        event = self.peek_event()
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise _Refused(event.start_mark, f"anchors ('&{anchor}') are not allowed", "yaml-alias",
-                           "write the value out in full")
-        tag = getattr(event, "tag", None)
-        if tag is not None and tag != "!":
-            raise _Refused(event.start_mark, f"tag '{tag}' is not allowed", "yaml-tag",
-                           "rexcheck files are plain data; remove the tag")
-        return yaml.composer.Composer.compose_node(self, parent, index)
 
 
 INDENT_HINT = ("indent it like the lines it belongs with: the fields of one block start in one "
@@ -372,12 +429,9 @@ def load_yaml(path: Path | str, text: str | None = None) -> tuple[Any, Positions
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise InvalidInput([Diagnostic(name, line, 1, "file contains a NUL character", "encoding")])
-    loader = _NoAliasComposer(text)
+    loader = _Events(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, positions
-        return _Builder(positions).build(node, (), 0), positions
+        return _Reader(loader, positions).document(), positions
     except _Refused as exc:
         line, col = _line_col(exc.mark)
         raise InvalidInput([Diagnostic(name, line, col, exc.message, exc.code,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, ROOT
@@ -103,3 +104,18 @@ def test_the_shipped_packs_decide_the_same_split_by_epochs(monkeypatch, populati
                [split.check(c, on, explain=True).to_json_bytes() for c, on in rule_tests])
         assert got == expected
         assert 1 <= len(split.runtime._live) <= live
+
+
+def test_screening_a_catalogue_of_later_versions_gives_the_same_bytes_with_two_workers(
+        later, population):
+    """Each worker makes its own rulesets, in the order its own cases need them: the output
+    is the same bytes as one process's."""
+    from rexcheck.engine.services.screening import screen
+    from rexcheck.facts.records import read_records
+
+    path = later.ruleset.root
+    source = Path(path).parent / "population.jsonl"
+    source.write_text("".join(json.dumps(case) + "\n" for case in population), "utf-8")
+    one = [s.line for s in screen(read_records([str(source)]), path, None, workers=1)]
+    two = [s.line for s in screen(read_records([str(source)]), path, None, workers=2)]
+    assert one == two and len(one) == len(population)

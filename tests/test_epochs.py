@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, ROOT
 from rexcheck.engine.authoring.ruletests import load_tests
+from rexcheck.engine.core import runtime as runtime_module
 from rexcheck.engine.core.epochs import SESSIONS, Epochs
 from rexcheck.engine.core.normalise import day_number
 from rexcheck.engine.services.checker import Checker
@@ -96,6 +97,10 @@ def test_the_shipped_packs_decide_the_same_split_by_epochs(monkeypatch, populati
     expected = (_results(plain, population), _results(plain, examples, explain=True),
                 [plain.check(c, on, explain=True).to_json_bytes() for c, on in rule_tests])
     monkeypatch.setattr(Epochs, "worth_it", lambda self: True)
+    closed = []
+    close = runtime_module._Session.close
+    monkeypatch.setattr(runtime_module._Session, "close",
+                        lambda self: (closed.append(self), close(self)))
     for live in (SESSIONS, 1):
         split = Checker()
         split.runtime.sessions_kept = live
@@ -104,6 +109,7 @@ def test_the_shipped_packs_decide_the_same_split_by_epochs(monkeypatch, populati
                [split.check(c, on, explain=True).to_json_bytes() for c, on in rule_tests])
         assert got == expected
         assert 1 <= len(split.runtime._live) <= live
+    assert closed  # one live ruleset at a time: the older ones were closed on the way
 
 
 def test_screening_a_catalogue_of_later_versions_gives_the_same_bytes_with_two_workers(

@@ -65,6 +65,45 @@ def test_1_before_the_law_check_and_api_say_undetermined_and_name_the_first_day(
         assert first.isoformat() in result.errors[0].message
 
 
+RETENTION = EXAMPLES / "retention-of-the-file.yaml"
+
+
+@pytest.mark.parametrize("field", ["received", "sent"])
+def test_1_a_kept_item_dated_before_the_law_is_not_judged_and_says_so(checker, tmp_path,
+                                                                      field):
+    """An item of the organisation's file has no outcome, so `undetermined` for documents
+    would not catch it: dated before any rule of chapter 5 is in force, it is named in a
+    `not-judged` error and the case is undetermined, in check, screen and the API."""
+    case = yaml.safe_load(RETENTION.read_text(encoding="utf-8"))
+    first = checker.ruleset.first_day_in_force("kept_item")
+    early = first - dt.timedelta(days=1)
+    case["kept_items"].append({"ref": "K9", "kind": "application", "application": "A1",
+                               field: early} if field == "received" else
+                              {"ref": "K9", "kind": "notification", "registration": "R1",
+                               field: early})
+    path = write(tmp_path, "early-item.yaml", case)
+    run = cli("check", path)
+    assert run.exit_code == 2
+    assert re.search(r": undetermined \(as of ", run.output)
+    assert f"kept_item K9 is dated {early.isoformat()} ({field})" in run.output
+    assert first.isoformat() in run.output and "[not-judged]" in run.output
+    lines = write(tmp_path, "early-item.jsonl", json.dumps(case, default=str) + "\n")
+    screened = cli("screen", lines)
+    assert screened.exit_code == 2
+    [result] = [json.loads(line) for line in screened.stdout.splitlines()]
+    assert result["outcome"] == "undetermined"
+    assert [(e["code"], e["field"]) for e in result["errors"]] == [("not-judged", "kept_item K9")]
+    for given in (path, case):
+        got = checker.check(given)
+        assert got.outcome == "undetermined"
+        assert [e.code for e in got.errors] == ["not-judged"]
+    on_the_day = copy.deepcopy(case)
+    on_the_day["kept_items"][-1][field] = first  # the first day in force: judged, no error
+    got = checker.check(on_the_day)
+    assert got.outcome != "undetermined" and not got.errors
+    assert any(f.subject.ref == "K9" for f in got.findings + got.notices)
+
+
 def test_1_an_as_of_before_the_events_is_exit_2_on_every_example(checker):
     run = cli("check", EXAMPLES, "--as-of", "2016-04-15", "--format", "json")
     assert run.exit_code == 2

@@ -6,7 +6,10 @@ staff wrote in law.yaml is applied: when several outcome rules fire for one docu
 listed first among its type's outcomes wins; the case's outcome is the first, in `case_outcome`,
 that any document has. A document no outcome rule decided is `undetermined`, with an error that
 names the day it was judged on and the first day the packs judge such a document: a date before
-the law never reads as a clean decision.
+the law never reads as a clean decision. A record that is not a document and has no outcome (an
+item of the organisation's file, chapter 5) but is dated on a day no rule judging it is in force
+makes the case `undetermined` too, with an error naming it (`not-judged`): it would otherwise
+take part in nothing and say nothing.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ import operator
 from dataclasses import dataclass
 from typing import Any
 
+from rexcheck.engine.core.compiler import Program
 from rexcheck.engine.core.loader import JUDGED_ON_KEY, RuleSet
-from rexcheck.engine.core.normalise import TYPE_KEY, from_day_number
+from rexcheck.engine.core.normalise import TYPE_KEY, day_number, from_day_number
 from rexcheck.engine.core.runtime import Firing
+from rexcheck.facts.catalog import BASE_TYPES
 
 _date = functools.lru_cache(maxsize=4096)(from_day_number)
 
@@ -27,6 +32,7 @@ _BY_DOCUMENT = operator.attrgetter("type", "ref")
 UNDETERMINED = "undetermined"
 ERROR = "error"
 NO_DOCUMENTS = "none"
+NOT_JUDGED = "not-judged"
 
 
 @dataclass
@@ -45,13 +51,16 @@ class DocumentOutcome:
 class Undecided:
     document: str
     message: str
+    code: str = UNDETERMINED  # or NOT_JUDGED: a record that is not a document
 
 
 class OutcomePolicy:
     """The order of outcomes of law.yaml, worked out once per rule set."""
 
-    def __init__(self, ruleset: RuleSet):
+    def __init__(self, ruleset: RuleSet, program: Program | None = None):
         self.documents = ruleset.documents
+        # fact type -> (date field, the days some rule judging it on that field is in force)
+        self.records = _records_judged(program, self.documents) if program else {}
         self.rank = {t: {o: i for i, o in enumerate(doc.outcomes)}
                      for t, doc in self.documents.items()}
         case_order = ruleset.law.case_outcome if ruleset.law else []
@@ -73,9 +82,12 @@ class OutcomePolicy:
         out: list[DocumentOutcome] = []
         undecided: list[Undecided] = []
         documents = self.documents
+        records = self.records
         for fact in facts:
             fact_type = fact[TYPE_KEY]
             if fact_type not in documents:
+                if fact_type in records:
+                    self._judged(fact, records[fact_type], undecided)
                 continue
             ref = fact["ref"]
             key = (fact_type, ref)
@@ -94,6 +106,26 @@ class OutcomePolicy:
         undecided.sort(key=operator.attrgetter("document"))
         return out, undecided
 
+    @staticmethod
+    def _judged(fact: dict[str, Any], judged: list[tuple[str, list[tuple[int, int | None]]]],
+                undecided: list[Undecided]) -> None:
+        """A `not-judged` error for a record whose date falls on no day a rule judges it."""
+        for key, spans in judged:
+            day = fact.get(key)
+            if day is None or any(first <= day and (last is None or day <= last)
+                                  for first, last in spans):
+                continue
+            name = f"{fact[TYPE_KEY]} {fact['ref']}"
+            first = min(start for start, _ in spans)
+            if day < first:
+                message = (f"{name} is dated {_date(day).isoformat()} ({key}), before the law "
+                           f"rexcheck encodes judges it ({_date(first).isoformat()}): no rule "
+                           "says anything of it")
+            else:
+                message = (f"{name} is dated {_date(day).isoformat()} ({key}), a day on which "
+                           "no rule of the packs judges it: no rule says anything of it")
+            undecided.append(Undecided(name, message, NOT_JUDGED))
+
     def _why_undecided(self, fact_type: str, name: str, on: dt.date) -> str:
         label = self.documents[fact_type].label
         first = self.first_day.get(fact_type)
@@ -103,12 +135,33 @@ class OutcomePolicy:
         return (f"no outcome rule decided {name} (a {label}, judged on {on.isoformat()}); "
                 "the rule packs leave this document without an outcome")
 
-    def overall(self, outcomes: list[DocumentOutcome], failed: bool) -> str:
+    def overall(self, outcomes: list[DocumentOutcome], failed: bool,
+                undecided: list[Undecided] | None = None) -> str:
         if failed:
             return ERROR
+        if undecided:  # a document no rule decides, or a record no rule judges
+            return UNDETERMINED
         if not outcomes:
             return NO_DOCUMENTS
         return min((o.outcome for o in outcomes), key=self.case_rank.__getitem__)
+
+
+def _records_judged(program: Program, documents: dict
+                    ) -> dict[str, list[tuple[str, list[tuple[int, int | None]]]]]:
+    """Per type of record of a case that is not a document (documents have outcomes), the
+    date fields rules judge it on, each with the periods (day numbers) of those rules."""
+    spans: dict[tuple[str, str], set[tuple[int, int | None]]] = {}
+    for c in program.actions.values():
+        fact_type = c.aliases[c.judged.alias]
+        if fact_type in BASE_TYPES and fact_type not in documents:
+            start, end = c.period
+            spans.setdefault((fact_type, c.judged.key), set()).add(
+                (day_number(start), None if end is None else day_number(end)))
+    out: dict[str, list[tuple[str, list[tuple[int, int | None]]]]] = {}
+    for (fact_type, key), days in sorted(spans.items()):
+        out.setdefault(fact_type, []).append(
+            (key, sorted(days, key=lambda d: (d[0], d[1] is None, d[1] or 0))))
+    return out
 
 
 def _first_outcome_day(ruleset: RuleSet, fact_type: str) -> dt.date | None:

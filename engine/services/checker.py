@@ -77,7 +77,7 @@ class Checker:
             self.ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
             self.calendar = calendar or WorkingCalendar.load()
             self.runtime = Runtime(self.ruleset, self.calendar)
-            self.policy = OutcomePolicy(self.ruleset)
+            self.policy = OutcomePolicy(self.ruleset, self.runtime.program)
             self.uncertain = _uncertain_windows(self.ruleset)
 
     def check(self, case: Case | dict[str, Any] | str | Path, as_of: dt.date | None = None,
@@ -183,11 +183,12 @@ class Checker:
             return failed(case.case, when, [Problem(_code(evaluation), str(evaluation))],
                           source, case.title)
         outcomes, undecided = self.policy.decide(evaluation.facts, collected.decided)
-        problems = ([Problem("undetermined", u.message, field=u.document) for u in undecided]
+        problems = ([Problem(u.code, u.message, field=u.document) for u in undecided]
                     if undecided else [])  # mostly none: no comprehension made for nothing
         audit = Audit(__version__, self.ruleset.digest, when, digest or case_digest(case))
         return CaseResult(SCHEMA, case.case, case.title, when,
-                          self.policy.overall(outcomes, False), outcomes, collected.findings,
+                          self.policy.overall(outcomes, False, undecided), outcomes,
+                          collected.findings,
                           collected.notices, collected.pending, problems, audit, source,
                           collected.trace,
                           self.runtime.plan.explain(evaluation.facts) if explain else None)

@@ -177,6 +177,8 @@ CODES: dict[str, tuple[str, str]] = {
     "outside-calendar": ("a date outside the calendar's years",
                          "дата вне лет, известных календарю"),
     "undetermined": ("a document no outcome rule decides", "документ, исход которого не решён"),
+    "not-judged": ("a record no rule judges on its date",
+                   "запись, которую на её дату не оценивает ни одно правило"),
     "engine": ("the engine could not evaluate the case", "движок не смог оценить дело"),
     "error": ("the case could not be judged", "дело невозможно оценить"),
     # audit logs
@@ -702,6 +704,12 @@ RU: dict[str, str] = {
     "{} is judged on {}, before the law rexcheck encodes applies to a {} ({}): no rule "
     "decides it": "{} оценивается на {}, раньше, чем закон, который кодирует rexcheck, "
                   "применяется к документу «{}» ({}): его не решает ни одно правило",
+    "{} is dated {} ({}), before the law rexcheck encodes judges it ({}): no rule says "
+    "anything of it": "{} датирована {} ({}), раньше, чем закон, который кодирует rexcheck, "
+                      "её оценивает ({}): ни одно правило ничего о ней не говорит",
+    "{} is dated {} ({}), a day on which no rule of the packs judges it: no rule says "
+    "anything of it": "{} датирована {} ({}), днём, на который её не оценивает ни одно правило "
+                      "пакетов: ни одно правило ничего о ней не говорит",
     "no outcome rule decided {} (a {}, judged on {}); the rule packs leave this document "
     "without an outcome": "ни одно правило исхода не решило {} (документ «{}», оценивается на "
                           "{}); пакеты правил оставляют этот документ без исхода",

@@ -6,6 +6,7 @@ the pages themselves)."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 import pytest
@@ -19,7 +20,7 @@ from rexcheck.engine.services.render import result_json
 from rexcheck.engine.web.workbench import forms
 from rexcheck.engine.web.workbench.app import scenario_from_form
 from rexcheck.engine.web.workbench.caseview import chain, strips
-from rexcheck.engine.web.workbench.law import LawView, readings_file_for
+from rexcheck.engine.web.workbench.law import LawView
 from rexcheck.engine.web.workbench.markdown import to_html as markdown
 from rexcheck.engine.web.workbench.pages import catalogue_page as to_html
 
@@ -141,8 +142,7 @@ def test_the_static_catalogue_has_contents_blockquotes_parameters_and_readings(r
     for name in ruleset.parameters:
         assert f'id="param-{name}"' in page
     readings = {lr.rule.reading.id for lr in ruleset.rules if lr.rule.reading}
-    if not readings_file_for(ruleset).is_file():  # a rules tree without docs/ beside it
-        readings = set()
+    assert readings
     for reading in readings:
         assert f'id="reading-{reading}"' in page
     assert "https://" not in re.sub(r'href="https://[^"]*"', "", page.split("<main", 1)[0])
@@ -151,3 +151,19 @@ def test_the_static_catalogue_has_contents_blockquotes_parameters_and_readings(r
     assert len(ids) == len(set(ids)), "ids given twice: contents links would be ambiguous"
     for target in set(re.findall(r'href="#([^"]+)"', page)):
         assert target in ids, target
+
+
+def test_without_docs_beside_the_rules_the_readings_are_their_rules_own_texts(ruleset,
+                                                                             tmp_path):
+    """An installed package has no docs/readings.md: the Readings page still lists every
+    reading the rules apply, with the text the rules give it (never an empty page)."""
+    law = LawView(ruleset, [], readings_path=tmp_path / "no-readings.md")
+    used: dict[str, set[str]] = {}  # a reading's id -> the texts its rules give it
+    for lr in ruleset.rules:
+        if lr.rule.reading:
+            used.setdefault(lr.rule.reading.id, set()).add(
+                html.escape(" ".join(lr.rule.reading.text.split())))
+    assert set(law.readings) == set(used)
+    for reading_id, texts in used.items():
+        assert any(text in law.readings[reading_id] for text in texts)
+    assert all(r["reading_html"] for r in law.rules.values() if r["reading"])

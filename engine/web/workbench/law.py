@@ -11,6 +11,7 @@ is all read from the packs.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,6 +139,10 @@ class LawView:
         self.digest = ruleset.digest
         self.readings = readings(readings_path if readings_path is not None
                                  else readings_file_for(ruleset))
+        for lr in ruleset.rules:  # a reading docs/readings.md does not give (an installed
+            read = lr.rule.reading  # package has no docs/): its text, as its rules state it
+            if read is not None and read.id not in self.readings:
+                self.readings[read.id] = f"<p>{html.escape(' '.join(read.text.split()))}</p>"
         self.parameters = index.parameters
         self.parameter = {p["name"]: p for p in self.parameters}
         chapter_titles = _chapters(ruleset)

@@ -76,6 +76,7 @@ _names = itertools.count(1)
 _MARK = '":{"' + INDEX_KEY + '":'
 REUSE_CASES = 1000  # cases one engine state serves before it is deleted and made afresh
 DUE_MEMO = 100_000  # due dates remembered at most (a few MiB)
+MASKS_KEPT = 10_000  # sets of epochs remembered with the session that covers them
 
 
 class _Observed(Exception):
@@ -447,6 +448,8 @@ class Runtime:
         mask = epochs.touched(facts)
         session = self._by_epochs.get(mask)
         if session is None:
+            if len(self._by_epochs) >= MASKS_KEPT:
+                self._by_epochs.clear()  # a cache: bounded memory however many date mixes
             session = self._by_epochs[mask] = self._covering(mask)
         self._last = session
         return session

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from conftest import EXAMPLES, ROOT
 from rexcheck.engine.authoring.ruletests import load_tests
 from rexcheck.engine.core import runtime as runtime_module
-from rexcheck.engine.core.epochs import SESSIONS, Epochs
+from rexcheck.engine.core.epochs import SESSIONS, Epochs, hazard_types, shadows
 from rexcheck.engine.core.normalise import day_number
 from rexcheck.engine.services.checker import Checker
 
@@ -125,3 +126,99 @@ def test_screening_a_catalogue_of_later_versions_gives_the_same_bytes_with_two_w
     one = [s.line for s in screen(read_records([str(source)]), path, None, workers=1)]
     two = [s.line for s in screen(read_records([str(source)]), path, None, workers=2)]
     assert one == two and len(one) == len(population)
+
+
+PAIRING = """act: Order 244
+chapter: "5"
+title: A rule matching two kept items (tests/test_epochs.py)
+versions: [order-244-later]
+rules:
+  - id: R244-21-pairing
+    title: Two kept items
+    citation:
+      ref: Order 244 p.21
+      text: >-
+        The documents specified in paragraphs 4, 13 and 16 of these Rules shall be stored in
+        an authorized organization for 5 (five) years.
+    description: Each kept item with every other received since Order 244 applies.
+    applies_to: kept_item
+    judged_on: kept_item.received
+    with:
+      - fact: kept_item
+        as: other
+        where: {field: other.received, gte: 2021-04-11}
+    then:
+      finding:
+        kind: flag
+        severity: warning
+        message: "{kept_item.ref} paired with {other.ref}"
+        message_ru: "{kept_item.ref} в паре с {other.ref}"
+"""
+
+
+@pytest.fixture(scope="module")
+def pairing(tmp_path_factory) -> Path:
+    """The shipped packs, a later version of Order 244 from 2032-06-01, and one rule of it
+    with two patterns on kept items whose second shares its first test with the chapter 5
+    rules of the version before (a review's example)."""
+    root = tmp_path_factory.mktemp("pairing") / "rules"
+    shutil.copytree(ROOT / "rules", root,
+                    ignore=shutil.ignore_patterns("__pycache__", "__init__.py", "tests"))
+    law = (root / "law.yaml").read_text("utf-8")
+    entry = ("      - id: order-244-later\n        title: Order 244, a later version\n"
+             "        from: 2032-06-01\n        confirmed: true\n        citation:\n"
+             "          ref: Order 244 item 4\n          text: a later version\n")
+    at = law.index("\n  Order 358:")
+    while law[at - 1] == "\n":
+        at -= 1
+    (root / "law.yaml").write_text(law[:at + 1] + entry + law[at + 1:], "utf-8")
+    (root / "order-244" / "zz-pairing.yaml").write_text(PAIRING, "utf-8")
+    return root
+
+
+def test_a_rule_matching_two_facts_of_one_type_fires_in_the_whole_catalogues_order(
+        pairing, monkeypatch):
+    """Left out, the chapter 5 rules of the version before would no longer make the test the
+    pairing rule's second pattern starts with, and its two matches would fire the other way
+    round; their shadows keep the order, in a ruleset of its own and in one widened by an
+    earlier case."""
+    items = [{"ref": "K1", "kind": "revocation_request", "received": "2032-07-01"},
+             {"ref": "K2", "kind": "revocation_request", "received": "2032-08-01"}]
+    case = {"case": "P1", "exporter": {"tin": "KZ010140000123", "name": "Altyn Dala LLP"},
+            "kept_items": items}
+    earlier = {**case, "case": "P0", "kept_items": [{**items[0], "received": "2022-07-01"}]}
+    on = dt.date(2033, 1, 10)
+    whole = Checker(pairing)
+    assert whole.runtime.epochs is None
+    expected = whole.check(case, on, explain=True).to_json_bytes()
+    pairs = [(f["message"], f["firing"]) for f in json.loads(expected)["findings"]
+             if "paired" in f["message"]]
+    assert sorted(pairs) == [("K1 paired with K2", 0), ("K2 paired with K1", 1)]
+    monkeypatch.setattr(Epochs, "worth_it", lambda self: True)
+    alone = Checker(pairing)
+    assert "kept_item" in hazard_types(alone.runtime.program.definition)
+    assert alone.check(case, on, explain=True).to_json_bytes() == expected
+    widened = Checker(pairing)
+    widened.check(earlier, on)
+    assert widened.check(case, on, explain=True).to_json_bytes() == expected
+
+
+def test_a_shadow_makes_the_shared_tests_and_stops_where_sharing_stops():
+    rule = {"all": [
+        {"a": {"$and": [{"fact": "x"}, {"$gte": {"_on": 10}}, {"v": 1},
+                        {"$or": [{"w": 2}, {"$and": [{"w": 3}, {"u": {"b": "u"}}]}]},
+                        {"z": 4}]}},
+        {"b": {"$and": [{"fact": "x"}, {"v": 1}, {"u": {"a": "u"}}, {"z": 5}]}},
+        {"c$not": {"$and": [{"fact": "y"}, {"v": 9}]}},
+    ]}
+    [shadow] = shadows(rule, {"x"})
+    chains = [next(iter(p.values()))["$and"] for p in shadow["all"]]
+    never = {"fact": "$never"}
+    assert chains == [
+        [{"fact": "x"}, {"$gte": {"_on": 10}}, {"v": 1}, {"w": 2}, never],  # a branch
+        [{"fact": "x"}, {"$gte": {"_on": 10}}, {"v": 1}, {"w": 3}, never],  # up to its join
+        [{"fact": "x"}, {"$gte": {"_on": 10}}, {"v": 1}, never],  # what comes after the $or
+        [{"fact": "x"}, {"v": 1}, never],  # up to the join
+    ]  # and nothing of type y, which no rule matches twice
+    assert hazard_types({"r": rule}) == {"x"}
+    assert shadows(rule, set()) == []

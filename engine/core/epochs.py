@@ -11,9 +11,16 @@ left out of the ruleset the case runs in: one ruleset per set of epochs touched,
 case first needs it and kept (at most `SESSIONS` at a time).
 
 Nothing else changes for the rules that stay: they run in the same order (the definition's, so
-the engine picks among pending firings as before), on the same facts and markers, so a case's
-result is the same, byte for byte, as under the whole catalogue (tests/test_epochs.py). Rules
-judged on derived facts are kept in every ruleset (their dates come from other rules).
+the engine picks among pending firings as before), on the same facts and markers, in the same
+chunks as the whole catalogue. One thing more is needed for the same bytes: the engine fires a
+rule's own matches in the order one fact reaches its pattern ends, which follows the order the
+network's shared tests were made in, by the first rule to use each; a rule with two patterns on
+one fact type (`hazard_types`) could see that order change if the rule that made a test were
+left out. So a rule left out keeps, on such types, a shadow that makes the same shared tests at
+the same place and never matches (`shadows`). A case's result is then the same, byte for byte,
+as under the whole catalogue, whichever ruleset it runs in and whatever ran before it
+(tests/test_epochs.py). Rules judged on derived facts are kept in every ruleset (their dates
+come from other rules).
 
 It pays when a case touches a small part of the catalogue: the engine's cost grows with the
 rules that test the types of the facts it is sent, whether or not they can fire, and a rule of
@@ -103,6 +110,106 @@ class Epochs:
 
 
 def in_force_definition(program: Program, names: list[str]) -> dict[str, dict]:
-    """The program's definition as compiled (before it was cut into chunks), for `names`."""
-    plain = program.plain
-    return {WARMUP: plain[WARMUP], **{name: plain[name] for name in names}}
+    """The program's definition (as fitted to the engine: the same chunks) with only `names`
+    and the warm-up, and a shadow of every other rule that matches a type some rule matches
+    twice (`hazards`), in their places."""
+    keep = set(names)
+    hazards = hazard_types(program.definition)
+    out: dict[str, dict] = {}
+    for name, rule in program.definition.items():
+        if name == WARMUP or name in keep:
+            out[name] = rule
+        elif hazards:
+            for k, shadowed in enumerate(shadows(rule, hazards)):
+                out[f"{SHADOW}{name}#{k}"] = shadowed
+    return out
+
+
+SHADOW = "$shadow:"  # the name of a shadow rule starts so; it never fires
+NEVER = "$never"  # a fact type no fact has
+PATTERNS = 16  # patterns one rule may have (durable_rules' MAX_MESSAGE_FRAMES)
+
+
+def _type_of(test: dict) -> str | None:
+    first = test["$and"][0] if "$and" in test else test
+    value = first.get(TYPE_KEY)
+    return value if isinstance(value, str) else None
+
+
+def hazard_types(definition: dict[str, dict]) -> set[str]:
+    """Fact types some rule has two patterns on (matched or negated).
+
+    One fact can then reach two pattern ends of one rule, and the engine makes that rule's
+    matches, and so fires them, in the order the fact reaches those ends: the order in which
+    the engine walks the network, which follows the order its shared tests were made in (a
+    test is made by the first rule that uses it). Leaving out a rule that made one of them
+    would change that order. So a rule left out keeps a shadow on such types (`shadows`)."""
+    out: set[str] = set()
+    for rule in definition.values():
+        seen: set[str] = set()
+        for pattern in rule.get("all", []):
+            (test,) = pattern.values()
+            fact_type = _type_of(test)
+            if fact_type in seen:
+                out.add(fact_type)
+            if fact_type is not None:
+                seen.add(fact_type)
+    return out
+
+
+def shadows(rule: dict, hazards: set[str]) -> list[dict]:
+    """Rules that make, in the same order, every test the rule's patterns on `hazards` share
+    with other rules (the tests up to the first the engine never shares: a join, `$iany`,
+    `$iall`, what follows an `$or`), each chain ended by a test no fact passes: the network
+    of the rules that stay is then walked in the very order it is walked with the whole
+    catalogue, and no fact ever reaches a shadow's join. In groups of at most PATTERNS."""
+    paths: list[list[dict]] = []
+    for pattern in rule.get("all", []):
+        (test,) = pattern.values()
+        if _type_of(test) not in hazards:
+            continue
+        end = _shared_paths(test.get("$and", [test]), [], paths)
+        if end:
+            paths.append(end)
+    chains = [{f"s{i}": {"$and": [*path, {TYPE_KEY: NEVER}]}} for i, path in enumerate(paths)
+              if path]
+    return [{"all": chains[i:i + PATTERNS]} for i in range(0, len(chains), PATTERNS)]
+
+
+def _shared_paths(items: list[dict], prefix: list[dict], out: list[list[dict]]
+                  ) -> list[dict] | None:
+    """The chain of tests `items` makes under `prefix`, as far as the engine shares them;
+    paths that stop earlier (an `$or`'s branches, a test never shared) go to `out`. None when
+    the chain goes on under a test that is never shared."""
+    path = list(prefix)
+    for item in items:
+        ((key, value),) = item.items()
+        if key == "$and":
+            end = _shared_paths(value, path, out)
+            if end is None:
+                return None
+            path = end
+        elif key == "$or":
+            for branch in value:
+                end = _shared_paths([branch], path, out)
+                if end is not None:
+                    out.append(end)
+            out.append(path)
+            return None  # the pattern goes on under the node joining the branches: its own
+        elif _shared(key, value):
+            path.append(item)
+        else:
+            out.append(path)
+            return None
+    return path
+
+
+def _shared(key: str, value: Any) -> bool:
+    """Whether the engine shares a test (limits.py: not a join, `$iany` or `$iall`)."""
+    if key in ("$iany", "$iall"):
+        return False
+    if key.startswith("$"):
+        ((_, literal),) = value.items()
+    else:
+        literal = value
+    return not isinstance(literal, dict)

@@ -38,7 +38,6 @@ from rexcheck.engine.core.compiler import (
     CompiledRule,
     Program,
     compile_program,
-    fit_program,
 )
 from rexcheck.engine.core.contract import (
     ACCEPTED,
@@ -50,6 +49,7 @@ from rexcheck.engine.core.contract import (
 )
 from rexcheck.engine.core.epochs import SESSIONS, Epochs, in_force_definition
 from rexcheck.engine.core.factplan import FactPlan, Inconsistent, add_due_dates, add_pattern_tests
+from rexcheck.engine.core.limits import Network
 from rexcheck.engine.core.loader import JUDGED_ON_KEY, RuleSet
 from rexcheck.engine.core.normalise import (
     TYPE_KEY,
@@ -476,12 +476,16 @@ class Runtime:
         return best
 
     def _in_force(self, mask: int) -> Program:
-        """The program of the rules in force in the epochs of `mask`, fitted to the engine."""
+        """The program of the rules in force in the epochs of `mask` (and the shadows that
+        keep the engine's walk of the network as it is with the whole catalogue), in the whole
+        catalogue's chunks; the whole catalogue itself should it not fit the engine's tables
+        (it cannot: it only leaves out, and the whole was checked at load)."""
         assert self.epochs is not None
         program = self.program
-        definition, chunks = fit_program(
-            in_force_definition(program, self.epochs.rules(mask)), program.actions)
-        return dataclasses.replace(program, definition=definition, chunks=chunks,
+        definition = in_force_definition(program, self.epochs.rules(mask))
+        if Network(definition).check():
+            return program
+        return dataclasses.replace(program, definition=definition,
                                    key=f"{program.key}e{mask:x}")
 
     def evaluate_all(self, cases: list[tuple[Case, dt.date]]) -> list[Any]:

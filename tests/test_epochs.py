@@ -222,3 +222,23 @@ def test_a_shadow_makes_the_shared_tests_and_stops_where_sharing_stops():
     ]  # and nothing of type y, which no rule matches twice
     assert hazard_types({"r": rule}) == {"x"}
     assert shadows(rule, set()) == []
+
+
+def test_a_ruleset_the_engine_refuses_mid_run_leaves_the_whole_catalogue_to_judge(
+        later, population, monkeypatch):
+    """Should the engine refuse to create a smaller ruleset while cases are screened, the
+    whole catalogue's judges them (the same bytes), rather than the batch failing."""
+    from rexcheck.engine.core import runtime as runtime_module
+
+    expected = _results(Checker(later.ruleset.root), population[:50])
+    fresh = Checker(later.ruleset.root)
+    made = runtime_module._Session.__init__
+
+    def refused(self, program, due_day):
+        if program is not fresh.runtime.program:
+            raise runtime_module.dre.error("Could not create ruleset, error code: 101")
+        made(self, program, due_day)
+
+    monkeypatch.setattr(runtime_module._Session, "__init__", refused)
+    assert _results(fresh, population[:50]) == expected
+    assert list(fresh.runtime._live.values()) == [fresh.runtime.session]

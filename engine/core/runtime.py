@@ -467,7 +467,12 @@ class Runtime:
         if best is not None:
             return best
         self._seen |= mask
-        best = _Session(self._in_force(self._seen), self.due_day)
+        try:
+            best = _Session(self._in_force(self._seen), self.due_day)
+        except dre.error:  # the engine refused the smaller ruleset: the whole catalogue's
+            assert self.epochs is not None  # serves every case from now on
+            self._live[self.epochs.everything] = self.session
+            return self.session
         if len(self._live) >= self.sessions_kept:
             old = self._live.pop(next(iter(self._live)))
             old.close()

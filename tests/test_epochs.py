@@ -242,3 +242,28 @@ def test_a_ruleset_the_engine_refuses_mid_run_leaves_the_whole_catalogue_to_judg
     monkeypatch.setattr(runtime_module._Session, "__init__", refused)
     assert _results(fresh, population[:50]) == expected
     assert list(fresh.runtime._live.values()) == [fresh.runtime.session]
+
+
+def test_split_in_chunks_the_shipped_packs_decide_the_same(monkeypatch, population):
+    """Dealt into 3 chunks, the whole catalogue and the same split by epochs give the same
+    bytes: rulesets keep the chunks on registrations, which R244-18 and R244-20 match twice,
+    and drop them elsewhere."""
+    from rexcheck.engine.core import compiler
+    from rexcheck.engine.core.partition import CHUNK, chunk
+
+    monkeypatch.setattr(compiler, "fit", lambda d, fixed, rule_of, where:
+                        (chunk(d, 3, fixed, rule_of), 3))
+    examples = sorted(EXAMPLES.glob("*.yaml"))
+    whole = Checker()
+    assert whole.runtime.program.chunks == 3 and whole.runtime.epochs is None
+    expected = (_results(whole, population, explain=True), _results(whole, examples, True))
+    monkeypatch.setattr(Epochs, "worth_it", lambda self: True)
+    split = Checker()
+    assert (_results(split, population, explain=True), _results(split, examples, True)
+            ) == expected
+    assert hazard_types(split.runtime.program.definition) == {"registration"}
+    for session in split.runtime._live.values():
+        for name, rule in session.program.definition.items():
+            for pattern in rule["all"]:
+                text = json.dumps(pattern)
+                assert (CHUNK in text) == ('"fact": "registration"' in text), (name, text)

@@ -38,6 +38,7 @@ from typing import Any
 
 from rexcheck.engine.core.compiler import WARMUP, Program
 from rexcheck.engine.core.normalise import TYPE_KEY, day_number
+from rexcheck.engine.core.partition import untagged
 from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES
 
 SESSIONS = 8  # rulesets kept live at once (each holds the engine's network and states)
@@ -109,16 +110,23 @@ class Epochs:
         return total > 0 and total - most >= LEFT_OUT * total
 
 
-def in_force_definition(program: Program, names: list[str]) -> dict[str, dict]:
-    """The program's definition (as fitted to the engine: the same chunks) with only `names`
-    and the warm-up, and a shadow of every other rule that matches a type some rule matches
-    twice (`hazards`), in their places."""
+def in_force_definition(program: Program, names: list[str], unchunk: bool = True
+                        ) -> dict[str, dict]:
+    """The program's definition (as fitted to the engine) with only `names` and the warm-up,
+    and a shadow of every other rule that matches a type some rule matches twice (`hazards`),
+    in their places. Patterns on those types keep their chunks (the order in which the engine
+    walks them depends on it); with `unchunk`, the others lose theirs (a fraction of the
+    catalogue fits the engine's tables unchunked, and chunks repeat tests)."""
     keep = set(names)
     hazards = hazard_types(program.definition)
     out: dict[str, dict] = {}
     for name, rule in program.definition.items():
-        if name == WARMUP or name in keep:
+        if name == WARMUP:
             out[name] = rule
+        elif name in keep:
+            out[name] = rule if not unchunk else {**rule, "all": [
+                p if _type_of(next(iter(p.values()))) in hazards else untagged(p)
+                for p in rule["all"]]}
         elif hazards:
             for k, shadowed in enumerate(shadows(rule, hazards)):
                 out[f"{SHADOW}{name}#{k}"] = shadowed

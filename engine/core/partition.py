@@ -79,6 +79,22 @@ def chunk(definition: dict[str, dict], chunks: int, fixed: tuple[str, ...] = (),
     return out
 
 
+def untagged(pattern: dict) -> dict:
+    """A pattern without the test of its chunk (as compiled)."""
+    (alias, test), = pattern.items()
+    items = test.get("$and")
+    if not items or len(items) < 2 or not _is_tag(items[1]):
+        return pattern
+    rest = [items[0], *items[2:]]
+    return {alias: rest[0] if len(rest) == 1 else {"$and": rest}}
+
+
+def _is_tag(item: dict) -> bool:
+    value = item.get("$neq")
+    return (len(item) == 1 and isinstance(value, dict) and len(value) == 1
+            and str(value.get(TYPE_KEY, "")).startswith(CHUNK))
+
+
 def _tagged(pattern: dict, c: int) -> dict:
     (alias, test), = pattern.items()
     tag = {"$neq": {TYPE_KEY: f"{CHUNK}{c}"}}

@@ -482,16 +482,19 @@ class Runtime:
 
     def _in_force(self, mask: int) -> Program:
         """The program of the rules in force in the epochs of `mask` (and the shadows that
-        keep the engine's walk of the network as it is with the whole catalogue), in the whole
-        catalogue's chunks; the whole catalogue itself should it not fit the engine's tables
-        (it cannot: it only leaves out, and the whole was checked at load)."""
+        keep the engine's walk of the network as it is with the whole catalogue), unchunked
+        where the walk's order does not matter, else in the whole catalogue's chunks; the
+        whole catalogue itself should neither fit the engine's tables (it cannot: the second
+        only leaves rules out of the whole, which was checked at load)."""
         assert self.epochs is not None
         program = self.program
-        definition = in_force_definition(program, self.epochs.rules(mask))
-        if Network(definition).check():
-            return program
-        return dataclasses.replace(program, definition=definition,
-                                   key=f"{program.key}e{mask:x}")
+        names = self.epochs.rules(mask)
+        for unchunk in (True, False):
+            definition = in_force_definition(program, names, unchunk)
+            if not Network(definition).check():
+                return dataclasses.replace(program, definition=definition,
+                                           key=f"{program.key}e{mask:x}")
+        return program
 
     def evaluate_all(self, cases: list[tuple[Case, dt.date]]) -> list[Any]:
         """Several cases, each on its as-of date, stage by stage: the facts of all of them are

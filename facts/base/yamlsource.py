@@ -12,6 +12,7 @@ exactly where a wrong field is.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -192,9 +193,10 @@ class _Reader:
                 self._skip(event)
                 self.value(path + (None,), depth + 1)
                 continue
-            if self._tag(event) == "tag:yaml.org,2002:merge":
+            tag = self._tag(event)
+            if tag == "tag:yaml.org,2002:merge":
                 self._later(at_key, mark, "merge keys ('<<') are not supported", "yaml-merge")
-            key = self._scalar(event, at_key)
+            key = self._scalar(event, at_key, tag)
             if not isinstance(key, (str, int)):
                 key = str(key)
             where = path + (key,)
@@ -224,11 +226,20 @@ class _Reader:
     def _tag(self, event: Any) -> str:
         tag = event.tag
         if tag is None or tag == "!":
-            tag = self.constructor.resolve(yaml.ScalarNode, event.value, event.implicit)
+            value = event.value
+            tag = (_resolved(value, event.implicit) if len(value) <= 64 else
+                   _RESOLVER.resolve(yaml.ScalarNode, value, event.implicit))
         return tag
 
-    def _scalar(self, event: Any, index: int) -> Any:  # neither a mapping nor a list
-        tag = self._tag(event)
+    def _scalar(self, event: Any, index: int, tag: str | None = None) -> Any:
+        """A value that is neither a mapping nor a list."""
+        if tag is None:
+            tag = self._tag(event)
+        if tag == _STR:  # most values: text as written (what PyYAML's constructor returns)
+            value = event.value
+            if "\x00" in value:  # written as an escape: "\0", "\x00"
+                self._later(index, event.start_mark, "text holds a NUL character", "nul")
+            return value
         mark = event.start_mark
         if tag.startswith("!") or tag.startswith("tag:yaml.org,2002:python"):
             self._later(index, mark, f"tag '{tag}' is not allowed", "yaml-tag",
@@ -253,6 +264,18 @@ class _Reader:
             self._later(index, mark, f"{node.value} is not a finite number", "yaml-value",
                         "no amount, rate or time limit of the law is infinite")
         return value
+
+
+_STR = "tag:yaml.org,2002:str"
+_RESOLVER = yaml.resolver.Resolver()
+
+
+@functools.lru_cache(maxsize=8192)
+def _resolved(value: str, implicit: tuple[bool, bool]) -> str:
+    """The tag PyYAML's resolver gives a short scalar written without one (rule files
+    repeat their keys and values: remembered; a long text is resolved each time, so that
+    the cache holds a few hundred KB at most)."""
+    return _RESOLVER.resolve(yaml.ScalarNode, value, implicit)
 
 
 if yaml.__with_libyaml__ and not TYPE_CHECKING:

@@ -11,8 +11,9 @@ left out of the ruleset the case runs in: one ruleset per set of epochs touched,
 case first needs it and kept (at most `SESSIONS` at a time).
 
 Nothing else changes for the rules that stay: they run in the same order (the definition's, so
-the engine picks among pending firings as before), on the same facts and markers, in the same
-chunks as the whole catalogue. One thing more is needed for the same bytes: the engine fires a
+the engine picks among pending firings as before), on the same facts and markers (unchunked,
+but on the types below, in the whole catalogue's chunks). One thing more is needed for the same
+bytes: the engine fires a
 rule's own matches in the order one fact reaches its pattern ends, which follows the order the
 network's shared tests were made in, by the first rule to use each; a rule with two patterns on
 one fact type (`hazard_types`) could see that order change if the rule that made a test were
@@ -26,9 +27,8 @@ It pays when a case touches a small part of the catalogue: the engine's cost gro
 rules that test the types of the facts it is sent, whether or not they can fire, and a rule of
 a version of the law not in force on a case's dates joins its facts all the same. So the runtime
 splits only when even the epoch with the most rules in force leaves out a quarter of them
-(`worth_it`); otherwise
-one ruleset serves every case, as it always did (the shipped packs: 168 of their 169 engine
-rules are in force together).
+(`worth_it`); otherwise one ruleset serves every case, as it always did (the shipped packs: 168
+of their 169 engine rules are in force together).
 """
 
 from __future__ import annotations

@@ -13,11 +13,10 @@ case first needs it and kept (at most `SESSIONS` at a time).
 Nothing else changes for the rules that stay: they run in the same order (the definition's, so
 the engine picks among pending firings as before), on the same facts and markers (unchunked,
 but on the types below, in the whole catalogue's chunks). One thing more is needed for the same
-bytes: the engine fires a
-rule's own matches in the order one fact reaches its pattern ends, which follows the order the
-network's shared tests were made in, by the first rule to use each; a rule with two patterns on
-one fact type (`hazard_types`) could see that order change if the rule that made a test were
-left out. So a rule left out keeps, on such types, a shadow that makes the same shared tests at
+bytes: the engine fires a rule's own matches in the order one fact reaches its pattern ends,
+which follows the order the network's shared tests were made in, by the first rule to use each;
+a rule with two patterns on one fact type (`hazard_types`) could see that order change if the
+rule that made a test were left out. So a rule left out keeps, on such types, a shadow that makes the same shared tests at
 the same place and never matches (`shadows`). A case's result is then the same, byte for byte,
 as under the whole catalogue, whichever ruleset it runs in and whatever ran before it
 (tests/test_epochs.py). Rules judged on derived facts are kept in every ruleset (their dates

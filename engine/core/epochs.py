@@ -16,11 +16,11 @@ but on the types below, in the whole catalogue's chunks). One thing more is need
 bytes: the engine fires a rule's own matches in the order one fact reaches its pattern ends,
 which follows the order the network's shared tests were made in, by the first rule to use each;
 a rule with two patterns on one fact type (`hazard_types`) could see that order change if the
-rule that made a test were left out. So a rule left out keeps, on such types, a shadow that makes the same shared tests at
-the same place and never matches (`shadows`). A case's result is then the same, byte for byte,
-as under the whole catalogue, whichever ruleset it runs in and whatever ran before it
-(tests/test_epochs.py). Rules judged on derived facts are kept in every ruleset (their dates
-come from other rules).
+rule that made a test were left out. So a rule left out keeps, on such types, a shadow that
+makes the same shared tests at the same place and never matches (`shadows`). A case's result is
+then the same, byte for byte, as under the whole catalogue, whichever ruleset it runs in and
+whatever ran before it (tests/test_epochs.py). Rules judged on derived facts are kept in every
+ruleset (their dates come from other rules).
 
 It pays when a case touches a small part of the catalogue: the engine's cost grows with the
 rules that test the types of the facts it is sent, whether or not they can fire, and a rule of

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rexcheck.engine.core.limits import LIMITS, Excess, Network
+from rexcheck.engine.core.limits import LIMITS, Excess, measure
 from rexcheck.engine.core.normalise import TYPE_KEY
 from rexcheck.facts.base.errors import Diagnostic, InvalidInput
 
@@ -44,7 +44,7 @@ def fit(definition: dict[str, dict], fixed: tuple[str, ...], rule_of: dict[str, 
     InvalidInput when no chunking fits. `fixed`: rules left out of chunks (the warm-up);
     `rule_of`: engine rule -> its YAML rule; `where(name)`: (file, line, column, rule id) of
     an engine rule, for the errors."""
-    excess = Network(definition).check()
+    excess = measure(definition)
     if not excess:
         return definition, 1
     final = [e for e in excess if e.limit in PER_RULE]
@@ -52,7 +52,7 @@ def fit(definition: dict[str, dict], fixed: tuple[str, ...], rule_of: dict[str, 
         raise InvalidInput(refusals(final, where))
     for chunks in TRIED:
         chunked = chunk(definition, chunks, fixed, rule_of)
-        left = Network(chunked).check()
+        left = measure(chunked)
         if not left:
             return chunked, chunks
         excess = left

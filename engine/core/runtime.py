@@ -49,7 +49,7 @@ from rexcheck.engine.core.contract import (
 )
 from rexcheck.engine.core.epochs import SESSIONS, Epochs, in_force_definition
 from rexcheck.engine.core.factplan import FactPlan, Inconsistent, add_due_dates, add_pattern_tests
-from rexcheck.engine.core.limits import Network
+from rexcheck.engine.core.limits import measure
 from rexcheck.engine.core.loader import JUDGED_ON_KEY, RuleSet
 from rexcheck.engine.core.normalise import (
     TYPE_KEY,
@@ -491,7 +491,7 @@ class Runtime:
         names = self.epochs.rules(mask)
         for unchunk in (True, False):
             definition = in_force_definition(program, names, unchunk)
-            if not Network(definition).check():
+            if not measure(definition):
                 return dataclasses.replace(program, definition=definition,
                                            key=f"{program.key}e{mask:x}")
         return program

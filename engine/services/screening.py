@@ -29,6 +29,7 @@ from rexcheck.engine.services.checker import (  # records screened together, sta
     STAGE_BATCH,
     Checker,
     Item,
+    collector_paused,
 )
 from rexcheck.engine.services.messages import problem_in
 from rexcheck.engine.services.result import CaseResult, Source
@@ -47,8 +48,9 @@ class _Worker:
     @classmethod
     def start(cls, rules: str | None, calendar_file: str | None) -> None:
         calendar = WorkingCalendar.load(calendar_file) if calendar_file else None
-        cls.checker = Checker(rules, calendar)
-        tune_collector()
+        with collector_paused():  # frozen as loaded: the collector never scans the rule set
+            cls.checker = Checker(rules, calendar)
+            tune_collector()
 
 
 # Python's cyclic garbage collector, tuned for screening: a case allocates thousands of small,

@@ -89,10 +89,12 @@ def _without_sections(text: str, names: tuple[str, ...]) -> str:
     return "".join(out)
 
 
-def grow(target: Path, factor: int, source: Path = RULES, mode: str = "fire") -> Path:
+def grow(target: Path, factor: int, source: Path = RULES, mode: str = "fire",
+         later_from: int = 2030) -> Path:
     """A rules tree at `target`: the shipped packs and factor-1 renamed copies of them. Mode
     `fire`: the copies are in force when the originals are. Mode `later`: copy j is in force
-    only under a later version of each act (law.yaml gets one per copy, from 2030 + j on),
+    only under a later version of each act (law.yaml gets one per copy, from `later_from` + j
+    on),
     as a catalogue that keeps every version of the law carries rules that judge no document
     of today's cases."""
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
@@ -108,7 +110,7 @@ def grow(target: Path, factor: int, source: Path = RULES, mode: str = "fire") ->
             dest.write_text(copied, "utf-8")
     if mode == "later":
         law = target / "law.yaml"
-        law.write_text(later_law(law.read_text("utf-8"), acts, factor), "utf-8")
+        law.write_text(later_law(law.read_text("utf-8"), acts, factor, later_from), "utf-8")
     return target
 
 
@@ -138,12 +140,12 @@ def later_versions(text: str, acts: dict[str, list[str]], j: int) -> str:
     return VERSIONS_LINE.sub(swap, text)
 
 
-def later_law(text: str, acts: dict[str, list[str]], factor: int) -> str:
-    """law.yaml with one later version of each act per copy (2030 + j on)."""
+def later_law(text: str, acts: dict[str, list[str]], factor: int, first: int = 2030) -> str:
+    """law.yaml with one later version of each act per copy (from 1 January of `first` + j)."""
     for act, ids in acts.items():
         entries = "".join(
             f"      - id: {ids[0]}-x{j}\n        title: {act}, copy {j} (bench/grow.py)\n"
-            f"        from: {2030 + j}-01-01\n        confirmed: true\n        citation:\n"
+            f"        from: {first + j}-01-01\n        confirmed: true\n        citation:\n"
             f"          ref: {act} item 4\n          text: a synthetic version\n"
             for j in range(2, factor + 1))
         last = text.index(f"      - id: {ids[-1]}\n")

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, case_with
 from rexcheck.engine.authoring.ruletests import load_tests
 from rexcheck.engine.core import runtime as runtime_module
 from rexcheck.engine.core.epochs import SESSIONS, Epochs, hazard_types, shadows
@@ -267,3 +267,57 @@ def test_split_in_chunks_the_shipped_packs_decide_the_same(monkeypatch, populati
             for pattern in rule["all"]:
                 text = json.dumps(pattern)
                 assert (CHUNK in text) == ('"fact": "registration"' in text), (name, text)
+
+
+@pytest.fixture(scope="module")
+def amended(tmp_path_factory) -> Path:
+    """The shipped packs with Order 244 amended on 2024-01-01: its rules stop on 2023-12-31
+    and a copy of them (own ids, own derived facts) is in force from then on. The bench
+    population's dates fall on both sides, so cases touch one version or both, and rules of
+    both versions fire."""
+    root = tmp_path_factory.mktemp("amended") / "rules"
+    source = ROOT / "rules"
+    shutil.copytree(source, root,
+                    ignore=shutil.ignore_patterns("__pycache__", "__init__.py", "tests"))
+    acts = {"Order 244": ["order-244"]}
+    files = [p for p in grow.rule_files(source) if p.parent.name == "order-244"]
+    # the derived facts Order 244's files declare (those of Order 358 keep their names)
+    derived = sorted({name for path in files
+                      for block in grow.DERIVED.findall(path.read_text("utf-8"))
+                      for name in grow.DERIVED_NAME.findall(block)}, key=lambda n: (-len(n), n))
+    for path in files:
+        copied = grow.later_versions(grow.copy_text(path.read_text("utf-8"), 2, derived),
+                                     acts, 2)
+        (root / "order-244" / f"{path.stem}.x2.yaml").write_text(copied, "utf-8")
+    law = root / "law.yaml"
+    law.write_text(grow.later_law(law.read_text("utf-8"), acts, 2, first=2022), "utf-8")
+    return root
+
+
+def test_an_amended_act_split_by_epochs_decides_as_the_whole_catalogue(amended, population,
+                                                                       monkeypatch):
+    """The bench population, the examples, and applications received on the last day of the
+    first version and the first day of the amended one."""
+    examples = sorted(EXAMPLES.glob("*.yaml"))
+    edges = []
+    for day in (dt.date(2023, 12, 31), dt.date(2024, 1, 1)):  # either side of the cut
+        edge = case_with(received=day)
+        edge.update(case=f"EDGE-{day}", as_of=day + dt.timedelta(days=10),
+                    kept_items=[{"ref": "K1", "kind": "application", "application": "A1",
+                                 "received": day}])
+        edges.append(edge)
+    monkeypatch.setattr(Epochs, "worth_it", lambda self: False)
+    whole = Checker(amended)
+    expected = (_results(whole, population, explain=True), _results(whole, examples, True))
+    expected_edges = [_results(whole, [edge], True) for edge in edges]
+    fired = {json.loads(line)["trace"][i]["rule_id"] for line in expected[0]
+             for i in range(len(json.loads(line)["trace"] or []))}
+    assert any(r.endswith("-x2") for r in fired) and any(
+        r.startswith("R244") and not r.endswith("-x2") for r in fired)  # both versions fire
+    monkeypatch.setattr(Epochs, "worth_it", lambda self: True)
+    split = Checker(amended)
+    got = (_results(split, population, explain=True), _results(split, examples, True))
+    assert got == expected
+    assert len(split.runtime._live) >= 2  # cases of one version, then of both
+    for edge, want in zip(edges, expected_edges, strict=True):  # each in a ruleset of its own
+        assert _results(Checker(amended), [edge], True) == want

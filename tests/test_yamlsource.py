@@ -74,3 +74,13 @@ def test_yaml_refusals_name_the_line_and_column(tmp_path):
             assert (d.line, d.column, d.code) == (line, column, code), text
         else:
             raise AssertionError(f"not refused: {text!r}")
+
+
+def test_a_value_marked_as_text_is_text_and_never_crashes_the_reader(tmp_path):
+    """The non-specific tag `!` makes a value text (libyaml marks `! "yes\\n"` plain, and
+    PyYAML's resolver then took it for a boolean and failed with a KeyError); a value the
+    constructors cannot build is a located refusal, never an exception."""
+    path = tmp_path / "text.yaml"
+    path.write_text('a: ! "yes\\n"\nb: ! yes\nc: ! 12\nd: yes\n', encoding="utf-8")
+    data, _ = yamlsource.load_yaml(path)
+    assert data == {"a": "yes\n", "b": "yes", "c": "12", "d": True}

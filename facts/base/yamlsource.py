@@ -225,7 +225,9 @@ class _Reader:
 
     def _tag(self, event: Any) -> str:
         tag = event.tag
-        if tag is None or tag == "!":
+        if tag == "!":  # the non-specific tag: a string, whatever it looks like (YAML 1.1;
+            return _STR  # libyaml marks `! "yes\n"` plain, PyYAML then read it as a boolean)
+        if tag is None:
             value = event.value
             tag = (_resolved(value, event.implicit) if len(value) <= 64 else
                    _RESOLVER.resolve(yaml.ScalarNode, value, event.implicit))
@@ -252,7 +254,7 @@ class _Reader:
         except yaml.constructor.ConstructorError as exc:
             self._later(index, mark, str(exc.problem or exc), "yaml-value")
             return None
-        except ValueError as exc:  # e.g. a date that does not exist: 2026-02-30
+        except (ValueError, KeyError, TypeError, OverflowError) as exc:  # 2026-02-30, ...
             date = _LOOKS_LIKE_DATE.match(node.value)
             self._later(index, mark, f"{node.value!r} is not a day of the calendar ({exc})"
                         if date else f"invalid value {node.value!r}: {exc}", "yaml-value",

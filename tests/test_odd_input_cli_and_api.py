@@ -300,3 +300,84 @@ def test_7_a_bom_and_a_lone_cr_are_read_by_check_screen_and_api(checker, tmp_pat
     jsonl.write_bytes(b"\xef\xbb\xbf" + line.encode() + b"\n")
     results = [json.loads(x) for x in cli("screen", jsonl).stdout.splitlines()]
     assert [r["outcome"] for r in results] == ["register"]
+
+
+def _pack_with(tmp_path: Path, folder: str, name: str, text: str) -> Path:
+    import shutil
+
+    from conftest import ROOT
+
+    root = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", root,
+                    ignore=shutil.ignore_patterns("__pycache__", "__init__.py", "tests"))
+    (root / folder / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_1_a_record_judged_on_the_as_of_date_is_never_called_not_judged(tmp_path):
+    """A rule on the exporter in force under Order 358's first wording only: a case judged
+    after it is not undetermined (the exporter is judged on the as-of date, no date of its
+    own; a review's counter-example)."""
+    from rexcheck.engine.services.checker import Checker
+
+    root = _pack_with(tmp_path, "order-358", "zz-exporter.yaml", """act: Order 358
+chapter: "2"
+title: A rule on the exporter under the first wording of Order 358
+versions: [order-358]
+rules:
+  - id: R358-7-exporter-named
+    title: The exporter has a name
+    citation:
+      ref: Order 358 p.7
+      text: a citation
+    description: In force under the first wording of Order 358 only.
+    applies_to: exporter
+    when: {field: exporter.name, exists: true}
+    then:
+      finding: {kind: flag, severity: info, message: "the exporter {exporter.name} has a name"}
+""")
+    checker = Checker(root)
+    assert "exporter" not in checker.policy.records
+    got = checker.check(CLEAN, dt.date(2026, 4, 20))
+    assert got.outcome != "undetermined" and not got.errors
+
+
+def test_1_a_kept_item_judged_through_its_application_is_not_called_not_judged(tmp_path):
+    """A rule on kept items judged on their application's date: a kept item's own date no
+    longer tells whether a rule judges it, so none is called not judged."""
+    from rexcheck.engine.services.checker import Checker
+
+    root = _pack_with(tmp_path, "order-244", "zz-kept.yaml", """act: Order 244
+chapter: "5"
+title: A rule judging a kept item on its application's date
+versions: [order-244]
+rules:
+  - id: R244-21-application-on-file
+    title: The application No. 1 of a kept item is on file
+    citation:
+      ref: Order 244 p.21
+      text: >-
+        The documents specified in paragraphs 4, 13 and 16 of these Rules shall be stored in an
+        authorized organization for 5 (five) years.
+    description: Judged on the date of the application the kept item is.
+    applies_to: kept_item
+    with:
+      - fact: application
+        where: {field: application.ref, eq: {field: kept_item.application}}
+    judged_on: application.received
+    when: {field: kept_item.received, exists: true}
+    then:
+      finding:
+        kind: flag
+        severity: info
+        message: the kept item {kept_item.ref} is application {application.ref}
+        message_ru: хранимый документ {kept_item.ref} это заявление {application.ref}
+""")
+    checker = Checker(root)
+    assert "kept_item" not in checker.policy.records
+    case = yaml.safe_load(RETENTION.read_text(encoding="utf-8"))
+    case["kept_items"].append({"ref": "K9", "kind": "application", "application": "A1",
+                               "received": dt.date(2020, 6, 1)})
+    got = checker.check(case)
+    assert not got.errors
+    assert any(f.subject.ref == "K9" for f in got.notices)

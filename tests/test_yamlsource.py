@@ -76,11 +76,31 @@ def test_yaml_refusals_name_the_line_and_column(tmp_path):
             raise AssertionError(f"not refused: {text!r}")
 
 
-def test_a_value_marked_as_text_is_text_and_never_crashes_the_reader(tmp_path):
-    """The non-specific tag `!` makes a value text (libyaml marks `! "yes\\n"` plain, and
-    PyYAML's resolver then took it for a boolean and failed with a KeyError); a value the
-    constructors cannot build is a located refusal, never an exception."""
-    path = tmp_path / "text.yaml"
-    path.write_text('a: ! "yes\\n"\nb: ! yes\nc: ! 12\nd: yes\n', encoding="utf-8")
-    data, _ = yamlsource.load_yaml(path)
-    assert data == {"a": "yes\n", "b": "yes", "c": "12", "d": True}
+def test_a_value_no_constructor_can_build_is_refused_where_it_is_never_raised(tmp_path):
+    """`! "yes\n"`: libyaml marks the quoted value plain, PyYAML's resolver takes it for a
+    boolean and its constructor fails with a KeyError; it is a located refusal, as a bad
+    value is, and `!` is otherwise read as PyYAML reads it."""
+    path = tmp_path / "odd.yaml"
+    path.write_text('a: ! yes\nb: ! "yes\\n"\n', encoding="utf-8")
+    try:
+        yamlsource.load_yaml(path)
+    except yamlsource.InvalidInput as exc:
+        (d,) = exc.diagnostics
+        assert (d.line, d.code) == (2, "yaml-value") and "'yes\\n'" in d.message
+    else:
+        raise AssertionError("not refused")
+    path.write_text("a: ! yes\nb: ! 12\n", encoding="utf-8")
+    assert yamlsource.load_yaml(path)[0] == {"a": True, "b": 12}
+
+
+def test_a_very_long_number_is_refused_at_once(tmp_path):
+    """A base-60 integer of a million characters took PyYAML 19 s to make."""
+    path = tmp_path / "long.yaml"
+    path.write_text("a: 1" + ":0" * 400_000 + "\n", encoding="utf-8")
+    try:
+        yamlsource.load_yaml(path)
+    except yamlsource.InvalidInput as exc:
+        (d,) = exc.diagnostics
+        assert d.code == "yaml-value" and "more than the 100 allowed" in d.message
+    else:
+        raise AssertionError("not refused")

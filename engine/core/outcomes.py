@@ -20,6 +20,7 @@ import operator
 from dataclasses import dataclass
 from typing import Any
 
+from rexcheck.engine.core import contract
 from rexcheck.engine.core.compiler import Program
 from rexcheck.engine.core.loader import JUDGED_ON_KEY, RuleSet
 from rexcheck.engine.core.normalise import TYPE_KEY, day_number, from_day_number
@@ -149,18 +150,26 @@ class OutcomePolicy:
 def _records_judged(program: Program, documents: dict
                     ) -> dict[str, list[tuple[str, list[tuple[int, int | None]]]]]:
     """Per type of record of a case that is not a document (documents have outcomes), the
-    date fields rules judge it on, each with the periods (day numbers) of those rules."""
+    date fields of its own that rules judge it on, each with the periods (day numbers) of
+    those rules. A type some rule judges through another record's date, or the date the case
+    is judged on, is left out: whether such a rule applies cannot be read off the record."""
     spans: dict[tuple[str, str], set[tuple[int, int | None]]] = {}
+    through_others: set[str] = set()
     for c in program.actions.values():
+        applies = c.aliases[c.rule.applies_to]
+        own = c.judged.key not in (JUDGED_ON_KEY, contract.AS_OF_KEY)
+        if c.judged.alias != c.rule.applies_to or not own:
+            through_others.add(applies)
         fact_type = c.aliases[c.judged.alias]
-        if fact_type in BASE_TYPES and fact_type not in documents:
+        if fact_type in BASE_TYPES and fact_type not in documents and own:
             start, end = c.period
             spans.setdefault((fact_type, c.judged.key), set()).add(
                 (day_number(start), None if end is None else day_number(end)))
     out: dict[str, list[tuple[str, list[tuple[int, int | None]]]]] = {}
     for (fact_type, key), days in sorted(spans.items()):
-        out.setdefault(fact_type, []).append(
-            (key, sorted(days, key=lambda d: (d[0], d[1] is None, d[1] or 0))))
+        if fact_type not in through_others:
+            out.setdefault(fact_type, []).append(
+                (key, sorted(days, key=lambda d: (d[0], d[1] is None, d[1] or 0))))
     return out
 
 

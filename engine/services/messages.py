@@ -816,6 +816,8 @@ RU: dict[str, str] = {
     "mapping of {} keys, more than the {} allowed":
         "отображение из {} ключей, больше {} допустимых",
     "list of {} entries, more than the {} allowed": "список из {} элементов, больше {} допустимых",
+    "a number of {} characters, more than the {} allowed":
+        "число из {} символов, больше {} допустимых",
     "file goes on past the {} bytes allowed": "файл длиннее {} допустимых байт",
     "{} is not a finite number": "{} — не конечное число",
     "no amount, rate or time limit of the law is infinite":

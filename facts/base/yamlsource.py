@@ -12,7 +12,6 @@ exactly where a wrong field is.
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 import re
@@ -35,6 +34,7 @@ MAX_LINE_CHARS = 1_000_000
 MAX_DEPTH = 64
 MAX_VALUES = 100_000  # keys and values of one document
 MAX_ITEMS = 10_000  # entries of one list or mapping
+MAX_NUMBER_CHARS = 100  # of a number written in a file (no amount of the law comes near)
 MAX_NODES = MAX_VALUES  # the name it had before
 
 PathKey = tuple[Any, ...]
@@ -108,6 +108,9 @@ class _Reader:
         self.constructor = yaml.SafeLoader("")  # resolves and constructs scalars safely
         self.constructors = self.constructor.yaml_constructors
         self.values = 0  # events taken: each value's index, in document order
+        # the tag of each short scalar written without one (a file repeats its keys and
+        # values); the document's own: nothing of one document stays for the next
+        self.tags: dict[tuple[str, tuple[bool, bool]], str] = {}
         self.refused: tuple[int, _Refused] | None = None  # the first refusal of the document
 
     def document(self) -> Any:
@@ -225,12 +228,14 @@ class _Reader:
 
     def _tag(self, event: Any) -> str:
         tag = event.tag
-        if tag == "!":  # the non-specific tag: a string, whatever it looks like (YAML 1.1;
-            return _STR  # libyaml marks `! "yes\n"` plain, PyYAML then read it as a boolean)
-        if tag is None:
-            value = event.value
-            tag = (_resolved(value, event.implicit) if len(value) <= 64 else
-                   _RESOLVER.resolve(yaml.ScalarNode, value, event.implicit))
+        if tag is None or tag == "!":  # as PyYAML's composer reads it
+            value, implicit = event.value, event.implicit
+            if len(value) > 64:
+                return _RESOLVER.resolve(yaml.ScalarNode, value, implicit)
+            key = (value, implicit)
+            tag = self.tags.get(key)
+            if tag is None:
+                tag = self.tags[key] = _RESOLVER.resolve(yaml.ScalarNode, value, implicit)
         return tag
 
     def _scalar(self, event: Any, index: int, tag: str | None = None) -> Any:
@@ -243,6 +248,11 @@ class _Reader:
                 self._later(index, event.start_mark, "text holds a NUL character", "nul")
             return value
         mark = event.start_mark
+        if tag in _NUMBERS and len(event.value) > MAX_NUMBER_CHARS:
+            # (a long 1:0:0:... is a base-60 integer PyYAML makes in quadratic time)
+            self._later(index, mark, f"a number of {len(event.value)} characters, more than "
+                        f"the {MAX_NUMBER_CHARS} allowed", "yaml-value")
+            return None
         if tag.startswith("!") or tag.startswith("tag:yaml.org,2002:python"):
             self._later(index, mark, f"tag '{tag}' is not allowed", "yaml-tag",
                         "rexcheck files are plain data; remove the tag")
@@ -269,15 +279,9 @@ class _Reader:
 
 
 _STR = "tag:yaml.org,2002:str"
+_NUMBERS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _RESOLVER = yaml.resolver.Resolver()
 
-
-@functools.lru_cache(maxsize=8192)
-def _resolved(value: str, implicit: tuple[bool, bool]) -> str:
-    """The tag PyYAML's resolver gives a short scalar written without one (rule files
-    repeat their keys and values: remembered; a long text is resolved each time, so that
-    the cache holds a few hundred KB at most)."""
-    return _RESOLVER.resolve(yaml.ScalarNode, value, implicit)
 
 
 if yaml.__with_libyaml__ and not TYPE_CHECKING:

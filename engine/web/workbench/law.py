@@ -139,10 +139,6 @@ class LawView:
         self.digest = ruleset.digest
         self.readings = readings(readings_path if readings_path is not None
                                  else readings_file_for(ruleset))
-        for lr in ruleset.rules:  # a reading docs/readings.md does not give (an installed
-            read = lr.rule.reading  # package has no docs/): its text, as its rules state it
-            if read is not None and read.id not in self.readings:
-                self.readings[read.id] = f"<p>{html.escape(' '.join(read.text.split()))}</p>"
         self.parameters = index.parameters
         self.parameter = {p["name"]: p for p in self.parameters}
         chapter_titles = _chapters(ruleset)
@@ -199,6 +195,10 @@ class LawView:
                                            [r.citation.ref, *r.citation.also]} - {None})
             self.rules[r.id] = detail
             para.rules.append(detail)
+        for lr in ruleset.rules:  # a reading docs/readings.md does not give (an installed
+            read = lr.rule.reading  # package has no docs/), on the Readings page: its text
+            if read is not None and read.id not in self.readings:  # as its rules state it
+                self.readings[read.id] = f"<p>{html.escape(' '.join(read.text.split()))}</p>"
         for act in acts.values():
             act.chapters.sort(key=lambda c: (not c.number.isdigit(),
                                              int(c.number) if c.number.isdigit() else 0))

@@ -119,9 +119,6 @@ class Program:
     # the runs the rules were cut into to fit the engine's tables (1: as compiled;
     # engine/core/partition.py)
     chunks: int = 1
-    # the definition as compiled, before it was cut into chunks (engine/core/epochs.py
-    # takes the rules in force on a case's dates from it)
-    plain: dict = field(default_factory=dict)
 
     def dues_by_type(self) -> dict[str, list[cond.DueSpec]]:
         """The due dates to compute per fact type, in a fixed order (by key)."""
@@ -177,8 +174,8 @@ def compile_program(ruleset: RuleSet) -> Program:
             patterns = [{MARKER_ALIAS: {"$and": [{TYPE_KEY: MARKER}, {"n": c.stratum}]}}] + patterns
         definition[c.name] = {"all": patterns}
         actions[c.name] = c
-    plain = definition
-    definition, chunks = fit_program(definition, actions)
+    definition, chunks = fit(definition, (WARMUP,), {n: c.rule_id for n, c in actions.items()},
+                             lambda name: _located(actions[name]))
     text = orjson.dumps(definition, option=orjson.OPT_SORT_KEYS)
     needs: dict[int, list[frozenset[str]]] = {}
     for c in actions.values():
@@ -186,13 +183,7 @@ def compile_program(ruleset: RuleSet) -> Program:
     return Program(definition, actions, max(strata.values(), default=0), dues, tests,
                    hashlib.sha256(text).hexdigest()[:16],
                    sorted({c.rule.id for c, _ in compiled}), needs,
-                   {t: i for i, t in enumerate(order)}, chunks, plain)
-
-
-def fit_program(definition: dict, actions: dict[str, CompiledRule]) -> tuple[dict, int]:
-    """`definition` inside the engine's tables (partition.fit), errors located at the rules."""
-    return fit(definition, (WARMUP,), {n: actions[n].rule_id for n in definition if n != WARMUP},
-               lambda name: _located(actions[name]))
+                   {t: i for i, t in enumerate(order)}, chunks)
 
 
 def _located(c: CompiledRule) -> tuple[str, int, int, str]:

@@ -36,6 +36,7 @@ from bisect import bisect_right
 from typing import Any
 
 from rexcheck.engine.core.compiler import WARMUP, Program
+from rexcheck.engine.core.limits import shared
 from rexcheck.engine.core.normalise import TYPE_KEY, day_number
 from rexcheck.engine.core.partition import untagged
 from rexcheck.facts.catalog import BASE_TYPES, CHILD_TYPES
@@ -203,20 +204,9 @@ def _shared_paths(items: list[dict], prefix: list[dict], out: list[list[dict]]
                     out.append(end)
             out.append(path)
             return None  # the pattern goes on under the node joining the branches: its own
-        elif _shared(key, value):
+        elif shared(item):
             path.append(item)
         else:
             out.append(path)
             return None
     return path
-
-
-def _shared(key: str, value: Any) -> bool:
-    """Whether the engine shares a test (limits.py: not a join, `$iany` or `$iall`)."""
-    if key in ("$iany", "$iall"):
-        return False
-    if key.startswith("$"):
-        ((_, literal),) = value.items()
-    else:
-        literal = value
-    return not isinstance(literal, dict)

@@ -159,7 +159,7 @@ class Network:
             op, name, literal = "==", key, value
         if isinstance(literal, dict) and op not in ("all", "any") and "$m" not in literal:
             counter[0] += 1  # a join: an expression of the pattern
-        shareable = not isinstance(literal, dict) and op not in ("all", "any")
+        shareable = _shares(op, literal)
         found: Node | None = None
         if shareable:
             ident = (name, op, type(literal).__name__,
@@ -226,6 +226,21 @@ class Network:
 
     def _sorted(self, names: set[str]) -> list[str]:
         return sorted(names, key=lambda n: self.order.get(n, 0))
+
+
+def _shares(op: str, literal: Any) -> bool:
+    """Whether the engine shares a test with an equal one under the same parent: not a join
+    (a test against another fact), `$iany` or `$iall`."""
+    return not isinstance(literal, dict) and op not in ("all", "any")
+
+
+def shared(test: dict) -> bool:
+    """`_shares` for one test as a ruleset states it (`{"$gte": {"_on": 18728}}`)."""
+    ((key, value),) = test.items()
+    if key in _OPERATORS:
+        ((_, literal),) = value.items()
+        return _shares(_OPERATORS[key], literal)
+    return _shares("==", value)
 
 
 def measure(definition: dict[str, dict]) -> list[Excess]:
